@@ -1,0 +1,166 @@
+"""The bot: built by ``create_bot(settings)`` without touching the network."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.scheduler import Timers
+from bot.services import Services
+from bot.services.context import NullWaker, ServiceContext
+from bot.settings import Settings
+from bot.ui import command_name, handle_interaction_error
+from db.engine import Database
+
+log = logging.getLogger(__name__)
+
+# Loaded in this order in setup_hook. Every cog module has an async ``setup(bot)``.
+EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
+
+
+class SprintTree(app_commands.CommandTree[Any]):
+    """One error handler for every slash command."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        await handle_interaction_error(interaction, error, command_name(interaction))
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Point discord.py at a Discord-compatible server when the settings name one.
+
+    discord.py reads both values from class attributes, so this affects every client in the
+    process; all clients of one process talk to the same server anyway.
+    """
+    if settings.discord.api_base_url:
+        discord.http.Route.BASE = settings.discord.api_base_url
+    if settings.discord.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
+
+
+def bot_intents() -> discord.Intents:
+    """Only what the features use: guilds (channels, threads, roles) and voice states (auto-join).
+
+    No privileged intent: members come with each interaction, and the bot never reads messages.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.voice_states = True
+    return intents
+
+
+class _SprintBotMixin:
+    settings: Settings
+    db: Database
+    clock: Clock
+    timers: Timers
+    services: Services
+
+    def _init_sprintbot(
+        self, settings: Settings, database: Database, clock: Clock, *, run_services: bool
+    ) -> None:
+        self.settings = settings
+        self.db = database
+        self.clock = clock
+        self.timers = Timers()
+        self.run_services = run_services
+        self.delivery: Any = NullWaker()
+        self.services = Services(
+            ServiceContext(
+                settings=settings, db=database, clock=clock, timers=self.timers,
+                delivery=self,  # wake() below forwards to the sender once it exists
+            )
+        )
+
+    def wake(self) -> None:
+        self.delivery.wake()
+
+    async def _sprintbot_setup(self, bot: commands.Bot) -> None:
+        for ext in EXTENSIONS:
+            await bot.load_extension(ext)
+        if self.run_services:
+            await self.services.restore()
+            self.timers.start()
+            start = getattr(self.delivery, "start", None)
+            if start is not None:
+                await start()
+
+    async def _sprintbot_close(self) -> None:
+        self.timers.shutdown()
+        stop = getattr(self.delivery, "stop", None)
+        if stop is not None:
+            await stop()
+
+
+def _bot_kwargs(settings: Settings) -> dict[str, Any]:
+    return {
+        "command_prefix": commands.when_mentioned,
+        "intents": bot_intents(),
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "tree_cls": SprintTree,
+        "help_command": None,
+        "activity": discord.Activity(type=discord.ActivityType.watching, name="/help · coworking"),
+    }
+
+
+class SprintBot(_SprintBotMixin, commands.Bot):
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, *, run_services: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**_bot_kwargs(settings), **kwargs)
+        self._init_sprintbot(settings, database, clock, run_services=run_services)
+
+    async def setup_hook(self) -> None:
+        await self._sprintbot_setup(self)
+
+    async def close(self) -> None:
+        await self._sprintbot_close()
+        await super().close()
+
+
+class ShardedSprintBot(_SprintBotMixin, commands.AutoShardedBot):
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, *, run_services: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            **_bot_kwargs(settings),
+            shard_count=settings.discord.shard_count,
+            shard_ids=list(settings.discord.shard_ids) if settings.discord.shard_ids else None,
+            **kwargs,
+        )
+        self._init_sprintbot(settings, database, clock, run_services=run_services)
+
+    async def setup_hook(self) -> None:
+        await self._sprintbot_setup(self)
+
+    async def close(self) -> None:
+        await self._sprintbot_close()
+        await super().close()
+
+
+AnyBot = SprintBot | ShardedSprintBot
+
+
+def create_bot(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    run_services: bool = True,
+    **kwargs: Any,
+) -> AnyBot:
+    """Build the bot without connecting. Pass ``database`` to share an engine you manage."""
+    apply_endpoints(settings)
+    database = database or Database.from_url(settings.database.url, echo=settings.database.echo)
+    clock = clock or SystemClock()
+    cls = ShardedSprintBot if settings.discord.shard_count else SprintBot
+    return cls(settings, database, clock, run_services=run_services, **kwargs)

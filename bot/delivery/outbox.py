@@ -1,0 +1,102 @@
+"""The outbox: bot-initiated messages are rows written in the same transaction as their cause.
+
+A service that changes state calls ``enqueue(session, Outgoing(...))`` inside its unit of work; the
+rows commit or roll back with the change. After the commit the service (or the cog) calls
+``Delivery.wake()`` and the sender drains the rows within Discord's limits (see ``sender.py``).
+
+Kinds and what they do (``payload`` is Discord's JSON body):
+
+- ``send``: create a message in ``channel_id`` (or the channel/thread named by ``channel_ref``).
+  ``ref`` names the new message so later rows can target it before it exists.
+- ``edit``: edit ``target_message_id`` / ``target_ref``; a pending edit with the same
+  ``supersede_key`` is dropped when a newer one is enqueued.
+- ``delete``: delete the target message.
+- ``thread``: start a thread; from the target message when one is given (payload
+  ``{"name", "auto_archive_duration"}``), else standalone or a forum post (Discord's body for
+  ``POST /channels/{id}/threads``). ``ref`` names the thread, usable as ``channel_ref``.
+- ``channel_edit``: ``PATCH /channels/{id}`` (e.g. archive a thread: ``{"archived": true}``).
+- ``voice_status``: set a voice channel's status (``{"status": "..."}``); superseded like edits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Literal
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import OutboxMessage
+
+Kind = Literal["send", "edit", "delete", "thread", "channel_edit", "voice_status"]
+
+
+class Priority(IntEnum):
+    """Lower goes first: announcements before cosmetic edits."""
+
+    ANNOUNCE = 0
+    NOTICE = 5
+    CARD = 10
+    COSMETIC = 20
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    kind: Kind
+    payload: dict[str, Any] = field(default_factory=dict)
+    channel_id: int | None = None
+    channel_ref: str | None = None
+    target_message_id: int | None = None
+    target_ref: str | None = None
+    ref: str | None = None
+    supersede_key: str | None = None
+    priority: int = Priority.ANNOUNCE
+    guild_id: int | None = None
+    sprint_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.channel_id is None and self.channel_ref is None:
+            raise ValueError("an outgoing message needs channel_id or channel_ref")
+        if self.kind in ("edit", "delete") and not (self.target_message_id or self.target_ref):
+            raise ValueError(f"a {self.kind} needs target_message_id or target_ref")
+
+
+def new_nonce() -> str:
+    """A nonce for Discord's enforce_nonce (at most 25 characters)."""
+    return "sb" + secrets.token_hex(11)
+
+
+async def enqueue(session: AsyncSession, *messages: Outgoing) -> list[OutboxMessage]:
+    """Add rows to the outbox in the caller's transaction; newer edits supersede older ones."""
+    rows: list[OutboxMessage] = []
+    for msg in messages:
+        if msg.supersede_key is not None:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.supersede_key == msg.supersede_key,
+                    OutboxMessage.status == "pending",
+                )
+                .values(status="superseded")
+            )
+        row = OutboxMessage(
+            guild_id=msg.guild_id,
+            kind=msg.kind,
+            priority=int(msg.priority),
+            channel_id=msg.channel_id,
+            channel_ref=msg.channel_ref,
+            target_message_id=msg.target_message_id,
+            target_ref=msg.target_ref,
+            ref=msg.ref,
+            supersede_key=msg.supersede_key,
+            sprint_id=msg.sprint_id,
+            payload=msg.payload,
+            nonce=new_nonce(),
+            status="pending",
+        )
+        session.add(row)
+        rows.append(row)
+    await session.flush()
+    return rows

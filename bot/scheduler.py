@@ -1,0 +1,72 @@
+"""Timers: one wake-up per key ("sprint:12", "week:guild:34"), rebuilt from the database at start.
+
+APScheduler 3 drops a job that starts more than ``misfire_grace_time`` late (1 s by default) and a
+busy loop easily makes a burst that late, so every job runs however late it is
+(``misfire_grace_time=None``) and missed runs of one job collapse into one (``coalesce=True``).
+Jobs live in the memory store: the database is the truth, the scheduler only says "wake me then".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[..., Awaitable[Any]]
+
+
+class Timers:
+    def __init__(self) -> None:
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def arm(self, key: str, when: datetime, callback: Callback, *args: Any) -> None:
+        """Run ``callback(*args)`` at ``when`` (aware); replaces an earlier timer with that key."""
+        if when.tzinfo is None:
+            raise ValueError("timers need aware datetimes")
+        self._scheduler.add_job(
+            _run,
+            trigger=DateTrigger(run_date=when, timezone=UTC),
+            args=(key, callback, *args),
+            id=key,
+            replace_existing=True,
+        )
+
+    def cancel(self, key: str) -> None:
+        job = self._scheduler.get_job(key)
+        if job is not None:
+            job.remove()
+
+    def when(self, key: str) -> datetime | None:
+        job = self._scheduler.get_job(key)
+        return None if job is None else job.next_run_time
+
+    def __len__(self) -> int:
+        return len(self._scheduler.get_jobs())
+
+    def start(self) -> None:
+        if not self._scheduler.running:
+            self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+
+async def _run(key: str, callback: Callback, *args: Any) -> None:
+    try:
+        await callback(*args)
+    except Exception:
+        log.exception("timer %s failed", key)

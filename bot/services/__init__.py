@@ -1,0 +1,25 @@
+"""Use cases. No discord imports: services raise UserError with the sentence the user sees."""
+
+from __future__ import annotations
+
+from bot.services.context import ServiceContext
+
+
+class Services:
+    """Every service of the bot, sharing one context. Areas register themselves here."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def restore(self) -> None:
+        """Re-arm every timer from the database (called once at start-up, before timers start)."""
+        for service in self._all():
+            restore = getattr(service, "restore", None)
+            if restore is not None:
+                await restore()
+
+    def _all(self) -> list[object]:
+        return [v for k, v in vars(self).items() if k != "ctx"]
+
+
+__all__ = ["ServiceContext", "Services"]

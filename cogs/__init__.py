@@ -1,0 +1,1 @@
+"""Discord adapters: parse options, call a service, render the answer."""

@@ -1,0 +1,374 @@
+"""SQLAlchemy models: the stored truth of Sprintbot.
+
+All datetimes are aware and stored as UTC (``UTCDateTime`` normalises on the way in and out, also on
+SQLite which keeps no offset). Discord IDs are 64-bit integers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012
+        datetime: UTCDateTime(),
+        int: Integer(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+Snowflake = BigInteger
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+class GuildSettings(Base):
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    manager_role_id: Mapped[int | None] = mapped_column(Snowflake)
+    ping_on_phase: Mapped[bool] = mapped_column(Boolean, default=True)
+    auto_join_voice: Mapped[bool] = mapped_column(Boolean, default=True)
+    chime: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sprint defaults for this server; NULL means "use the bot-wide default".
+    work_min: Mapped[int | None]
+    break_min: Mapped[int | None]
+    rounds: Mapped[int | None]
+    long_break_min: Mapped[int | None]
+    long_break_every: Mapped[int | None]
+    intro_min: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UserSettings(Base):
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    ping_on_phase: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# -- sprints -----------------------------------------------------------------------------------
+
+
+class Sprint(Base):
+    __tablename__ = "sprints"
+    __table_args__ = (
+        # One active (running or paused) sprint per text channel, enforced by the database.
+        Index(
+            "uq_sprints_active_channel",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("status IN ('running', 'paused')"),
+            postgresql_where=text("status IN ('running', 'paused')"),
+        ),
+        Index("ix_sprints_guild_created", "guild_id", "created_at"),
+        Index("ix_sprints_status_ends", "status", "phase_ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    voice_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    host_id: Mapped[int] = mapped_column(Snowflake)
+    title: Mapped[str] = mapped_column(String(100))
+    plan: Mapped[dict[str, Any]]
+    speed: Mapped[float] = mapped_column(Float, default=1.0)
+    status: Mapped[str] = mapped_column(String(16))
+    phase_index: Mapped[int] = mapped_column(default=0)
+    phase_started_at: Mapped[datetime]
+    phase_ends_at: Mapped[datetime | None]
+    paused_remaining_s: Mapped[float | None] = mapped_column(Float)
+    card_message_id: Mapped[int | None] = mapped_column(Snowflake)
+    version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="sprint", cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class Participant(Base):
+    __tablename__ = "sprint_participants"
+    __table_args__ = (UniqueConstraint("sprint_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sprint_id: Mapped[int] = mapped_column(ForeignKey("sprints.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ping: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+
+    sprint: Mapped[Sprint] = relationship(back_populates="participants", lazy="raise")
+
+
+class WorkSpan(Base):
+    """A stretch of time during which a work phase of a sprint was actually running."""
+
+    __tablename__ = "sprint_work_spans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sprint_id: Mapped[int] = mapped_column(
+        ForeignKey("sprints.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class PresenceSpan(Base):
+    """A stretch of time during which a member was in a sprint (join to leave)."""
+
+    __tablename__ = "sprint_presence_spans"
+    __table_args__ = (Index("ix_presence_sprint_user", "sprint_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sprint_id: Mapped[int] = mapped_column(ForeignKey("sprints.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("sprint_id", "user_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sprint_id: Mapped[int] = mapped_column(ForeignKey("sprints.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    round: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))  # done | progress | stuck
+    note: Mapped[str | None] = mapped_column(String(500))
+    huddle_thread_id: Mapped[int | None] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DebriefNote(Base):
+    __tablename__ = "debrief_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sprint_id: Mapped[int] = mapped_column(
+        ForeignKey("sprints.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    text: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- goals -------------------------------------------------------------------------------------
+
+
+class Goal(Base):
+    __tablename__ = "goals"
+    __table_args__ = (
+        Index("ix_goals_user_status", "guild_id", "user_id", "status"),
+        Index("ix_goals_sprint", "sprint_id"),
+        Index("ix_goals_week", "week_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    text: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(8))  # sprint | week
+    sprint_id: Mapped[int | None] = mapped_column(ForeignKey("sprints.id", ondelete="SET NULL"))
+    week_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accountability_weeks.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | done | dropped
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+
+
+# -- accountability ----------------------------------------------------------------------------
+
+
+class AccountabilityConfig(Base):
+    __tablename__ = "accountability_configs"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    channel_is_forum: Mapped[bool] = mapped_column(Boolean, default=False)
+    kickoff_day: Mapped[int] = mapped_column(default=0)
+    kickoff_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    checkin_days: Mapped[list[Any]] = mapped_column(JSON, default=lambda: [2])
+    checkin_time: Mapped[time] = mapped_column(Time, default=time(12, 0))
+    review_day: Mapped[int] = mapped_column(default=4)
+    review_time: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    role_id: Mapped[int | None] = mapped_column(Snowflake)
+    archive_after_review: Mapped[bool] = mapped_column(Boolean, default=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AccountabilityWeek(Base):
+    __tablename__ = "accountability_weeks"
+    __table_args__ = (UniqueConstraint("guild_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    week_start: Mapped[date] = mapped_column(Date)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    thread_id: Mapped[int | None] = mapped_column(Snowflake)
+    summary_message_id: Mapped[int | None] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]
+
+
+class AccountabilityPost(Base):
+    """One scheduled post of a week; the unique key makes each post happen at most once."""
+
+    __tablename__ = "accountability_posts"
+    __table_args__ = (UniqueConstraint("week_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(
+        ForeignKey("accountability_weeks.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(32))  # kickoff | checkin:2 | review
+    scheduled_at: Mapped[datetime]
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- delivery ----------------------------------------------------------------------------------
+
+
+class OutboxMessage(Base):
+    """A message or edit waiting to be delivered to Discord (see bot/delivery).
+
+    Rows are written in the same transaction as the state change that causes them. ``ref`` names
+    the Discord object the row creates (e.g. ``sprint_card:12``) so later rows can target it by
+    ``target_ref``/``channel_ref`` before it exists; ``supersede_key`` lets a newer edit replace
+    an older pending one.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "priority", "id"),
+        Index("ix_outbox_ref", "ref"),
+        Index("ix_outbox_supersede", "supersede_key", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guild_id: Mapped[int | None] = mapped_column(Snowflake)
+    kind: Mapped[str] = mapped_column(String(24))
+    priority: Mapped[int] = mapped_column(default=10)
+    channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    channel_ref: Mapped[str | None] = mapped_column(String(64))
+    target_message_id: Mapped[int | None] = mapped_column(Snowflake)
+    target_ref: Mapped[str | None] = mapped_column(String(64))
+    ref: Mapped[str | None] = mapped_column(String(64))
+    supersede_key: Mapped[str | None] = mapped_column(String(64))
+    sprint_id: Mapped[int | None] = mapped_column(ForeignKey("sprints.id", ondelete="SET NULL"))
+    payload: Mapped[dict[str, Any]]
+    nonce: Mapped[str] = mapped_column(String(25))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result_id: Mapped[int | None] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class DeliveryFailure(Base):
+    """A permanent delivery failure a manager should see (missing permission, deleted channel)."""
+
+    __tablename__ = "delivery_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guild_id: Mapped[int | None] = mapped_column(Snowflake, index=True)
+    channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    outbox_id: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+__all__ = [
+    "AccountabilityConfig",
+    "AccountabilityPost",
+    "AccountabilityWeek",
+    "Base",
+    "CheckIn",
+    "DebriefNote",
+    "DeliveryFailure",
+    "Goal",
+    "GuildSettings",
+    "OutboxMessage",
+    "Participant",
+    "PresenceSpan",
+    "Sprint",
+    "UserSettings",
+    "WorkSpan",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations (shipped inside the package so `sprintbot migrate` works when installed)."""

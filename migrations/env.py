@@ -1,0 +1,69 @@
+"""Alembic environment: async, URL from Sprintbot's settings, batch mode on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from db.engine import create_engine, is_sqlite
+from db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    # Set by db.migrate from the project's settings; plain `alembic` falls back to load_settings().
+    url = config.attributes.get("sqlalchemy_url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        from bot.settings import load_settings
+
+        url = load_settings().database.url
+    return url
+
+
+def _configure(connection: Connection | None = None, url: str | None = None) -> None:
+    url = url or _url()
+    context.configure(
+        connection=connection,
+        url=None if connection is not None else url,
+        target_metadata=target_metadata,
+        render_as_batch=is_sqlite(url),
+        compare_type=True,
+        literal_binds=connection is None,
+        dialect_opts={"paramstyle": "named"} if connection is None else {},
+    )
+
+
+def run_migrations_offline() -> None:
+    _configure(url=_url())
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_sync(connection: Connection) -> None:
+    _configure(connection=connection, url=_url())
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        await connection.run_sync(_run_sync)
+        return
+    engine = create_engine(_url())
+    try:
+        async with engine.connect() as conn:
+            await conn.run_sync(_run_sync)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    asyncio.run(run_migrations_online())
