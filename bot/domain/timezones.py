@@ -60,6 +60,7 @@ COMMON_ZONES: tuple[str, ...] = (
     "Pacific/Auckland",
     "Africa/Johannesburg",
 )
+_COMMON_SET = frozenset(COMMON_ZONES)
 
 
 @lru_cache(maxsize=1)
@@ -91,9 +92,10 @@ def _normalise(query: str) -> str:
     return "_".join(query.strip().split()).lower()
 
 
-def _preference(name: str) -> tuple[int, str]:
-    """Prefer modern Region/City names over legacy aliases like ``US/Eastern`` or ``GB``."""
-    return (0 if name == "UTC" or name.startswith(_REGIONS) else 1, name)
+def _preference(name: str) -> tuple[int, int, str]:
+    """Prefer common zones, then modern Region/City names over legacy aliases like ``GB``."""
+    legacy = 0 if name == "UTC" or name.startswith(_REGIONS) else 1
+    return (legacy, 0 if name in _COMMON_SET else 1, name)
 
 
 def _suggestions(query: str, limit: int = 3) -> list[str]:
@@ -150,7 +152,7 @@ def search_zones(query: str, limit: int = 25) -> list[str]:
     norm = _normalise(query)
     if not norm:
         return list(COMMON_ZONES[:limit])
-    ranked: list[tuple[int, tuple[int, str], str]] = []
+    ranked: list[tuple[int, tuple[int, int, str], str]] = []
     for name in all_zone_names():
         lower = name.lower()
         city = _city(name)
