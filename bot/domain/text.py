@@ -22,12 +22,13 @@ ELLIPSIS = "…"
 ZWSP = "\u200b"
 
 
+_KEEP = frozenset("\n\t\u200c\u200d")  # joiners keep emoji sequences and scripts intact
+
+
 def _strip_controls(text: str) -> str:
-    """Drop control and format characters (except newlines and tabs, which become spaces later)."""
+    """Drop control/format characters (zero-width spaces, bidi overrides), keeping joiners."""
     return "".join(
-        ch
-        for ch in text
-        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+        ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
     )
 
 

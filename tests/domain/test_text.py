@@ -138,3 +138,12 @@ def test_split_lines_goals_strips_bullets_and_numbers() -> None:
 
 def test_split_lines_goals_keeps_leading_minus_that_is_not_a_bullet() -> None:
     assert split_lines_goals("-5 kg") == ["-5 kg"]
+
+
+def test_emoji_joiner_sequences_survive_cleaning() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert clean_goal_text(f"call {family}") == f"call {family}"
+
+
+def test_bidi_override_is_removed() -> None:
+    assert clean_title("abc\u202edef") == "abcdef"
