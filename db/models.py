@@ -267,6 +267,9 @@ class AccountabilityConfig(Base):
     archive_after_review: Mapped[bool] = mapped_column(Boolean, default=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    # Posts scheduled before this instant are never caught up (set when the schedule is set up),
+    # so a setup on a Wednesday does not fire Monday's kickoff; /accountability post-now does.
+    active_from: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -297,6 +300,33 @@ class AccountabilityPost(Base):
     key: Mapped[str] = mapped_column(String(32))  # kickoff | checkin:2 | review
     scheduled_at: Mapped[datetime]
     posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountabilityMember(Base):
+    """A member's last known name in a guild, so goals of someone who left still render."""
+
+    __tablename__ = "accountability_members"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    left_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AccountabilityNote(Base):
+    """A progress note a member gave at a weekly check-in."""
+
+    __tablename__ = "accountability_notes"
+    __table_args__ = (Index("ix_accountability_notes_week_user", "week_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(
+        ForeignKey("accountability_weeks.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # -- delivery ----------------------------------------------------------------------------------
@@ -356,6 +386,8 @@ class DeliveryFailure(Base):
 
 __all__ = [
     "AccountabilityConfig",
+    "AccountabilityMember",
+    "AccountabilityNote",
     "AccountabilityPost",
     "AccountabilityWeek",
     "Base",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-20 22:50:57.568160
+Create Date: 2026-11-20 22:53:24.368733
 """
 
 from collections.abc import Sequence
@@ -35,8 +35,17 @@ def upgrade() -> None:
     sa.Column('archive_after_review', sa.Boolean(), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('disabled_reason', sa.String(length=200), nullable=True),
+    sa.Column('active_from', db.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', db.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('guild_id', name=op.f('pk_accountability_configs'))
+    )
+    op.create_table('accountability_members',
+    sa.Column('guild_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('user_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('display_name', sa.String(length=100), nullable=False),
+    sa.Column('left_at', db.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('guild_id', 'user_id', name=op.f('pk_accountability_members'))
     )
     op.create_table('accountability_weeks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -114,6 +123,18 @@ def upgrade() -> None:
     sa.Column('updated_at', db.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_user_settings'))
     )
+    op.create_table('accountability_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('week_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.BigInteger(), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('created_at', db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['week_id'], ['accountability_weeks.id'], name=op.f('fk_accountability_notes_week_id_accountability_weeks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_accountability_notes'))
+    )
+    with op.batch_alter_table('accountability_notes', schema=None) as batch_op:
+        batch_op.create_index('ix_accountability_notes_week_user', ['week_id', 'user_id'], unique=False)
+
     op.create_table('accountability_posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('week_id', sa.Integer(), nullable=False),
@@ -269,6 +290,10 @@ def downgrade() -> None:
     op.drop_table('debrief_notes')
     op.drop_table('checkins')
     op.drop_table('accountability_posts')
+    with op.batch_alter_table('accountability_notes', schema=None) as batch_op:
+        batch_op.drop_index('ix_accountability_notes_week_user')
+
+    op.drop_table('accountability_notes')
     op.drop_table('user_settings')
     with op.batch_alter_table('sprints', schema=None) as batch_op:
         batch_op.drop_index('uq_sprints_active_channel', sqlite_where=sa.text("status IN ('running', 'paused')"), postgresql_where=sa.text("status IN ('running', 'paused')"))
@@ -282,5 +307,6 @@ def downgrade() -> None:
 
     op.drop_table('delivery_failures')
     op.drop_table('accountability_weeks')
+    op.drop_table('accountability_members')
     op.drop_table('accountability_configs')
     # ### end Alembic commands ###
