@@ -82,7 +82,7 @@ class _SprintBotMixin:
     def wake(self) -> None:
         self.delivery.wake()
 
-    async def _sprintbot_setup(self, bot: commands.Bot) -> None:
+    async def _sprintbot_setup(self, bot: commands.bot.BotBase) -> None:
         for ext in EXTENSIONS:
             await bot.load_extension(ext)
         if self.run_services:
@@ -131,12 +131,9 @@ class ShardedSprintBot(_SprintBotMixin, commands.AutoShardedBot):
         self, settings: Settings, database: Database, clock: Clock, *, run_services: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(
-            **_bot_kwargs(settings),
-            shard_count=settings.discord.shard_count,
-            shard_ids=list(settings.discord.shard_ids) if settings.discord.shard_ids else None,
-            **kwargs,
-        )
+        if settings.discord.shard_ids:
+            kwargs["shard_ids"] = list(settings.discord.shard_ids)
+        super().__init__(**_bot_kwargs(settings), shard_count=settings.discord.shard_count, **kwargs)
         self._init_sprintbot(settings, database, clock, run_services=run_services)
 
     async def setup_hook(self) -> None:

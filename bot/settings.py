@@ -199,10 +199,14 @@ def _shard_ids() -> tuple[Check, str]:
     return check, "a list of shard numbers such as [0, 1] (or \"0,1\")"
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
 def _bool() -> tuple[Check, str]:
     def check(v: Any) -> bool:
-        if isinstance(v, str) and v.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            return v.lower() in ("1", "true", "yes", "on")
+        if isinstance(v, str) and v.lower() in _TRUE + _FALSE:
+            return v.lower() in _TRUE
         if not isinstance(v, bool):
             raise TypeError
         return v
@@ -292,7 +296,11 @@ def _convert(source: str, section: str, key: str, value: Any) -> Any:
     if key not in rules:
         known = ", ".join(sorted(rules))
         where = f"[{section}]" if section else "the top level"
-        raise ConfigError(f"{source}: unknown key '{name}'. Keys allowed in {where}: {known}.")
+        homes = [f"[{sec}] {key}" for sec, keys in RULES.items() if sec and key in keys]
+        hint = f" Did you mean {' or '.join(homes)}?" if homes else ""
+        raise ConfigError(
+            f"{source}: unknown key '{name}'.{hint} Keys allowed in {where}: {known}."
+        )
     check, allowed = rules[key]
     try:
         return check(value)
@@ -303,7 +311,9 @@ def _convert(source: str, section: str, key: str, value: Any) -> Any:
         ) from None
     except ValueError:
         shown = "<hidden>" if key == "token" else repr(value)
-        raise ConfigError(f"{source}: {name} = {shown} is out of range; allowed: {allowed}.") from None
+        raise ConfigError(
+            f"{source}: {name} = {shown} is out of range; allowed: {allowed}."
+        ) from None
 
 
 def _env_value(key: str, raw: str) -> Any:
@@ -331,8 +341,13 @@ def load_settings(
     *,
     env: Mapping[str, str] | None = None,
     use_default_file: bool = True,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Settings:
-    """Read the configuration once. Raises ConfigError with a sentence naming file and key."""
+    """Read the configuration once. Raises ConfigError with a sentence naming file and key.
+
+    ``overrides`` (section -> key -> value, "" for top-level keys) come from the command line and
+    win over the file and the environment.
+    """
     env = os.environ if env is None else env
     file = resolve_config_path(path) if use_default_file or path else None
     raw: dict[str, Any] = {}
@@ -362,6 +377,11 @@ def load_settings(
             values[section][key] = _convert(
                 f"environment variable {var}", section, key, _env_value(key, env[var])
             )
+
+    for section, items in (overrides or {}).items():
+        for key, value in items.items():
+            if value is not None:
+                values[section][key] = _convert("command line", section, key, value)
 
     settings = Settings(source=source, **values[""])
     parts = {

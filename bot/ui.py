@@ -12,7 +12,9 @@ from bot.domain.errors import UserError
 
 log = logging.getLogger(__name__)
 
-GENERIC_ERROR = "Something went wrong on my side and it has been logged. Please try again in a moment."
+GENERIC_ERROR = (
+    "Something went wrong on my side and it has been logged. Please try again in a moment."
+)
 
 
 async def send_ephemeral(interaction: discord.Interaction[Any], text: str, **kwargs: Any) -> None:

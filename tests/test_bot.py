@@ -1,0 +1,76 @@
+"""The bot builds without network, loads every extension, and has no duplicate commands."""
+
+from __future__ import annotations
+
+import importlib
+import socket
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot import create_bot, load_settings
+from bot.core import EXTENSIONS, bot_intents
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Any:
+    return load_settings(env={"SPRINTBOT_DATA_DIR": str(tmp_path)}, use_default_file=False)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("create_bot must not open network connections")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+async def test_create_bot_builds_without_network_access(settings: Any, no_network: None) -> None:
+    bot = create_bot(settings, run_services=False)
+    try:
+        assert bot.settings is settings
+        assert bot.allowed_mentions is not None
+        assert bot.allowed_mentions.to_dict() == discord.AllowedMentions.none().to_dict()
+        assert not bot.intents.members and not bot.intents.message_content
+        assert not bot.intents.presences
+    finally:
+        await bot.db.dispose()
+
+
+def test_intents_are_not_privileged() -> None:
+    intents = bot_intents()
+    assert intents.guilds and intents.voice_states
+    assert not (intents.members or intents.presences or intents.message_content)
+
+
+def test_every_extension_module_has_a_setup_function() -> None:
+    for name in EXTENSIONS:
+        module = importlib.import_module(name)
+        assert callable(getattr(module, "setup", None)), name
+
+
+def _names(commands: list[Any], prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for cmd in commands:
+        out.append(prefix + cmd.name)
+        if isinstance(cmd, app_commands.Group):
+            out.extend(_names(list(cmd.commands), prefix + cmd.name + " "))
+    return out
+
+
+async def test_every_extension_loads_and_no_two_commands_share_a_name(settings: Any) -> None:
+    bot = create_bot(settings, run_services=False)
+    try:
+        await bot._sprintbot_setup(bot)
+        assert set(bot.extensions) == set(EXTENSIONS)
+        names = _names(list(bot.tree.get_commands()))
+        assert len(names) == len(set(names)), names
+        assert "help" in names
+        for cmd in bot.tree.walk_commands():
+            assert cmd.description and cmd.description != "…", cmd.qualified_name
+    finally:
+        await bot.db.dispose()
