@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.services.context import ServiceContext
+from bot.services.sprints import SprintService
 
 
 class Services:
@@ -10,6 +11,7 @@ class Services:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self.sprints = SprintService(ctx)
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""

@@ -1,0 +1,497 @@
+"""Sprint messages as Discord JSON (plain dicts): the status card, announcements, replies.
+
+Pure functions of the data they are given; no discord import. User text (titles, names) is
+escaped here and never pings: every payload that mentions carries explicit ``allowed_mentions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain import sprint as domain
+from bot.domain.sprint import Phase, PhaseKind, SprintPlan, Status
+from bot.domain.text import escape_markdown, truncate
+
+if TYPE_CHECKING:
+    from bot.services.sprints import HistoryEntry, JoinResult, SprintDefaults, SprintView
+
+__all__ = [
+    "card_components",
+    "card_payload",
+    "clip_content",
+    "ended_line",
+    "finished_line",
+    "fmt_duration",
+    "history_embed",
+    "join_reply",
+    "phase_line",
+    "phase_phrase",
+    "phase_title",
+    "plan_summary",
+    "settings_embed",
+    "start_reply",
+    "status_text",
+    "ts",
+    "voice_status_text",
+]
+
+CONTENT_LIMIT = 2000
+FIELD_LIMIT = 1024
+VOICE_STATUS_LIMIT = 500
+
+EMOJI = {
+    PhaseKind.INTRO: "👋",
+    PhaseKind.WORK: "🍅",
+    PhaseKind.BREAK: "☕",
+    PhaseKind.LONG_BREAK: "🌴",
+}
+COLOUR = {
+    PhaseKind.INTRO: 0x5865F2,
+    PhaseKind.WORK: 0xE5533D,
+    PhaseKind.BREAK: 0x2ECC71,
+    PhaseKind.LONG_BREAK: 0x1ABC9C,
+}
+PAUSED_COLOUR = 0x95A5A6
+FINISHED_COLOUR = 0xF1C40F
+ENDED_COLOUR = 0x607D8B
+INTRO_HINT = "Say hi and post your goal with `/goal`."
+
+ENDED_REASONS = {
+    "finished": "Finished",
+    "stopped": "Stopped early",
+    "empty": "Ended: everyone left",
+    "channel": "Ended: its channel was deleted",
+}
+
+
+# -- small pieces ---------------------------------------------------------------------------------
+
+
+def ts(when: datetime, style: str = "R") -> str:
+    """A Discord timestamp that every client shows in its own zone (and ticks for ``R``)."""
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def fmt_duration(delta: timedelta) -> str:
+    """``1 h 5 min``, ``12 min``, ``45 s`` (rounded to what a person cares about)."""
+    seconds = max(round(delta.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = (seconds + 30) // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def clip_content(text: str) -> str:
+    return truncate(text, CONTENT_LIMIT)
+
+
+def plan_summary(plan: SprintPlan) -> str:
+    text = f"{plan.rounds} × {plan.work_min} min work, {plan.break_min} min breaks"
+    if plan.long_break_every < plan.rounds:
+        text += f", {plan.long_break_min} min long break every {plan.long_break_every} rounds"
+    if plan.intro_min:
+        text += f", {plan.intro_min} min intro"
+    return text
+
+
+def phase_title(phase: Phase, plan: SprintPlan) -> str:
+    if phase.kind is PhaseKind.INTRO:
+        return "Intro"
+    if phase.kind is PhaseKind.WORK:
+        return f"Work · round {phase.round}/{plan.rounds}"
+    if phase.kind is PhaseKind.LONG_BREAK:
+        return f"Long break · after round {phase.round}/{plan.rounds}"
+    return f"Break · after round {phase.round}/{plan.rounds}"
+
+
+def phase_phrase(phase: Phase, plan: SprintPlan) -> str:
+    """How a sentence names a phase: "work round 3/4", "the break after round 2/4"."""
+    if phase.kind is PhaseKind.INTRO:
+        return "the intro"
+    if phase.kind is PhaseKind.WORK:
+        return f"work round {phase.round}/{plan.rounds}"
+    if phase.kind is PhaseKind.LONG_BREAK:
+        return f"the long break after round {phase.round}/{plan.rounds}"
+    return f"the break after round {phase.round}/{plan.rounds}"
+
+
+def _title(view: SprintView) -> str:
+    return escape_markdown(view.title)
+
+
+def _when_line(view: SprintView, now: datetime) -> str:
+    state = view.state
+    if state.status is Status.PAUSED:
+        left = state.paused_remaining or timedelta()
+        return f"⏸️ Paused with {fmt_duration(left)} left in this phase."
+    if state.phase_ends_at is not None:
+        return f"Ends {ts(state.phase_ends_at, 't')} ({ts(state.phase_ends_at, 'R')})"
+    return ""
+
+
+def _progress(view: SprintView, now: datetime) -> str:
+    fraction = domain.progress(view.plan, view.state, now, view.speed)
+    return f"{domain.progress_bar(fraction)} {int(fraction * 100 + 1e-9)}%"
+
+
+def _people(view: SprintView, lines: Mapping[int, str], *, limit: int = FIELD_LIMIT) -> str:
+    people = view.active if not view.is_over else view.participants
+    if not people:
+        return "Nobody yet: press **Join**."
+    out: list[str] = []
+    size = 0
+    for index, person in enumerate(people):
+        suffix = lines.get(person.user_id)
+        line = f"<@{person.user_id}>" + (f" {truncate(suffix, 60)}" if suffix else "")
+        more = f"… and {len(people) - index} more"
+        if size + len(line) + 1 > limit - len(more) - 1:
+            out.append(more)
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+# -- the status card ------------------------------------------------------------------------------
+
+
+def card_components(view: SprintView) -> list[dict[str, Any]]:
+    """Join, Leave, Pause/Resume, Skip; none once the sprint is over (the buttons go away)."""
+    if view.is_over:
+        return []
+    sid = view.id
+    paused = view.state.status is Status.PAUSED
+    toggle = (
+        {"type": 2, "style": 3, "label": "Resume", "emoji": {"name": "▶️"},
+         "custom_id": f"sprint:{sid}:resume"}
+        if paused
+        else {"type": 2, "style": 2, "label": "Pause", "emoji": {"name": "⏸️"},
+              "custom_id": f"sprint:{sid}:pause"}
+    )
+    return [
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 3, "label": "Join", "custom_id": f"sprint:{sid}:join"},
+                {"type": 2, "style": 2, "label": "Leave", "custom_id": f"sprint:{sid}:leave"},
+                toggle,
+                {"type": 2, "style": 2, "label": "Skip", "emoji": {"name": "⏭️"},
+                 "custom_id": f"sprint:{sid}:skip"},
+            ],
+        }
+    ]
+
+
+def card_embed(view: SprintView, lines: Mapping[int, str], now: datetime) -> dict[str, Any]:
+    phase = view.phase
+    state = view.state
+    fields: list[dict[str, Any]] = [
+        {"name": "Host", "value": f"<@{view.host_id}>", "inline": True},
+        {"name": "Plan", "value": truncate(plan_summary(view.plan), FIELD_LIMIT), "inline": True},
+    ]
+    if view.voice_channel_id is not None:
+        fields.append({"name": "Voice", "value": f"<#{view.voice_channel_id}>", "inline": True})
+    if view.is_over:
+        ended_at = state.ended_at or now
+        reason = ENDED_REASONS.get(view.end_reason or "", "Ended")
+        done_rounds = phase.round if phase.kind is not PhaseKind.INTRO else 0
+        if state.status is Status.FINISHED:
+            done_rounds = view.plan.rounds
+        description = (
+            f"**{reason}** {ts(ended_at, 'f')} · {done_rounds}/{view.plan.rounds} rounds\n"
+            f"{_progress(view, now)}"
+        )
+        emoji = "🏁" if state.status is Status.FINISHED else "⏹️"
+        colour = FINISHED_COLOUR if state.status is Status.FINISHED else ENDED_COLOUR
+        people_name = f"Took part ({len(view.participants)})"
+        footer = f"Sprint #{view.id} · this sprint has ended"
+    else:
+        parts = [f"{EMOJI[phase.kind]} **{phase_title(phase, view.plan)}**", _when_line(view, now)]
+        if phase.kind is PhaseKind.INTRO:
+            parts.append(INTRO_HINT)
+        parts.append(_progress(view, now))
+        description = "\n".join(p for p in parts if p)
+        emoji = "⏱️"
+        colour = PAUSED_COLOUR if state.status is Status.PAUSED else COLOUR[phase.kind]
+        people_name = f"In this sprint ({len(view.active)})"
+        footer = f"Sprint #{view.id} · Join or leave any time · /sprint status"
+    fields.append({"name": people_name, "value": _people(view, lines), "inline": False})
+    return {
+        "title": truncate(f"{emoji} {_title(view)}", 256),
+        "description": description,
+        "color": colour,
+        "fields": fields,
+        "footer": {"text": footer},
+    }
+
+
+def card_payload(view: SprintView, lines: Mapping[int, str], now: datetime) -> dict[str, Any]:
+    """The whole card message body (send or edit)."""
+    return {
+        "content": "",
+        "embeds": [card_embed(view, lines, now)],
+        "components": card_components(view),
+        "allowed_mentions": {"parse": []},
+    }
+
+
+# -- announcements --------------------------------------------------------------------------------
+
+
+def phase_line(
+    view: SprintView, *, catching_up: bool = False, skipped_by: int | None = None
+) -> str:
+    """The line posted when the sprint enters its current phase."""
+    phase = view.phase
+    plan = view.plan
+    ends = view.state.phase_ends_at
+    until = f"{ts(ends, 't')} ({ts(ends, 'R')})" if ends is not None else "soon"
+    if catching_up:
+        text = f"⏩ Catching up: we're now in {phase_phrase(phase, plan)}, ending {until}."
+    elif phase.kind is PhaseKind.WORK:
+        final = "final round" if phase.round == plan.rounds and plan.rounds > 1 else "round"
+        text = f"🍅 **Work — {final} {phase.round}/{plan.rounds}.** Focus until {until}."
+    elif phase.kind is PhaseKind.LONG_BREAK:
+        text = (
+            f"🌴 **Long break** — round {phase.round}/{plan.rounds} done, well earned. "
+            f"Back to work {ts(ends, 'R') if ends else 'soon'}."
+        )
+    elif phase.kind is PhaseKind.BREAK:
+        text = (
+            f"☕ **Break** — round {phase.round}/{plan.rounds} done. Stretch, drink some water. "
+            f"Back to work {ts(ends, 'R') if ends else 'soon'}."
+        )
+    else:
+        text = f"👋 **Intro** until {until}. {INTRO_HINT}"
+    if skipped_by is not None:
+        text += f" (skipped ahead by <@{skipped_by}>)"
+    return text
+
+
+def finished_line(
+    title: str, plan: SprintPlan, at: datetime, *, catching_up: bool = False,
+    by: int | None = None,
+) -> str:
+    name = escape_markdown(title)
+    if catching_up:
+        text = (
+            f"⏩ Catching up: **{name}** finished {ts(at, 't')} while I was away — "
+            f"{plan.rounds} rounds done. Well done, everyone!"
+        )
+    else:
+        text = (
+            f"🏁 **{name}** is complete: {plan.rounds} rounds, {plan.work_minutes()} min of "
+            "focus. Great work, everyone!"
+        )
+    if by is not None:
+        text += f" (last phase skipped by <@{by}>)"
+    return text
+
+
+def ended_line(title: str, reason: str, *, by: int | None = None) -> str:
+    name = escape_markdown(title)
+    if reason == "stopped":
+        who = f" by <@{by}>" if by is not None else ""
+        return f"⏹️ **{name}** was stopped{who}."
+    if reason == "empty":
+        return f"👋 Everyone left, so **{name}** has ended."
+    if reason == "channel":
+        return f"⏹️ **{name}** has ended because its text channel was deleted."
+    return f"🏁 **{name}** has ended."
+
+
+def voice_status_text(view: SprintView, zone: str = "UTC") -> str:
+    """The voice channel's status: the phase and when it ends, in the server's time zone."""
+    if view.is_over:
+        return ""
+    phase = view.phase
+    short = {
+        PhaseKind.INTRO: "Intro",
+        PhaseKind.WORK: f"Work {phase.round}/{view.plan.rounds}",
+        PhaseKind.BREAK: "Break",
+        PhaseKind.LONG_BREAK: "Long break",
+    }[phase.kind]
+    if view.state.status is Status.PAUSED:
+        return f"⏸️ Paused · {short}"
+    ends = view.state.phase_ends_at
+    if ends is None:
+        return f"{EMOJI[phase.kind]} {short}"
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    local = ends.astimezone(tz)
+    text = f"{EMOJI[phase.kind]} {short} · until {local:%H:%M} {local.tzname() or ''}".rstrip()
+    return truncate(text, VOICE_STATUS_LIMIT)
+
+
+# -- interaction replies --------------------------------------------------------------------------
+
+
+def start_reply(view: SprintView) -> str:
+    first = view.phase
+    if first.kind is PhaseKind.INTRO and view.state.phase_ends_at is not None:
+        begins = f"Intro until {ts(view.state.phase_ends_at, 'R')}: {INTRO_HINT}"
+    else:
+        begins = "Work starts now."
+    return (
+        f"Started **{_title(view)}** ({plan_summary(view.plan)}). {begins} "
+        "The card with Join, Leave, Pause and Skip buttons is posted in this channel."
+    )
+
+
+def status_text(view: SprintView, now: datetime) -> str:
+    phase = view.phase
+    state = view.state
+    lines = [f"**{_title(view)}** · hosted by <@{view.host_id}>"]
+    if view.is_over:
+        reason = ENDED_REASONS.get(view.end_reason or "", "Ended")
+        lines.append(f"{reason} {ts(state.ended_at or now, 'f')}.")
+    else:
+        head = f"{EMOJI[phase.kind]} {phase_title(phase, view.plan)}"
+        if state.status is Status.PAUSED:
+            left = domain.time_left(state, now)
+            lines.append(f"{head} — ⏸️ paused with {fmt_duration(left)} left")
+        elif state.phase_ends_at is not None:
+            left = domain.time_left(state, now)
+            lines.append(
+                f"{head} — ends {ts(state.phase_ends_at, 't')} ({ts(state.phase_ends_at, 'R')}), "
+                f"{fmt_duration(left)} left"
+            )
+    lines.append(f"{_progress(view, now)} · {plan_summary(view.plan)}")
+    people = view.active
+    names = ", ".join(f"<@{p.user_id}>" for p in people[:40])
+    if len(people) > 40:
+        names += f" and {len(people) - 40} more"
+    lines.append(f"In this sprint ({len(people)}): {names or 'nobody'}")
+    if view.voice_channel_id is not None:
+        lines.append(f"Voice: <#{view.voice_channel_id}>")
+    return clip_content("\n".join(lines))
+
+
+def join_reply(result: JoinResult, now: datetime) -> str:
+    view = result.sprint
+    name = _title(view)
+    if result.already:
+        return f"You're already in **{name}**. Leave with the Leave button or `/sprint leave`."
+    ends = view.state.phase_ends_at
+    if not result.late:
+        start = f"work starts {ts(ends, 'R')}" if ends else "work starts after the intro"
+        return f"You're in **{name}**! {INTRO_HINT} ({start})."
+    where = phase_phrase(view.phase, view.plan)
+    if view.state.status is Status.PAUSED:
+        timing = "paused right now"
+    elif ends is not None:
+        timing = f"ending {ts(ends, 'R')}"
+    else:
+        timing = ""
+    return (
+        f"You're in **{name}**! We're in {where}{', ' + timing if timing else ''}. "
+        "Add your goal with the button below or `/goal`."
+    )
+
+
+def leave_reply(view: SprintView, ended: bool) -> str:
+    if ended:
+        return f"You left **{_title(view)}**. You were the last one in, so the sprint has ended."
+    return f"You left **{_title(view)}**. Rejoin any time with the Join button."
+
+
+def history_embed(entries: Sequence[HistoryEntry], now: datetime) -> dict[str, Any]:
+    if not entries:
+        return {
+            "title": "Recent sprints",
+            "description": "No sprints here yet. Start one with `/sprint start`.",
+            "color": 0x5865F2,
+        }
+    fields: list[dict[str, Any]] = []
+    for entry in entries[:25]:
+        status = (
+            "running now"
+            if entry.status in ("running", "paused")
+            else ENDED_REASONS.get(entry.end_reason or "", entry.status).lower()
+        )
+        people = entry.participant_ids
+        head = (
+            f"{ts(entry.created_at, 'f')} in <#{entry.channel_id}> · {len(people)} "
+            f"{'person' if len(people) == 1 else 'people'} · {status}"
+        )
+        body: list[str] = [head]
+        members = _summary_members(entry.summary)
+        if members:
+            for member in members[:8]:
+                body.append(_summary_line(member))
+            if len(members) > 8:
+                body.append(f"… and {len(members) - 8} more")
+        elif people:
+            mentions = " ".join(f"<@{uid}>" for uid in people[:15])
+            if len(people) > 15:
+                mentions += f" +{len(people) - 15}"
+            body.append(mentions)
+        fields.append(
+            {
+                "name": truncate(escape_markdown(entry.title), 256),
+                "value": truncate("\n".join(body), FIELD_LIMIT),
+                "inline": False,
+            }
+        )
+    return {"title": "Recent sprints", "color": 0x5865F2, "fields": fields}
+
+
+def _summary_members(summary: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    if not summary:
+        return []
+    members = summary.get("members")
+    if not isinstance(members, list):
+        return []
+    return [m for m in members if isinstance(m, Mapping)]
+
+
+def _summary_line(member: Mapping[str, Any]) -> str:
+    name = member.get("name")
+    user_id = member.get("user_id")
+    who = escape_markdown(truncate(str(name), 40)) if name else f"<@{user_id}>"
+    bits: list[str] = []
+    done, total = member.get("goals_done"), member.get("goals_total")
+    if isinstance(total, int) and total > 0:
+        bits.append(f"{done if isinstance(done, int) else 0}/{total} goals")
+    focus = member.get("focus_minutes")
+    if isinstance(focus, int | float):
+        bits.append(f"{round(focus)} min focus")
+    return f"• {who}" + (": " + " · ".join(bits) if bits else "")
+
+
+def settings_embed(defaults: SprintDefaults) -> dict[str, Any]:
+    def mark(key: str) -> str:
+        return "" if key in defaults.customised else " (bot default)"
+
+    plan_lines = [
+        f"Work: {defaults.work} min{mark('work')}",
+        f"Break: {defaults.brk} min{mark('brk')}",
+        f"Rounds: {defaults.rounds}{mark('rounds')}",
+        f"Long break: {defaults.long_break} min{mark('long_break')}",
+        f"Long break every: {defaults.long_break_every} rounds{mark('long_break_every')}",
+        f"Intro: {defaults.intro} min{mark('intro')}",
+    ]
+    role = f"<@&{defaults.manager_role_id}>" if defaults.manager_role_id else "none (Manage Server)"
+    options = [
+        f"Manager role: {role}",
+        f"Ping at phase changes: {'on' if defaults.ping_on_phase else 'off'}",
+        f"Voice members join automatically: {'on' if defaults.auto_join_voice else 'off'}",
+        f"Chime in voice: {'on' if defaults.chime else 'off'}",
+    ]
+    return {
+        "title": "Sprint settings for this server",
+        "color": 0x5865F2,
+        "fields": [
+            {"name": "Defaults for /sprint start", "value": "\n".join(plan_lines)},
+            {"name": "Options", "value": "\n".join(options)},
+        ],
+        "footer": {"text": "Change them with /sprint settings <option>"},
+    }
