@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from bot.services.accountability import AccountabilityService
+from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
+from bot.services.goals import GoalService, SprintHooks
 from bot.services.sprints import SprintService
+from bot.services.timezones import TimezoneService
 
 
 class Services:
@@ -12,6 +16,12 @@ class Services:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self.sprints = SprintService(ctx)
+        self.timezones = TimezoneService(ctx)
+        self.accountability = AccountabilityService(ctx, timezones=self.timezones)
+        self.goals = GoalService(
+            ctx, SprintHooks.for_service(self.sprints, ctx.clock, self.accountability)
+        )
+        self.checkins = CheckInService(ctx, self.goals)
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""
