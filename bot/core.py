@@ -11,9 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.sender import Sender
 from bot.scheduler import Timers
 from bot.services import Services
-from bot.services.context import NullWaker, ServiceContext
+from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.ui import command_name, handle_interaction_error
 from db.engine import Database
@@ -21,7 +22,7 @@ from db.engine import Database
 log = logging.getLogger(__name__)
 
 # Loaded in this order in setup_hook. Every cog module has an async ``setup(bot)``.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
+EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.goals")
 
 
 class SprintTree(app_commands.CommandTree[Any]):
@@ -71,7 +72,9 @@ class _SprintBotMixin:
         self.clock = clock
         self.timers = Timers()
         self.run_services = run_services
-        self.delivery: Any = NullWaker()
+        # The outbox sender: drains only this process's guilds through the bot's HTTP client
+        # (its global bucket also gates discord.py's other REST calls); started in setup_hook.
+        self.delivery: Any = Sender.for_bot(self)
         self.services = Services(
             ServiceContext(
                 settings=settings, db=database, clock=clock, timers=self.timers,
