@@ -577,30 +577,64 @@ class SprintService:
             now = self.ctx.clock.now()
             await self._catch_up(session, row, now, after)
             _require_active(row)
-            part = await self._participant(session, row.id, user_id)
-            already = part is not None and part.active
-            if part is None:
-                part = Participant(
-                    sprint_id=row.id, user_id=user_id, display_name=name[:100], active=True,
-                    ping=True if ping is None else ping, joined_at=now,
-                )
-                session.add(part)
-            elif not part.active:
-                part.active = True
-                part.left_at = None
-                part.display_name = name[:100] or part.display_name
-            if ping is not None:
-                part.ping = ping
-            if not already:
-                session.add(PresenceSpan(sprint_id=row.id, user_id=user_id, started_at=now))
-                row.version += 1
-                await session.flush()
-                await self.ctx.events.publish(session, ParticipantJoined(row.id, user_id, now))
+            joined = await self._add_participant(session, row, user_id, name, now, ping=ping)
+            if joined:
                 await self._enqueue_card(session, row, now)
             view = await self._view(session, row)
         self._after(after)
         late = view.phase.kind is not PhaseKind.INTRO
-        return JoinResult(sprint=view, already=already, late=late)
+        return JoinResult(sprint=view, already=not joined, late=late)
+
+    async def add_participant(
+        self, session: AsyncSession, sprint_id: int, user_id: int, name: str
+    ) -> bool:
+        """Join ``user_id`` inside the caller's transaction (e.g. adding a sprint goal joins).
+
+        Writes what :meth:`join` writes (participant, presence span, version, ParticipantJoined)
+        but not the card: call :meth:`refresh_card` once the caller's own changes are in.
+        Returns True when the member joined now, False when already in.
+        """
+        row = await self._locked(session, sprint_id)
+        _require_active(row)
+        return await self._add_participant(session, row, user_id, name, self.ctx.clock.now())
+
+    async def refresh_card(self, session: AsyncSession, sprint_id: int) -> None:
+        """Enqueue a card edit for an active sprint in the caller's transaction."""
+        row = await session.get(Sprint, sprint_id)
+        if row is not None and row.status in ACTIVE_STATUSES:
+            await self._enqueue_card(session, row, self.ctx.clock.now())
+
+    async def _add_participant(
+        self,
+        session: AsyncSession,
+        row: Sprint,
+        user_id: int,
+        name: str,
+        now: datetime,
+        *,
+        ping: bool | None = None,
+    ) -> bool:
+        part = await self._participant(session, row.id, user_id)
+        already = part is not None and part.active
+        if part is None:
+            part = Participant(
+                sprint_id=row.id, user_id=user_id, display_name=name[:100], active=True,
+                ping=True if ping is None else ping, joined_at=now,
+            )
+            session.add(part)
+        elif not part.active:
+            part.active = True
+            part.left_at = None
+            part.display_name = name[:100] or part.display_name
+        if ping is not None:
+            part.ping = ping
+        if already:
+            return False
+        session.add(PresenceSpan(sprint_id=row.id, user_id=user_id, started_at=now))
+        row.version += 1
+        await session.flush()
+        await self.ctx.events.publish(session, ParticipantJoined(row.id, user_id, now))
+        return True
 
     async def leave(
         self, sprint_id: int, user_id: int, *, guild_id: int | None = None
