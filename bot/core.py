@@ -22,7 +22,9 @@ from db.engine import Database
 log = logging.getLogger(__name__)
 
 # Loaded in this order in setup_hook. Every cog module has an async ``setup(bot)``.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.goals", "cogs.accountability", "cogs.timezone")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.meta", "cogs.goals", "cogs.sprint", "cogs.accountability", "cogs.timezone"
+)
 
 
 class SprintTree(app_commands.CommandTree[Any]):

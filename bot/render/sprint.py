@@ -23,10 +23,12 @@ __all__ = [
     "card_payload",
     "clip_content",
     "ended_line",
+    "escape_title",
     "finished_line",
     "fmt_duration",
     "history_embed",
     "join_reply",
+    "leave_reply",
     "phase_line",
     "phase_phrase",
     "phase_title",
@@ -121,7 +123,8 @@ def phase_phrase(phase: Phase, plan: SprintPlan) -> str:
     return f"the break after round {phase.round}/{plan.rounds}"
 
 
-def _title(view: SprintView) -> str:
+def escape_title(view: SprintView) -> str:
+    """The sprint's title, safe to put in a message (no markdown, no pings)."""
     return escape_markdown(view.title)
 
 
@@ -223,7 +226,7 @@ def card_embed(view: SprintView, lines: Mapping[int, str], now: datetime) -> dic
         footer = f"Sprint #{view.id} · Join or leave any time · /sprint status"
     fields.append({"name": people_name, "value": _people(view, lines), "inline": False})
     return {
-        "title": truncate(f"{emoji} {_title(view)}", 256),
+        "title": truncate(f"{emoji} {escape_title(view)}", 256),
         "description": description,
         "color": colour,
         "fields": fields,
@@ -341,7 +344,7 @@ def start_reply(view: SprintView) -> str:
     else:
         begins = "Work starts now."
     return (
-        f"Started **{_title(view)}** ({plan_summary(view.plan)}). {begins} "
+        f"Started **{escape_title(view)}** ({plan_summary(view.plan)}). {begins} "
         "The card with Join, Leave, Pause and Skip buttons is posted in this channel."
     )
 
@@ -349,7 +352,7 @@ def start_reply(view: SprintView) -> str:
 def status_text(view: SprintView, now: datetime) -> str:
     phase = view.phase
     state = view.state
-    lines = [f"**{_title(view)}** · hosted by <@{view.host_id}>"]
+    lines = [f"**{escape_title(view)}** · hosted by <@{view.host_id}>"]
     if view.is_over:
         reason = ENDED_REASONS.get(view.end_reason or "", "Ended")
         lines.append(f"{reason} {ts(state.ended_at or now, 'f')}.")
@@ -377,7 +380,7 @@ def status_text(view: SprintView, now: datetime) -> str:
 
 def join_reply(result: JoinResult, now: datetime) -> str:
     view = result.sprint
-    name = _title(view)
+    name = escape_title(view)
     if result.already:
         return f"You're already in **{name}**. Leave with the Leave button or `/sprint leave`."
     ends = view.state.phase_ends_at
@@ -399,8 +402,11 @@ def join_reply(result: JoinResult, now: datetime) -> str:
 
 def leave_reply(view: SprintView, ended: bool) -> str:
     if ended:
-        return f"You left **{_title(view)}**. You were the last one in, so the sprint has ended."
-    return f"You left **{_title(view)}**. Rejoin any time with the Join button."
+        return (
+            f"You left **{escape_title(view)}**. You were the last one in, so the sprint "
+            "has ended."
+        )
+    return f"You left **{escape_title(view)}**. Rejoin any time with the Join button."
 
 
 def history_embed(entries: Sequence[HistoryEntry], now: datetime) -> dict[str, Any]:

@@ -268,6 +268,10 @@ class SprintService:
         """Call ``listener`` after each committed phase change (errors are logged, never raised)."""
         self._phase_listeners.append(listener)
 
+    def remove_phase_listener(self, listener: PhaseListener) -> None:
+        if listener in self._phase_listeners:
+            self._phase_listeners.remove(listener)
+
     # ---- settings -------------------------------------------------------------------------------
 
     def bounds(self) -> Bounds:
