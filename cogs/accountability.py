@@ -21,7 +21,12 @@ from discord.ext import commands
 from bot.domain.errors import ValidationError
 from bot.domain.weeks import DAY_NAMES, format_time, parse_time, week_label
 from bot.render.accountability import schedule_lines, ts
-from bot.services.accountability import AccountabilityService, ConfigView
+from bot.services.accountability import (
+    FORUM_PERMISSIONS,
+    TEXT_PERMISSIONS,
+    AccountabilityService,
+    ConfigView,
+)
 from cogs._accountability_views import DYNAMIC_ITEMS, handle_modal
 
 if TYPE_CHECKING:
@@ -77,7 +82,10 @@ async def time_choices(
 
 
 def _granted(permissions: discord.Permissions) -> set[str]:
-    return {name for name, value in permissions if value}
+    """The needed permissions the bot has, by attribute (``view_channel`` is an alias that
+    iterating Permissions would name ``read_messages``)."""
+    names = {attr for attr, _ in (*TEXT_PERMISSIONS, *FORUM_PERMISSIONS)}
+    return {name for name in names if getattr(permissions, name)}
 
 
 def bot_permissions_in(
