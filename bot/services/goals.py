@@ -146,26 +146,32 @@ class ChooseGoal(UserError):
 
 
 CardHook = Callable[[AsyncSession, int], Awaitable[Any]]
+JoinHook = Callable[[AsyncSession, int, int, str], Awaitable[bool]]
 WeekHook = Callable[[int], Awaitable[Any]]
 
 
 @dataclass
 class SprintHooks:
     """How goals reach the other areas: ``card_changed`` refreshes the sprint card in the
-    caller's transaction (so it shows "✅ 2/3" and the latest check-in); ``week_changed`` tells
-    weekly accountability that a week's goals changed (called after the commit)."""
+    caller's transaction (so it shows "✅ 2/3" and the latest check-in); ``join`` adds a member to
+    a sprint in the caller's transaction; ``week_changed`` tells weekly accountability that a
+    week's goals changed (called after the commit)."""
 
     card_changed: CardHook | None = None
+    join: JoinHook | None = None
     week_changed: WeekHook | None = None
 
     @classmethod
     def for_service(
         cls, sprints: object | None, clock: Clock, accountability: object | None = None
     ) -> SprintHooks:
-        """Hooks onto the sprint service (its public ``refresh_card(session, sprint_id)`` when
-        it has one, else its card edit ``_enqueue_card(session, row, now)``) and onto the
-        accountability service's ``goals_changed(week_id)``."""
-        hooks = cls(week_changed=getattr(accountability, "goals_changed", None))
+        """Hooks onto the sprint service (``refresh_card(session, sprint_id)`` — else its card
+        edit ``_enqueue_card(session, row, now)`` — and ``add_participant(session, sprint_id,
+        user_id, name)``) and onto the accountability service's ``goals_changed(week_id)``."""
+        hooks = cls(
+            join=getattr(sprints, "add_participant", None),
+            week_changed=getattr(accountability, "goals_changed", None),
+        )
         public = getattr(sprints, "refresh_card", None)
         private = getattr(sprints, "_enqueue_card", None)
         if public is not None:
@@ -262,10 +268,13 @@ class GoalService:
     ) -> bool:
         """Make the member an active participant of ``sprint``; True when they joined now.
 
-        Writes the rows the sprint service's join writes (Participant, an open PresenceSpan, a
-        version bump, ParticipantJoined) inside the caller's transaction, so the goal and the
-        join commit together. The caller refreshes the card.
+        Inside the caller's transaction, so the goal and the join commit together: through the
+        sprint service's ``add_participant`` when wired, else by writing the same rows it writes
+        (Participant, an open PresenceSpan, a version bump, ParticipantJoined). The caller
+        refreshes the card.
         """
+        if self.hooks.join is not None:
+            return await self.hooks.join(session, sprint.id, user_id, display_name)
         stmt = select(Participant).where(
             Participant.sprint_id == sprint.id, Participant.user_id == user_id
         ).with_for_update()
