@@ -226,6 +226,7 @@ class AccountabilityService:
         ``bot_permissions`` are the permission names the bot has in the channel (the cog reads
         them from the interaction); missing ones are refused by name.
         """
+        schedule = _parse_schedule(day, time_, checkin_days, checkin_time, review_day, review_time)
         if bot_permissions is not None:
             missing = missing_permissions(channel_is_forum, bot_permissions)
             if missing:
@@ -236,7 +237,6 @@ class AccountabilityService:
                     f"{kind}. Grant {'them' if len(missing) > 1 else 'it'} to my role there, "
                     "or pick another channel."
                 )
-        schedule = _parse_schedule(day, time_, checkin_days, checkin_time, review_day, review_time)
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
             cfg = await self._config(session, guild_id, for_update=True)
@@ -264,6 +264,8 @@ class AccountabilityService:
         return await self.show(guild_id)
 
     async def show(self, guild_id: int) -> ConfigView:
+        """The configuration, next posts and any problem (a failed post turns posting off)."""
+        await self.check_delivery(guild_id)
         async with self.ctx.db.transaction() as session:
             cfg = await self._config(session, guild_id)
             if cfg is None:
@@ -678,12 +680,28 @@ class AccountabilityService:
         week = (await session.execute(stmt)).scalar_one_or_none()
         if week is None or week.guild_id != guild_id:
             raise NotFound("I can't find that week any more.")
-        if not allow_reviewed and PostKind.REVIEW.value in await self._done_keys(session, week_id):
+        if allow_reviewed:
+            return week
+        label = week_label(week.week_start)
+        if PostKind.REVIEW.value in await self._done_keys(session, week_id):
             raise Conflict(
-                f"The {week_label(week.week_start)} has been reviewed. Add goals for the current "
-                "week with `/goal`, or in this week's thread."
+                f"The {label[0].lower()}{label[1:]} has been reviewed. Add goals for the "
+                "current week with `/goal`, or in this week's thread."
+            )
+        zone = await guild_zone(session, guild_id)
+        if self.ctx.clock.now() >= week_end(week.week_start, zone):
+            raise Conflict(
+                f"The {label[0].lower()}{label[1:]} is over. Add goals for this week with `/goal`."
             )
         return week
+
+    async def accepts_goals(self, guild_id: int, week_id: int) -> bool:
+        """Raise if the week's thread no longer takes goals; True when it is the current week
+        (so the goals service, which adds to the current week, can store them)."""
+        async with self.ctx.db.transaction() as session:
+            week = await self._live_week(session, week_id, guild_id)
+            zone = await guild_zone(session, guild_id)
+            return week.week_start == week_start(self.ctx.clock.now().astimezone(zone).date())
 
     async def add_goals(
         self, guild_id: int, week_id: int, user_id: int, display_name: str, text: str
