@@ -31,7 +31,7 @@ import heapq
 import logging
 import random
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -226,7 +226,7 @@ class Sender:
         *,
         scope: ShardScope | None = None,
         limits: Limits | None = None,
-        concurrency: int = 32,
+        concurrency: int = 256,
         full_scan_seconds: float = 15.0,
         flush_seconds: float = 0.05,
         finished_grace: float = 120.0,
@@ -253,7 +253,10 @@ class Sender:
         self.stop_timeout = stop_timeout
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        # Hooks: a row was delivered (row id, kind, Discord id); Discord says a channel is gone.
         self.on_delivered: Callable[[int, str, int | None], None] | None = None
+        self.on_channel_gone: Callable[[int], Awaitable[Any]] | None = None
+        self._hook_tasks: set[asyncio.Task[Any]] = set()
 
         self._items: dict[int, _Item] = {}
         self._ready: list[tuple[int, int]] = []
@@ -290,8 +293,11 @@ class Sender:
 
     @classmethod
     def for_bot(cls, bot: Any, **kwargs: Any) -> Sender:
-        """The sender of a bot: its database, clock, settings, shard scope and HTTP client."""
-        return cls(
+        """The sender of a bot: its database, clock, settings, shard scope and HTTP client.
+
+        When Discord says a channel is gone, the sprint service ends the sprints posting there.
+        """
+        sender = cls(
             bot.db,
             bot.settings.delivery,
             bot.clock,
@@ -299,6 +305,16 @@ class Sender:
             scope=ShardScope.from_settings(bot.settings),
             **kwargs,
         )
+
+        async def channel_gone(channel_id: int) -> Any:
+            sprints = getattr(getattr(bot, "services", None), "sprints", None)
+            hook = getattr(sprints, "channel_gone", None)
+            if hook is not None:
+                return await hook(channel_id)
+            return None
+
+        sender.on_channel_gone = channel_gone
+        return sender
 
     def wake(self) -> None:
         """New rows were committed: look for them now."""
@@ -417,6 +433,13 @@ class Sender:
                 await self._flush()
             except Exception:
                 log.exception("outbox sender: could not record the last results")
+        stats = self.stats
+        log.info(
+            "outbox sender stopped: sent %d, retried %d, superseded %d, dropped %d, failed %d, "
+            "%d requests, %d answered 429",
+            stats.sent, stats.retried, stats.superseded, stats.dropped, stats.failed,
+            stats.requests, stats.responses_429,
+        )
 
     # -- scanning ----------------------------------------------------------------------------
 
@@ -752,6 +775,17 @@ class Sender:
                 self.stats.dropped += 1
                 self._finish(other, "dropped", reason)
         self._gone_channels[channel_id] = reason
+        if self.on_channel_gone is not None:
+            task = asyncio.create_task(self._call_channel_gone(channel_id))
+            self._hook_tasks.add(task)
+            task.add_done_callback(self._hook_tasks.discard)
+
+    async def _call_channel_gone(self, channel_id: int) -> None:
+        assert self.on_channel_gone is not None
+        try:
+            await self.on_channel_gone(channel_id)
+        except Exception:
+            log.exception("handling the deleted channel %s failed", channel_id)
 
     def _supersede(self, item: _Item) -> None:
         self.stats.superseded += 1

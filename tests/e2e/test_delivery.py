@@ -1,0 +1,236 @@
+"""Delivery end to end: the real bot (real discord.py over loopback) against the local server.
+
+Rows are written with ``enqueue`` exactly as services do, then the bot's sender delivers them
+within the server's Discord limits (global 50/s, 5 creates/edits per channel per 5 s). Runs on
+SQLite and, when SPRINTBOT_TEST_POSTGRES_URL is set, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.core import AnyBot, create_bot
+from bot.delivery import Outgoing, Priority, enqueue, recent_failures
+from bot.localdiscord import Channel, Guild, LocalDiscord, Perm
+from bot.localdiscord.testing import DiscordErrorLog, problems, running_bot
+from bot.settings import DiscordSettings, Settings
+from db.engine import Database
+from db.models import OutboxMessage
+
+MESSAGES = "/channels/{channel_id}/messages"
+MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+
+
+@dataclass
+class World:
+    server: LocalDiscord
+    guild: Guild
+    channels: list[Channel]
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalDiscord]:
+    async with LocalDiscord() as local:
+        yield local
+
+
+@pytest.fixture
+def world(server: LocalDiscord) -> World:
+    guild = server.add_guild("Sprint Club")
+    return World(server, guild, [guild.add_text_channel(f"room-{i}") for i in range(60)])
+
+
+@pytest.fixture
+def error_log() -> Iterator[DiscordErrorLog]:
+    with DiscordErrorLog() as log:
+        yield log
+
+
+def settings_for(server: LocalDiscord, **discord: Any) -> Settings:
+    return Settings(
+        discord=DiscordSettings(
+            token=server.token,
+            api_base_url=server.api_base_url,
+            gateway_url=server.gateway_url,
+            **discord,
+        )
+    )
+
+
+@contextlib.asynccontextmanager
+async def bot_running(server: LocalDiscord, database: Database) -> AsyncIterator[AnyBot]:
+    bot = create_bot(settings_for(server), database=database)
+    async with running_bot(server, bot):
+        yield bot
+
+
+async def put(database: Database, *messages: Outgoing) -> list[int]:
+    async with database.transaction() as session:
+        return [row.id for row in await enqueue(session, *messages)]
+
+
+async def drained(bot: AnyBot, seconds: float = 30.0) -> None:
+    async with asyncio.timeout(seconds):
+        await bot.delivery.wait_idle()
+
+
+async def statuses(database: Database) -> dict[int, str]:
+    async with database.transaction() as session:
+        rows = await session.execute(select(OutboxMessage.id, OutboxMessage.status))
+        return dict(rows.all())
+
+
+def say(world: World, text: str, channel: Channel | None = None, **kwargs: Any) -> Outgoing:
+    target = channel or world.channels[0]
+    return Outgoing(
+        "send",
+        {"content": text, "allowed_mentions": {"parse": []}},
+        channel_id=target.id,
+        guild_id=world.guild.id,
+        **kwargs,
+    )
+
+
+def contents(channel: Channel) -> list[str]:
+    return [m.content for m in channel.history()][::-1]
+
+
+def count(server: LocalDiscord, method: str, route: str) -> int:
+    return server.stats.count(method, route)
+
+
+async def test_storm_of_300_sends_to_60_channels_arrives_without_a_429(
+    world: World, database: Database, error_log: DiscordErrorLog
+) -> None:
+    await put(database, *[say(world, f"m{i}", world.channels[i % 60]) for i in range(300)])
+    async with bot_running(world.server, database) as bot:
+        await drained(bot, seconds=40)
+        stats = bot.delivery.stats
+    assert sum(len(c.messages) for c in world.channels) == 300
+    assert world.server.stats.rate_limited == 0
+    assert stats.sent == 300 and stats.responses_429 == 0
+    assert set((await statuses(database)).values()) == {"sent"}
+    assert problems(world.server, error_log) == []
+
+
+async def test_injected_5xx_and_429_answers_are_retried_until_delivered(
+    world: World, database: Database, error_log: DiscordErrorLog
+) -> None:
+    server = world.server
+    server.fail_next("POST", MESSAGES, status=500)  # discord.py retries this one itself
+    server.fail_next("POST", MESSAGES, status=503)  # discord.py gives up at once: we retry
+    server.fail_next("POST", MESSAGES, status=429, count=6, retry_after=0.05)  # > its 5 tries
+    await put(database, *[say(world, f"m{i}") for i in range(4)])
+    async with bot_running(server, database) as bot:
+        await drained(bot, seconds=40)
+        stats = bot.delivery.stats
+    assert sorted(contents(world.channels[0])) == ["m0", "m1", "m2", "m3"]
+    assert stats.retried >= 2
+    assert stats.responses_429 == 6
+    assert set((await statuses(database)).values()) == {"sent"}
+    assert problems(server, error_log) == []
+
+
+async def test_missing_permission_stops_retrying_and_is_shown_to_managers(
+    world: World, database: Database
+) -> None:
+    locked = world.channels[1]
+    world.server.revoke_bot_permission(locked, Perm.SEND_MESSAGES)
+    (row_id,) = await put(database, say(world, "hello", locked))
+    async with bot_running(world.server, database) as bot:
+        await drained(bot)
+        bot.wake()
+        await drained(bot)
+    assert (await statuses(database))[row_id] == "failed"
+    assert count(world.server, "POST", MESSAGES) == 1
+    assert locked.messages == {}
+    async with database.transaction() as session:
+        failures = await recent_failures(session, world.guild.id)
+    assert len(failures) == 1
+    assert failures[0].channel_id == locked.id
+    assert "Missing Permissions" in failures[0].reason
+
+
+async def test_deleted_channel_ends_retries_and_drops_what_was_queued_for_it(
+    world: World, database: Database
+) -> None:
+    doomed = world.channels[2]
+    world.server.delete_channel(doomed)
+    ids = await put(database, *[say(world, f"m{i}", doomed) for i in range(8)])
+    async with bot_running(world.server, database) as bot:
+        await drained(bot)
+    status = [s for i, s in (await statuses(database)).items() if i in ids]
+    # The first few go out together within the channel's budget; the rest are never tried.
+    tried = count(world.server, "POST", MESSAGES)
+    assert tried <= 5
+    assert status.count("failed") == tried and status.count("dropped") == 8 - tried
+    async with database.transaction() as session:
+        failures = await recent_failures(session, world.guild.id)
+    assert [f.channel_id for f in failures] == [doomed.id]
+    assert "no longer exists" in failures[0].reason
+
+
+async def test_card_edits_superseded_while_waiting_for_the_channel_budget_are_not_sent(
+    world: World, database: Database, error_log: DiscordErrorLog
+) -> None:
+    room = world.channels[3]
+    async with bot_running(world.server, database) as bot:
+        await put(database, say(world, "card v1", room, ref="card:1", priority=Priority.NOTICE))
+        await put(database, *[say(world, f"filler {i}", room) for i in range(4)])
+        bot.wake()
+        async with asyncio.timeout(10):  # the channel's budget (5 per 5 s) is now spent
+            while len(room.messages) < 5:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        for version in range(2, 12):
+            await put(
+                database,
+                Outgoing(
+                    "edit",
+                    {"content": f"card v{version}"},
+                    channel_id=room.id,
+                    target_ref="card:1",
+                    supersede_key="card:1",
+                    priority=Priority.CARD,
+                    guild_id=world.guild.id,
+                ),
+            )
+            bot.wake()
+            await asyncio.sleep(0.05)
+        await drained(bot, seconds=20)
+        stats = bot.delivery.stats
+    assert count(world.server, "PATCH", MESSAGE) == 1
+    assert contents(room)[0] == "card v11"
+    assert stats.superseded + sum(
+        1 for s in (await statuses(database)).values() if s == "superseded"
+    ) >= 9
+    assert world.server.stats.rate_limited == 0
+    assert problems(world.server, error_log) == []
+
+
+async def test_announcements_overtake_queued_cosmetic_edits(
+    world: World, database: Database
+) -> None:
+    # 60 cosmetic-priority sends spread over channels, then one announcement: the announcement
+    # is among the first few requests although it was written last.
+    cosmetic = [
+        say(world, f"cosmetic {i}", world.channels[5 + i % 50], priority=Priority.COSMETIC)
+        for i in range(60)
+    ]
+    await put(database, *cosmetic)
+    await put(database, say(world, "PHASE CHANGE", world.channels[59]))
+    start = len(world.server.requests)
+    async with bot_running(world.server, database) as bot:
+        await drained(bot, seconds=30)
+    posted = [
+        r.response.get("content")
+        for r in world.server.requests[start:]
+        if r.route == MESSAGES and r.method == "POST" and isinstance(r.response, dict)
+    ]
+    assert posted.index("PHASE CHANGE") == 0
