@@ -278,7 +278,8 @@ class Interactions:
                 response_message_loading=message.loading,
                 response_message_ephemeral=message.ephemeral,
             )
-            body["resource"] = {"type": kind, "message": self.world.message_payload(message)}
+            if kind in (MESSAGE, UPDATE_MESSAGE):  # a deferral has no resource yet
+                body["resource"] = {"type": kind, "message": self.world.message_payload(message)}
         return body
 
     # -- followups and edits -----------------------------------------------------------------

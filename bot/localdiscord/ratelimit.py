@@ -90,7 +90,7 @@ class RateLimited(Exception):
     def body(self) -> dict[str, Any]:
         return {
             "message": "You are being rate limited.",
-            "retry_after": round(self.retry_after, 3),
+            "retry_after": math.ceil(self.retry_after * 1000) / 1000,
             "global": self.is_global,
             "code": 0,
         }

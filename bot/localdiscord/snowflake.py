@@ -23,6 +23,13 @@ class SnowflakeFactory:
         return self._last
 
 
+def on_shard(snowflake: int, shard_id: int, shard_count: int) -> int:
+    """The snowflake moved back by at most ``shard_count - 1`` ms so the guild lands on a shard."""
+    stamp = snowflake >> 22
+    stamp -= (stamp - shard_id) % shard_count
+    return (stamp << 22) | (snowflake & 0x3FFFFF)
+
+
 def snowflake_time(snowflake: int) -> datetime:
     """The creation time encoded in a snowflake."""
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)

@@ -30,7 +30,7 @@ from .models import (
     VoiceState,
 )
 from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE, Perm, channel_permissions
-from .snowflake import SnowflakeFactory, utcnow
+from .snowflake import SnowflakeFactory, on_shard, utcnow
 from .validation import MessageDraft
 
 if TYPE_CHECKING:
@@ -232,10 +232,20 @@ class World:
         return user
 
     def add_guild(
-        self, name: str, *, owner: str | None = None, bot_permissions: int = DEFAULT_BOT
+        self,
+        name: str,
+        *,
+        owner: str | None = None,
+        bot_permissions: int = DEFAULT_BOT,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """A guild with @everyone, the bot's managed role, its owner and the bot as members."""
+        """A guild with @everyone, the bot's managed role, its owner and the bot as members.
+
+        ``shard=(shard_id, shard_count)`` picks an id that Discord would route to that shard.
+        """
         guild_id = self.ids.next()
+        if shard is not None:
+            guild_id = on_shard(guild_id, *shard)
         owner_user = self.add_user(owner or f"{name.lower().replace(' ', '-')}-owner")
         guild = Guild(id=guild_id, name=name, owner_id=owner_user.id, world=self)
         guild.roles[guild_id] = Role(guild_id, guild_id, "@everyone", int(DEFAULT_EVERYONE))
@@ -253,6 +263,7 @@ class World:
         guild.members[owner_user.id] = Member(owner_user, guild_id, now)
         guild.members[self.bot.id] = Member(self.bot, guild_id, now, roles=[bot_role.id])
         self.guilds[guild_id] = guild
+        self.emit("GUILD_CREATE", payloads.guild_create(guild, self.bot.id), guild_id)
         return guild
 
     def guild(self, name: str) -> Guild:
@@ -540,15 +551,19 @@ class World:
     ) -> None:
         """Grant (``allow``) or take away (``deny``) bot permissions guild-wide or in a channel.
 
-        On a guild this edits the bot's managed role (GUILD_ROLE_UPDATE); on a channel (a
-        thread means its parent) it edits the bot's member overwrite (CHANNEL_UPDATE).
+        On a guild, ``allow`` is added to the bot's managed role and ``deny`` is removed from
+        it and from @everyone (Discord has no guild-level deny, so a permission every member
+        has must go from @everyone too); each edited role emits GUILD_ROLE_UPDATE. On a channel
+        (a thread means its parent) it edits the bot's member overwrite (CHANNEL_UPDATE).
         """
         allow, deny = int(allow), int(deny)
         if isinstance(target, Guild):
-            role = target.bot_role
-            role.permissions = (role.permissions | allow) & ~deny
-            data = {"guild_id": str(target.id), "role": payloads.role(role)}
-            self.emit("GUILD_ROLE_UPDATE", data, target.id)
+            roles = [target.bot_role] + ([target.everyone] if deny else [])
+            for role in roles:
+                role.permissions = role.permissions | (allow if role is target.bot_role else 0)
+                role.permissions &= ~deny
+                data = {"guild_id": str(target.id), "role": payloads.role(role)}
+                self.emit("GUILD_ROLE_UPDATE", data, target.id)
             return
         channel = (
             self.channels[target.parent_id] if target.is_thread and target.parent_id else target
