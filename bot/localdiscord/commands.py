@@ -19,7 +19,7 @@ from typing import Any
 
 from . import payloads
 from .errors import BadPayload
-from .models import Channel, ChannelType, Member, Role, User
+from .models import Channel, Member, Role, User
 from .permissions import base_permissions
 from .world import Guild, World
 
@@ -169,6 +169,7 @@ class Invocation:
 @dataclass
 class _Resolver:
     guild: Guild
+    member: Member  # the invoking member: ``permissions`` in resolved channels are theirs
     resolved: dict[str, dict[str, JSON]] = field(default_factory=dict)
 
     def add(self, kind: str, key: int, value: JSON) -> None:
@@ -200,7 +201,7 @@ def invoke(
     command, rest = find_command(world, guild, path)
     _check_member_may_use(guild, member, command)
     chain, declared = _walk(command, rest)
-    resolver = _Resolver(guild)
+    resolver = _Resolver(guild, member)
     values = _leaf_values(declared, options, resolver, channel, focused=focused)
     nested = values
     for node in reversed(chain):
@@ -359,7 +360,7 @@ def _entity(
         types = option.get("channel_types")
         if types and int(found.type) not in types:
             raise CommandRejected(f"option {name!r}: channel type {found.type.name} not allowed")
-        permissions = guild.permissions_for(resolver.guild.world.bot, found)
+        permissions = guild.permissions_for(resolver.member, found)
         resolver.add(
             "channels", found.id, {**payloads.channel(found), "permissions": str(permissions)}
         )
@@ -400,7 +401,6 @@ def _resolve_user(resolver: _Resolver, who: Member | User, channel: Channel) -> 
 
 
 __all__ = [
-    "ChannelType",
     "CommandRejected",
     "Invocation",
     "find_command",

@@ -94,6 +94,7 @@ class Interactions:
         self.deadline = deadline
         self.token_ttl = token_ttl
         self.attachment_limit = attachment_limit
+        self._by_token: dict[str, InteractionState] = {}
 
     # -- creating ----------------------------------------------------------------------------
 
@@ -123,6 +124,7 @@ class Interactions:
         )
         state.payload = self._payload(state, data, message)
         world.interactions[state.id] = state
+        self._by_token[state.token] = state
         return state
 
     def _payload(self, state: InteractionState, data: JSON, message: Message | None) -> JSON:
@@ -169,10 +171,8 @@ class Interactions:
     def for_webhook(self, application_id: int, token: str) -> InteractionState:
         if application_id != self.world.application_id:
             raise errors.unknown_webhook()
-        for state in reversed(self.world.interactions.values()):
-            if state.token == token:
-                break
-        else:
+        state = self._by_token.get(token)
+        if state is None:
             raise errors.unknown_webhook()
         if time.monotonic() - state.created > self.token_ttl:
             raise errors.ApiError(401, 50027, "Invalid Webhook Token")

@@ -108,10 +108,10 @@ class RateLimiter:
 
         Returns the bucket's headers, or raises :class:`RateLimited`.
         """
-        now = self.clock()
-        window = self._window(bucket)
         if not self.config.enabled:
             return {}
+        now = self.clock()
+        window = self._window(bucket)
         if token is not None:
             limit = self._global.setdefault(
                 token, Window(self.config.global_limit, self.config.global_window)
