@@ -377,16 +377,17 @@ def _lookup(guild: Guild, kind: int, raw: Any) -> Member | User | Role | Channel
         }
         return raw if matches[kind] else None
     key = str(raw)
-    tables: list[dict[int, Any]] = {
+    by_kind: dict[int, list[dict[int, Any]]] = {
         USER: [guild.members],
         CHANNEL: [guild.channels],
         ROLE: [guild.roles],
         MENTIONABLE: [guild.members, guild.roles],
-    }[kind]
-    for table in tables:
+    }
+    for table in by_kind[kind]:
         for item in table.values():
             if key in (str(item.id), getattr(item, "name", None)):
-                return item  # type: ignore[no-any-return]
+                found: Member | Role | Channel = item
+                return found
     return None
 
 

@@ -131,7 +131,7 @@ def channel_permissions(guild: Guild, user_id: int, channel: Channel) -> int:
     perms = base_permissions(guild, user_id)
     if perms & Perm.ADMINISTRATOR:
         return int(ALL)
-    target = guild.channels.get(channel.parent_id) if channel.is_thread else channel
+    target = guild.channels.get(channel.parent_id or 0) if channel.is_thread else channel
     if target is not None:
         perms = _apply_overwrites(guild, user_id, target, perms)
     if not perms & Perm.VIEW_CHANNEL:

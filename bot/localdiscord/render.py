@@ -9,7 +9,7 @@ and meant for a terminal console.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -126,7 +126,7 @@ def _tags(message: Message, world: World | None) -> list[str]:
     return tags
 
 
-def _embed_lines(embed: dict[str, Any], text: Any) -> list[str]:
+def _embed_lines(embed: dict[str, Any], text: Callable[[str], str]) -> list[str]:
     lines = []
     if author := (embed.get("author") or {}).get("name"):
         lines.append(text(author))
@@ -143,7 +143,7 @@ def _embed_lines(embed: dict[str, Any], text: Any) -> list[str]:
     return lines
 
 
-def _component_lines(components: list[dict[str, Any]], text: Any) -> list[str]:
+def _component_lines(components: list[dict[str, Any]], text: Callable[[str], str]) -> list[str]:
     lines = []
     for row in components:
         items = [_component(c, text) for c in walk_components([row]) if c is not row]
@@ -156,7 +156,7 @@ def _component_lines(components: list[dict[str, Any]], text: Any) -> list[str]:
     return lines
 
 
-def _component(component: dict[str, Any], text: Any) -> str:
+def _component(component: dict[str, Any], text: Callable[[str], str]) -> str:
     kind = component.get("type")
     if kind == 2:
         label = component.get("label") or (component.get("emoji") or {}).get("name") or "?"

@@ -417,6 +417,20 @@ async def test_injected_500_is_retried_and_503_raises(
     server.fail_next("POST", re.compile(r"/messages$"), status=503)
     with pytest.raises(discord.DiscordServerError):
         await general.send("lost")
+    server.fail_next("*", "/channels/{channel_id}/messages", status=429, retry_after=0.05)
+    await general.send("after a 429")
+    assert server.stats.rate_limited == 1
+
+
+async def test_invalid_bodies_are_rejected_and_recorded(
+    bot: SampleBot, server: LocalDiscord, seeded: Seeded
+) -> None:
+    general = bot_channel(bot, seeded, "general")
+    with pytest.raises(discord.HTTPException) as too_long:
+        await general.send("x" * 2001)
+    assert too_long.value.status == 400 and too_long.value.code == 50035
+    assert [e.kind for e in server.errors] == ["bad_payload"]
+    server.errors.clear()
 
 
 async def test_dropped_gateway_resumes_and_replays_the_gap(
