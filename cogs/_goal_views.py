@@ -113,7 +113,7 @@ def add_reply(actor: Actor, result: AddResult) -> tuple[str, bool]:
             "That sprint has ended, so I saved these to your week goals instead "
             "(nothing is lost).\n"
         )
-    head += f"📅 Added {n} {noun} to {result.where} ({result.open_count}/{result.limit} open):\n"
+    head += f"📅 Added {n} {noun} to {result.where} ({result.open_count} of {result.limit}):\n"
     return clip(head + _bullets(result.added)), True
 
 

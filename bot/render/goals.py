@@ -172,20 +172,19 @@ def checkin_message_ref(sprint_id: int, round_: int) -> str:
     return f"checkin:{sprint_id}:{round_}"
 
 
-def checkin_payload(
-    sprint_id: int, round_: int, *, ends_at: datetime | None, long_break: bool, rounds: int
-) -> dict[str, Any]:
-    """The one message per break: three check-in buttons, no pings."""
-    kind = "Long break" if long_break else "Break"
-    until = f" until <t:{int(ends_at.timestamp())}:t>" if ends_at is not None else ""
+def checkin_payload(sprint_id: int, round_: int, *, rounds: int) -> dict[str, Any]:
+    """The one check-in message per break: three buttons and a note button, no pings.
+
+    The sprint's own break line (with its end time) comes just before it, so this stays short.
+    """
     description = (
-        f"Round {round_} of {rounds} is done. How did it go? Tap one; you can add a note, "
-        "and **Stuck** can open a huddle thread where others can help during the break."
+        "How did it go? Tap one. You can add a note, and **Stuck** opens a huddle thread "
+        "where others can help during the break."
     )
     return {
         "embeds": [
             {
-                "title": f"☕ {kind}{until} · check-in for round {round_}",
+                "title": f"✋ Check-in · round {round_} of {rounds}",
                 "description": description,
                 "color": COLOUR_CHECKIN,
             }
@@ -206,6 +205,12 @@ def checkin_payload(
         ],
         "allowed_mentions": NO_PINGS,
     }
+
+
+def checkin_card_line(status: str) -> str:
+    """The card suffix for a member's latest check-in, e.g. ``check-in 🔜``."""
+    emoji = CHECKIN_EMOJI.get(status)
+    return f"check-in {emoji}" if emoji else ""
 
 
 def huddle_ref(sprint_id: int, round_: int, user_id: int) -> str:

@@ -106,10 +106,7 @@ class CheckInService:
             return
         plan = _plan(sprint)
         payload = render.checkin_payload(
-            sprint.id, event.round,
-            ends_at=sprint.phase_ends_at,
-            long_break=event.to_kind == PhaseKind.LONG_BREAK.value,
-            rounds=plan.rounds if plan is not None else event.round + 1,
+            sprint.id, event.round, rounds=plan.rounds if plan is not None else event.round + 1
         )
         await enqueue(
             session,
@@ -346,7 +343,7 @@ class CheckInService:
     # -- the sprint card -----------------------------------------------------------------------
 
     async def card_lines(self, session: AsyncSession, sprint_id: int) -> dict[int, str]:
-        """Each member's latest check-in emoji."""
+        """Each member's latest check-in, e.g. ``check-in 🔜``."""
         stmt = (
             select(CheckIn.user_id, CheckIn.status)
             .where(CheckIn.sprint_id == sprint_id)
@@ -354,8 +351,8 @@ class CheckInService:
         )
         latest: dict[int, str] = {}
         for user_id, status in (await session.execute(stmt)).tuples():
-            latest[int(user_id)] = render.CHECKIN_EMOJI.get(status, "")
-        return {u: e for u, e in latest.items() if e}
+            latest[int(user_id)] = render.checkin_card_line(status)
+        return {u: line for u, line in latest.items() if line}
 
     # -- debrief -------------------------------------------------------------------------------
 

@@ -114,9 +114,7 @@ class AddResult:
     def where(self) -> str:
         if self.scope is Scope.SPRINT:
             return f"the sprint “{self.sprint_title}”" if self.sprint_title else "the sprint"
-        return f"your goals for the {week_label(self.week_start).lower()}" if self.week_start else (
-            "your week goals"
-        )
+        return _week_goals(self.week_start) if self.week_start else "your week goals"
 
 
 @dataclass(frozen=True)
@@ -185,6 +183,12 @@ class SprintHooks:
 
             hooks.card_changed = card_changed
         return hooks
+
+
+def _week_goals(start: date) -> str:
+    """``your goals for the week of 3 Mar``."""
+    label = week_label(start)
+    return f"your goals for the {label[:1].lower()}{label[1:]}"
 
 
 def _limit_reason(sprint: bool, limit: int) -> str:
@@ -853,7 +857,7 @@ class GoalService:
                 )
                 count = await self._open_count(session, actor.user_id, week_id=week.id)
                 limit = MAX_OPEN_PER_WEEK
-                where = f"your goals for the {week_label(week.week_start).lower()}"
+                where = _week_goals(week.week_start)
             room = max(limit - count, 0)
             take, left = pending[:room], pending[room:]
             if take and target_sprint is not None:

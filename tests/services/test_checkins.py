@@ -83,7 +83,7 @@ async def test_a_long_break_gets_a_check_in_too(env: Env) -> None:
     sprint_id = await env.start(rounds=3, long_break=15, long_break_every=1)
     await env.next_phase(sprint_id)
     [post] = await checkin_posts(env, sprint_id)
-    assert "Long break" in post.payload["embeds"][0]["title"]
+    assert post.payload["embeds"][0]["title"] == "✋ Check-in · round 1 of 3"
 
 
 async def test_no_check_in_while_working_or_after_the_intro(env: Env) -> None:
@@ -162,9 +162,13 @@ async def test_card_lines_show_the_latest_round(env: Env) -> None:
     await env.checkins.record(GUILD, sprint_id, 2, ANN, "done")
     await env.checkins.record(GUILD, sprint_id, 1, BOB, "progress")
     async with env.db.transaction() as session:
-        assert await env.checkins.card_lines(session, sprint_id) == {ANN: "✅", BOB: "🔜"}
+        assert await env.checkins.card_lines(session, sprint_id) == {
+            ANN: "check-in ✅", BOB: "check-in 🔜"
+        }
+    await env.goals.add(env.actor(ANN), "a goal")
+    async with env.db.transaction() as session:
         joined = await env.ctx.events.card_lines(session, sprint_id)
-    assert joined[ANN] == "✅"  # no goals yet: only the check-in
+    assert joined[ANN] == "✅ 0/1 · check-in ✅"
 
 
 async def test_only_members_can_check_in(env: Env) -> None:
