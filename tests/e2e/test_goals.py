@@ -541,3 +541,43 @@ async def test_check_in_refusals_and_two_clicks_at_once(
     assert closed.ephemeral and "check-ins are closed" in closed.content
     assert [(c.status, c.round) for c in stored_after] == [(stored[0].status, 1)]
     assert problems(club.server, error_log) == []
+
+
+# -- restart ---------------------------------------------------------------------------------------
+
+
+async def test_forms_and_buttons_opened_before_a_restart_still_work_after_it(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database) as first:
+        await ok(await driver.slash(club.alice, club.general, "sprint start", work=1, intro=0,
+                                    rounds=2, **{"break": 60}))
+        sprint_id = await sprint_id_in(first, club.general)
+        await ok(await driver.slash(club.bob, club.general, "sprint join"))
+        message = await checkin_message(club, sprint_id, 1)
+        goal_form = await driver.slash(club.bob, club.general, "goal")
+        await goal_form.modal()
+        note_form = await driver.click(club.bob, message, "Add a note")
+        await note_form.modal()
+        await drained(first)
+    # A new process on the same database: the forms Bob had open are still saved.
+    async with sprintbot(club.server, database) as second:
+        goals = await ok(await driver.submit_modal(
+            club.bob, goal_form, {"goals": "Typed before the restart"}
+        ))
+        note = await ok(await driver.submit_modal(club.bob, note_form, {"note": "still here"}))
+        stuck = await ok(await driver.click(club.bob, message, "Stuck"))
+        huddle = await ok(await driver.click(club.bob, stuck, "Open a huddle"))
+        stored_goals = await rows(second, Goal, Goal.user_id == club.bob.id)
+        [checkin] = await rows(second, CheckIn, CheckIn.sprint_id == sprint_id)
+        await drained(second)
+    assert "set 1 goal for this sprint" in goals.content
+    assert [(g.text, g.sprint_id) for g in stored_goals] == [
+        ("Typed before the restart", sprint_id)
+    ]
+    assert "Saved your note" in note.content
+    assert (checkin.user_id, checkin.status, checkin.note) == (club.bob.id, "stuck", "still here")
+    assert "Bob's huddle" in huddle.content
+    assert thread_named(club, "🆘 Bob's huddle") is not None
+    assert problems(club.server, error_log) == []
