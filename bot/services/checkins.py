@@ -247,14 +247,6 @@ class CheckInService:
             )
             return (await session.execute(stmt)).scalar_one_or_none()
 
-    async def checkin_of(self, sprint_id: int, round_: int, user_id: int) -> CheckIn | None:
-        async with self.ctx.db.transaction() as session:
-            stmt = select(CheckIn).where(
-                CheckIn.sprint_id == sprint_id, CheckIn.user_id == user_id,
-                CheckIn.round == round_,
-            )
-            return (await session.execute(stmt)).scalar_one_or_none()
-
     # -- huddles -------------------------------------------------------------------------------
 
     async def _resolve_huddles(self, session: AsyncSession, rows: list[CheckIn]) -> None:
@@ -597,11 +589,6 @@ class CheckInService:
             if sprint.status not in ACTIVE:
                 await self._refresh_debrief(session, sprint)
         self.ctx.delivery.wake()
-
-    async def summary(self, sprint_id: int) -> dict[str, object] | None:
-        async with self.ctx.db.transaction() as session:
-            sprint = await session.get(Sprint, sprint_id)
-            return None if sprint is None else sprint.summary
 
 
 __all__ = ["CheckInResult", "CheckInService", "HuddleResult"]
