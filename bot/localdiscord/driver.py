@@ -124,8 +124,8 @@ class InteractionResult:
 class Driver:
     """Acts as guild members against a :class:`LocalDiscord` the bot is connected to.
 
-    ``member`` arguments take a :class:`Member` or a member name, ``channel`` a
-    :class:`Channel` or a channel name (looked up in the member's guild).
+    ``member`` arguments take a :class:`Member` (``guild.member("alice")``); ``channel`` a
+    :class:`Channel` or a channel name, looked up in the member's guild.
     """
 
     def __init__(self, server: LocalDiscord) -> None:
