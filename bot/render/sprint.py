@@ -409,45 +409,60 @@ def leave_reply(view: SprintView, ended: bool) -> str:
     return f"You left **{escape_title(view)}**. Rejoin any time with the Join button."
 
 
+EMBED_TOTAL_LIMIT = 5800  # Discord allows 6,000 characters per embed; keep a margin
+
+
 def history_embed(entries: Sequence[HistoryEntry], now: datetime) -> dict[str, Any]:
+    """Recent sprints as one embed (kept under Discord's size limits)."""
+    title = "Recent sprints"
     if not entries:
         return {
-            "title": "Recent sprints",
+            "title": title,
             "description": "No sprints here yet. Start one with `/sprint start`.",
             "color": 0x5865F2,
         }
     fields: list[dict[str, Any]] = []
+    total = len(title)
     for entry in entries[:25]:
-        status = (
-            "running now"
-            if entry.status in ("running", "paused")
-            else ENDED_REASONS.get(entry.end_reason or "", entry.status).lower()
-        )
-        people = entry.participant_ids
-        head = (
-            f"{ts(entry.created_at, 'f')} in <#{entry.channel_id}> · {len(people)} "
-            f"{'person' if len(people) == 1 else 'people'} · {status}"
-        )
-        body: list[str] = [head]
-        members = _summary_members(entry.summary)
-        if members:
-            for member in members[:8]:
-                body.append(_summary_line(member))
-            if len(members) > 8:
-                body.append(f"… and {len(members) - 8} more")
-        elif people:
-            mentions = " ".join(f"<@{uid}>" for uid in people[:15])
-            if len(people) > 15:
-                mentions += f" +{len(people) - 15}"
-            body.append(mentions)
-        fields.append(
-            {
-                "name": truncate(escape_markdown(entry.title), 256),
-                "value": truncate("\n".join(body), FIELD_LIMIT),
-                "inline": False,
-            }
-        )
-    return {"title": "Recent sprints", "color": 0x5865F2, "fields": fields}
+        field = _history_field(entry)
+        size = len(field["name"]) + len(field["value"])
+        if total + size > EMBED_TOTAL_LIMIT:
+            break
+        fields.append(field)
+        total += size
+    embed: dict[str, Any] = {"title": title, "color": 0x5865F2, "fields": fields}
+    if len(fields) < len(entries):
+        embed["footer"] = {"text": f"Showing the latest {len(fields)} of {len(entries)}."}
+    return embed
+
+
+def _history_field(entry: HistoryEntry) -> dict[str, Any]:
+    status = (
+        "running now"
+        if entry.status in ("running", "paused")
+        else ENDED_REASONS.get(entry.end_reason or "", entry.status).lower()
+    )
+    people = entry.participant_ids
+    head = (
+        f"{ts(entry.created_at, 'f')} in <#{entry.channel_id}> · {len(people)} "
+        f"{'person' if len(people) == 1 else 'people'} · {status}"
+    )
+    body: list[str] = [head]
+    members = _summary_members(entry.summary)
+    if members:
+        body.extend(_summary_line(member) for member in members[:6])
+        if len(members) > 6:
+            body.append(f"… and {len(members) - 6} more")
+    elif people:
+        mentions = " ".join(f"<@{uid}>" for uid in people[:10])
+        if len(people) > 10:
+            mentions += f" +{len(people) - 10}"
+        body.append(mentions)
+    return {
+        "name": truncate(escape_markdown(entry.title), 200),
+        "value": truncate("\n".join(body), 480),
+        "inline": False,
+    }
 
 
 def _summary_members(summary: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:

@@ -1,0 +1,111 @@
+"""The sprint renderers: pure functions from sprint data to Discord JSON within Discord's limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.domain import sprint as domain
+from bot.domain.sprint import PRESETS
+from bot.render import sprint as render
+from bot.services.sprints import HistoryEntry, JoinResult, ParticipantView, SprintView
+
+T0 = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
+
+
+def make_view(
+    *, people: int = 1, title: str = "Deep work", paused: bool = False, voice: int | None = None
+) -> SprintView:
+    plan = PRESETS["pomodoro"]
+    state = domain.start(plan, T0, 1.0)
+    if paused:
+        state = domain.pause(state, T0 + timedelta(seconds=30))
+    return SprintView(
+        id=7, guild_id=1, channel_id=2, voice_channel_id=voice, host_id=10, title=title,
+        plan=plan, speed=1.0, state=state,
+        participants=tuple(
+            ParticipantView(10 + i, f"member {i}", True, True, T0) for i in range(people)
+        ),
+        card_message_id=None, created_at=T0, end_reason=None, summary=None, version=0,
+    )
+
+
+def test_card_shows_the_phase_end_as_discord_timestamps() -> None:
+    embed = render.card_embed(make_view(), {}, T0)
+    end = int((T0 + timedelta(minutes=2)).timestamp())
+    assert f"<t:{end}:t>" in embed["description"] and f"<t:{end}:R>" in embed["description"]
+    assert "/goal" in embed["description"]  # the intro says what to do
+
+
+def test_card_lists_hundreds_of_members_within_the_field_limit() -> None:
+    embed = render.card_embed(make_view(people=300), {10: "✅ 2/3"}, T0)
+    people = embed["fields"][-1]["value"]
+    assert len(people) <= 1024
+    assert people.startswith("<@10> ✅ 2/3") and "more" in people.splitlines()[-1]
+
+
+def test_a_paused_card_shows_the_frozen_time_left_and_a_resume_button() -> None:
+    payload = render.card_payload(make_view(paused=True), {}, T0 + timedelta(minutes=5))
+    assert "Paused with 2 min left" in payload["embeds"][0]["description"]
+    labels = [c["label"] for c in payload["components"][0]["components"]]
+    assert labels == ["Join", "Leave", "Resume", "Skip"]
+
+
+def test_voice_status_uses_the_server_time_zone() -> None:
+    text = render.voice_status_text(make_view(voice=5), "Europe/Berlin")
+    assert text == "👋 Intro · until 10:02 CET"
+
+
+def test_voice_status_falls_back_to_utc_for_an_unknown_zone() -> None:
+    assert render.voice_status_text(make_view(voice=5), "Mars/Olympus").endswith("09:02 UTC")
+
+
+def test_history_stays_under_the_embed_size_limit() -> None:
+    summary = {
+        "members": [
+            {"user_id": i, "name": "n" * 90, "goals_done": 1, "goals_total": 3,
+             "focus_minutes": 50}
+            for i in range(40)
+        ]
+    }
+    entries = [
+        HistoryEntry(
+            id=i, title="t" * 100, channel_id=2, host_id=10, status="finished",
+            end_reason="finished", created_at=T0, ended_at=T0, rounds=4,
+            participant_ids=tuple(range(40)), summary=summary,
+        )
+        for i in range(25)
+    ]
+    embed = render.history_embed(entries, T0)
+    size = len(embed["title"]) + sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+    size += len(embed.get("footer", {}).get("text", ""))
+    assert size <= 6000 and all(len(f["value"]) <= 1024 for f in embed["fields"])
+    assert "1/3 goals · 50 min focus" in embed["fields"][0]["value"]
+
+
+def test_history_without_a_summary_lists_who_took_part() -> None:
+    entry = HistoryEntry(
+        id=1, title="Evening", channel_id=2, host_id=10, status="cancelled",
+        end_reason="stopped", created_at=T0, ended_at=T0, rounds=4, participant_ids=(10, 11),
+        summary=None,
+    )
+    field = render.history_embed([entry], T0)["fields"][0]
+    assert f"<t:{int(T0.timestamp())}:f>" in field["value"]
+    assert "<@10> <@11>" in field["value"] and "stopped early" in field["value"]
+
+
+def test_late_join_reply_says_where_the_sprint_is() -> None:
+    view = make_view()
+    view = SprintView(**{**view.__dict__, "state": domain.skip(view.plan, view.state, T0, 1.0)[0]})
+    text = render.join_reply(JoinResult(view, already=False, late=True), T0)
+    assert "work round 1/4" in text and "Add your goal" in text
+
+
+def test_durations_read_naturally() -> None:
+    assert [render.fmt_duration(timedelta(seconds=s)) for s in (5, 89, 600, 3900, 7200)] == [
+        "5 s", "1 min", "10 min", "1 h 5 min", "2 h",
+    ]
+
+
+def test_phase_lines_never_ping_through_the_title() -> None:
+    line = render.finished_line("@everyone <@&1>", PRESETS["pomodoro"], T0)
+    assert "@everyone" not in line and "<@&1>" not in line
