@@ -17,10 +17,14 @@ ClientT = TypeVar("ClientT", bound=discord.Client)
 
 
 class DiscordErrorLog(logging.Handler):
-    """Collects ERROR records logged under ``discord`` (exceptions in commands, views, events).
+    """Collects ERROR records logged by discord.py and by the bot's own code.
 
-    Use as a context manager; ``problems()`` lists them as text.
+    discord.py logs exceptions in commands, views and events under ``discord``; Sprintbot logs its
+    handler, timer and sender failures under ``bot``, ``cogs`` and ``db``. Use as a context
+    manager; ``problems()`` lists them as text.
     """
+
+    LOGGERS = ("discord", "bot", "cogs", "db")
 
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)
@@ -30,7 +34,8 @@ class DiscordErrorLog(logging.Handler):
         self.records.append(record)
 
     def __enter__(self) -> DiscordErrorLog:
-        logging.getLogger("discord").addHandler(self)
+        for name in self.LOGGERS:
+            logging.getLogger(name).addHandler(self)
         return self
 
     def __exit__(
@@ -39,7 +44,8 @@ class DiscordErrorLog(logging.Handler):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        logging.getLogger("discord").removeHandler(self)
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeHandler(self)
 
     def problems(self) -> list[str]:
         formatter = logging.Formatter("%(name)s: %(message)s")
