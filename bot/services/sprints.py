@@ -261,6 +261,9 @@ class SprintService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self._phase_listeners: list[PhaseListener] = []
+        # Voice channels linked to an active sprint, known after restore(); None means unknown
+        # (every voice event then asks the database). Stale entries only cost a query.
+        self._voice_links: set[int] | None = None
 
     # ---- hooks ----------------------------------------------------------------------------------
 
@@ -552,6 +555,8 @@ class SprintService:
                 out.append(self._voice_status(view, gs))
             await enqueue(session, *out)
             after.arm[row.id] = row.phase_ends_at
+            if req.voice_channel_id is not None and self._voice_links is not None:
+                self._voice_links.add(req.voice_channel_id)  # before the commit: no gap
         self._after(after)
         return view
 
@@ -674,7 +679,7 @@ class SprintService:
         Returns the ids of the sprints joined. Never raises for sprints that just ended.
         """
         joined: list[int] = []
-        for view in await self.active_for_voice(voice_channel_id):
+        for view in await self._linked(voice_channel_id):
             if not await self._auto_join_enabled(view.guild_id):
                 continue
             try:
@@ -688,7 +693,7 @@ class SprintService:
     async def voice_left(self, voice_channel_id: int, user_id: int) -> list[int]:
         """Leaving the linked voice channel leaves its sprints (when auto-join is on)."""
         left: list[int] = []
-        for view in await self.active_for_voice(voice_channel_id):
+        for view in await self._linked(voice_channel_id):
             if user_id not in view.active_ids or not await self._auto_join_enabled(view.guild_id):
                 continue
             try:
@@ -697,6 +702,14 @@ class SprintService:
                 continue
             left.append(view.id)
         return left
+
+    async def _linked(self, voice_channel_id: int) -> list[SprintView]:
+        if self._voice_links is not None and voice_channel_id not in self._voice_links:
+            return []
+        views = await self.active_for_voice(voice_channel_id)
+        if not views and self._voice_links is not None:
+            self._voice_links.discard(voice_channel_id)
+        return views
 
     async def _auto_join_enabled(self, guild_id: int) -> bool:
         return (await self.guild_defaults(guild_id)).auto_join_voice
@@ -799,18 +812,24 @@ class SprintService:
         async with self.ctx.db.transaction() as session:
             rows = (
                 await session.execute(
-                    select(Sprint.id, Sprint.guild_id, Sprint.phase_ends_at).where(
-                        Sprint.status == Status.RUNNING.value
-                    )
+                    select(
+                        Sprint.id, Sprint.guild_id, Sprint.status, Sprint.phase_ends_at,
+                        Sprint.voice_channel_id,
+                    ).where(Sprint.status.in_(ACTIVE_STATUSES))
                 )
             ).all()
         armed = 0
-        for sprint_id, guild_id, ends_at in rows:
-            if ends_at is None or not self.ctx.handles_guild(guild_id):
+        links: set[int] = set()
+        for sprint_id, guild_id, status, ends_at, voice_id in rows:
+            if not self.ctx.handles_guild(guild_id):
                 continue
-            self.ctx.timers.arm(timer_key(sprint_id), ends_at, self._on_timer, sprint_id)
-            armed += 1
-        log.info("restored %d sprint timer(s)", armed)
+            if voice_id is not None:
+                links.add(voice_id)
+            if status == Status.RUNNING.value and ends_at is not None:
+                self.ctx.timers.arm(timer_key(sprint_id), ends_at, self._on_timer, sprint_id)
+                armed += 1
+        self._voice_links = links
+        log.info("restored %d sprint timer(s), %d linked voice channel(s)", armed, len(links))
 
     async def _on_timer(self, sprint_id: int) -> None:
         try:

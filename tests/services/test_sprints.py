@@ -666,6 +666,18 @@ async def test_voice_members_join_automatically_when_the_setting_is_on(env: Env)
     assert set(after.active_ids) == {HOST, BOB}
 
 
+async def test_after_a_restart_voice_members_still_join_linked_sprints(env: Env) -> None:
+    view = await env.start(voice_channel_id=VOICE)
+    fresh = env.new_service(Timers())
+    await fresh.restore()
+    assert await fresh.voice_joined(VOICE + 1, ANN, "Ann") == []
+    assert await fresh.voice_joined(VOICE, ANN, "Ann") == [view.id]
+    second = await fresh.start(
+        StartRequest(GUILD, CHANNEL + 1, BOB, "Bob", voice_channel_id=VOICE + 1)
+    )
+    assert await fresh.voice_joined(VOICE + 1, CAT, "Cat") == [second.id]
+
+
 async def test_voice_members_are_not_joined_when_the_setting_is_off(env: Env) -> None:
     await env.service.update_settings(GUILD, Actor(HOST, manage_guild=True), auto_join_voice=False)
     view = await env.start(voice_channel_id=VOICE, voice_members=((ANN, "Ann"),))
