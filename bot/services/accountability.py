@@ -112,7 +112,12 @@ def summary_timer_key(week_id: int) -> str:
 def missing_permissions(is_forum: bool, granted: Collection[str]) -> list[str]:
     """Names of the permissions the bot lacks to run weekly threads in a channel of that kind."""
     needed = FORUM_PERMISSIONS if is_forum else TEXT_PERMISSIONS
-    return [label for attr, label in needed if attr not in granted]
+    missing = [attr for attr, _ in needed if attr not in granted]
+    if "send_messages" in missing:
+        # Without Send Messages, Discord also withholds Embed Links: granting the first is enough.
+        missing = [attr for attr in missing if attr != "embed_links"]
+    labels = dict(needed)
+    return [labels[attr] for attr in missing]
 
 
 def _and_join(items: Sequence[str]) -> str:
@@ -545,11 +550,11 @@ class AccountabilityService:
             Outgoing(
                 "send",
                 payload=render.checkin_payload(week.id, week.week_start, open_members, review),
-                channel_ref=render.thread_ref(week.id),
                 guild_id=cfg.guild_id,
                 priority=Priority.ANNOUNCE,
+                **await self._in_thread(session, week),
             ),
-            self._summary_edit(cfg.guild_id, week, members, now),
+            await self._summary_edit(session, week, members, now),
         )
         self._last_summary[week.id] = now
         return True
@@ -568,25 +573,25 @@ class AccountabilityService:
         lines = await self._review_lines(session, week, zone, now)
         members = await self._week_members(session, week)
         archive = cfg.archive_after_review
-        thread = render.thread_ref(week.id)
+        thread = await self._in_thread(session, week)
         rows = [
             Outgoing(
                 "send",
                 payload=render.review_payload(week.id, week.week_start, lines, archived=archive),
-                channel_ref=thread,
                 guild_id=cfg.guild_id,
                 priority=Priority.ANNOUNCE,
+                **thread,
             ),
-            self._summary_edit(cfg.guild_id, week, members, now, final=True),
+            await self._summary_edit(session, week, members, now, final=True),
         ]
         if archive:
             rows.append(
                 Outgoing(
                     "channel_edit",
                     payload=render.archive_payload(),
-                    channel_ref=thread,
                     guild_id=cfg.guild_id,
                     priority=Priority.COSMETIC,
+                    **thread,
                 )
             )
             week.archived_at = now
@@ -596,25 +601,40 @@ class AccountabilityService:
         self.ctx.timers.cancel(summary_timer_key(week.id))
         return True
 
-    def _summary_edit(
+    async def _in_thread(
+        self, session: AsyncSession, week: AccountabilityWeek
+    ) -> dict[str, Any]:
+        """Where to post in the week's thread: its id once created (resolves at once, also
+        after a restart), else the ref the kickoff's thread row will fill in."""
+        thread_id, _ = await self._resolve(session, week)
+        if thread_id:
+            return {"channel_id": thread_id}
+        return {"channel_ref": render.thread_ref(week.id)}
+
+    async def _summary_edit(
         self,
-        guild_id: int,
+        session: AsyncSession,
         week: AccountabilityWeek,
         members: Sequence[MemberWeek],
         now: datetime,
         *,
         final: bool = False,
     ) -> Outgoing:
+        _, summary_id = await self._resolve(session, week)
+        target: dict[str, Any] = (
+            {"target_message_id": summary_id} if summary_id
+            else {"target_ref": render.summary_ref(week.id)}
+        )
         return Outgoing(
             "edit",
             payload=render.summary_payload(
                 week.id, week.week_start, members, updated_at=now, final=final
             ),
-            channel_ref=render.thread_ref(week.id),
-            target_ref=render.summary_ref(week.id),
             supersede_key=render.summary_supersede_key(week.id),
-            guild_id=guild_id,
+            guild_id=week.guild_id,
             priority=Priority.CARD,
+            **await self._in_thread(session, week),
+            **target,
         )
 
     # -- the summary, refreshed within the request budget ---------------------------------------
@@ -658,7 +678,7 @@ class AccountabilityService:
             if PostKind.KICKOFF.value not in done or PostKind.REVIEW.value in done:
                 return False
             members = await self._week_members(session, week)
-            await enqueue(session, self._summary_edit(week.guild_id, week, members, now))
+            await enqueue(session, await self._summary_edit(session, week, members, now))
         self._last_summary[week_id] = now
         return True
 
@@ -1040,21 +1060,26 @@ class AccountabilityService:
         ).all()
         return {key: at for key, at in rows}
 
-    async def _thread_id(self, session: AsyncSession, week: AccountabilityWeek) -> int | None:
-        """The week's thread, once the sender created it (cached on the week row)."""
-        if week.thread_id is not None:
-            return week.thread_id
-        created = (
-            await session.execute(
-                select(OutboxMessage.result_id).where(
-                    OutboxMessage.ref == render.thread_ref(week.id),
-                    OutboxMessage.result_id.is_not(None),
+    async def _resolve(
+        self, session: AsyncSession, week: AccountabilityWeek
+    ) -> tuple[int | None, int | None]:
+        """The week's thread and summary message ids, once the sender created them (cached on
+        the week row)."""
+        if week.thread_id is None or week.summary_message_id is None:
+            refs = {render.thread_ref(week.id): "thread_id",
+                    render.summary_ref(week.id): "summary_message_id"}
+            rows = await session.execute(
+                select(OutboxMessage.ref, OutboxMessage.result_id).where(
+                    OutboxMessage.ref.in_(list(refs)), OutboxMessage.result_id.is_not(None)
                 )
             )
-        ).scalar_one_or_none()
-        if created is not None:
-            week.thread_id = created
-        return created
+            for ref, result_id in rows.all():
+                if getattr(week, refs[ref]) is None:
+                    setattr(week, refs[ref], result_id)
+        return week.thread_id, week.summary_message_id
+
+    async def _thread_id(self, session: AsyncSession, week: AccountabilityWeek) -> int | None:
+        return (await self._resolve(session, week))[0]
 
     async def _week_by_thread(
         self, session: AsyncSession, guild_id: int, channel_id: int
