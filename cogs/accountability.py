@@ -200,7 +200,7 @@ class Accountability(commands.Cog):
         checkin_time: str | None = None,
         archive: bool | None = None,
     ) -> None:
-        """Post a weekly accountability thread here, on a schedule in the server's time zone.
+        """Post a weekly accountability thread in a channel, on a schedule in server time.
 
         Parameters
         ----------
