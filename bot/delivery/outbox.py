@@ -16,21 +16,35 @@ Kinds and what they do (``payload`` is Discord's JSON body):
   ``POST /channels/{id}/threads``). ``ref`` names the thread, usable as ``channel_ref``.
 - ``channel_edit``: ``PATCH /channels/{id}`` (e.g. archive a thread: ``{"archived": true}``).
 - ``voice_status``: set a voice channel's status (``{"status": "..."}``); superseded like edits.
+
+Fast path: when the transaction that enqueued rows commits, the rows are also handed, in memory,
+to the senders registered for that engine (``add_sink``), so a phase announcement does not wait
+for the sender to find it in the database. The database stays the truth: rows of a transaction
+that rolls back are never handed over, and the sender still scans for rows it was not handed.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
-from sqlalchemy import update
+from sqlalchemy import event, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from db.models import OutboxMessage
 
 Kind = Literal["send", "edit", "delete", "thread", "channel_edit", "voice_status"]
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[list[OutboxMessage]], None]
+_SINKS: dict[int, list[Sink]] = {}  # id(sync engine) -> callbacks
+_PENDING_KEY = "sprintbot_outbox_rows"
 
 
 class Priority(IntEnum):
@@ -95,8 +109,48 @@ async def enqueue(session: AsyncSession, *messages: Outgoing) -> list[OutboxMess
             payload=msg.payload,
             nonce=new_nonce(),
             status="pending",
+            attempts=0,
+            not_before=None,
         )
         session.add(row)
         rows.append(row)
     await session.flush()
+    if _SINKS:
+        session.sync_session.info.setdefault(_PENDING_KEY, []).extend(rows)
     return rows
+
+
+def add_sink(engine: Any, sink: Sink) -> None:
+    """Call ``sink(rows)`` after each commit of rows enqueued on ``engine`` (an AsyncEngine)."""
+    _SINKS.setdefault(id(engine.sync_engine), []).append(sink)
+
+
+def remove_sink(engine: Any, sink: Sink) -> None:
+    sinks = _SINKS.get(id(engine.sync_engine), [])
+    if sink in sinks:
+        sinks.remove(sink)
+    if not sinks:
+        _SINKS.pop(id(engine.sync_engine), None)
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_over(session: Session) -> None:
+    rows = session.info.pop(_PENDING_KEY, None)
+    if not rows:
+        return
+    bind = session.bind
+    sinks = _SINKS.get(id(getattr(bind, "engine", bind)), ())
+    # Rows added inside a savepoint that rolled back are no longer persistent: skip them.
+    committed = [r for r in rows if inspect(r).persistent]
+    for sink in list(sinks):
+        try:
+            sink(committed)
+        except Exception:  # the database still has the rows; the sender's scan finds them
+            log.exception("handing committed outbox rows to the sender failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    # A real rollback of the transaction (savepoint rollbacks do not fire this; rows added in a
+    # rolled-back savepoint are filtered out above as no longer persistent).
+    session.info.pop(_PENDING_KEY, None)

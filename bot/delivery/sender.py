@@ -42,6 +42,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.clock import Clock
 from bot.delivery.limits import BudgetKey, Limits
+from bot.delivery.outbox import add_sink, remove_sink
 from bot.delivery.transport import (
     DeliveryRequest,
     DiscordTransport,
@@ -61,6 +62,8 @@ log = logging.getLogger(__name__)
 READY, RETRY, PARKED, WAITING, SENDING, DONE = range(6)
 
 SCAN_WINDOW = 1000  # an incremental scan re-reads this many ids below the highest seen
+RECENT_DONE = 100_000  # finished row ids remembered, so a late hand-over is not sent twice
+SCAN_INTERVAL = 0.05  # wake-driven scans at most this often (rows are usually handed over)
 FAILURE_REPEAT_SECONDS = 60.0  # one DeliveryFailure per (guild, channel, code) per minute
 STALE_KINDS = frozenset({"edit", "voice_status"})
 ENDED = ("finished", "cancelled")
@@ -281,12 +284,19 @@ class Sender:
         self._gone_channels: dict[int, str] = {}
         self._done_unflushed: list[_Item] = []
 
-        self._event = asyncio.Event()
+        self._recent_done: OrderedDict[int, None] = OrderedDict()
+
+        self._event = asyncio.Event()  # wakes the dispatcher
+        self._db_event = asyncio.Event()  # wakes the recorder/scanner
         self._scan_wanted = True
+        self._scanning = False
         self._full_scan_at = 0.0
+        self._last_scan = 0.0
         self._last_flush = 0.0
         self._stopping = False
+        self._db_stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._db_task: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
 
     # -- public ------------------------------------------------------------------------------
@@ -317,25 +327,57 @@ class Sender:
         return sender
 
     def wake(self) -> None:
-        """New rows were committed: look for them now."""
+        """New rows were committed: look in the database soon (rows written with ``enqueue`` on
+        this process's database have already been handed over in memory)."""
         self._scan_wanted = True
         self._idle.clear()
-        self._event.set()
+        self._db_event.set()
+
+    def accept(self, rows: list[OutboxMessage]) -> None:
+        """Rows just committed by ``enqueue`` (the outbox's fast path; see ``outbox.add_sink``)."""
+        if self._task is None or self._stopping:
+            return  # not running: the first scan after start finds them
+        added = False
+        for row in rows:
+            if (
+                row.id in self._items
+                or row.id in self._recent_done
+                or row.status != "pending"
+                or not self.scope.owns(row.guild_id)
+            ):
+                continue
+            self._max_seen = max(self._max_seen, row.id)
+            self._add(
+                _Item(
+                    row.id, row.kind, row.priority, row.guild_id, row.channel_id,
+                    row.channel_ref, row.target_message_id, row.target_ref, row.ref,
+                    row.supersede_key, row.sprint_id, row.payload, row.nonce, row.attempts or 0,
+                    row.not_before,
+                ),
+                stale=False,
+            )
+            added = True
+        if added:
+            self._idle.clear()
+            self._event.set()
 
     async def start(self) -> None:
         if self._task is None:
-            self._stopping = False
+            self._stopping = self._db_stopping = False
+            add_sink(self.db.engine, self.accept)
+            self._db_task = asyncio.create_task(self._db_loop(), name="outbox-recorder")
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
         """Finish what is in flight (up to ``stop_timeout``), record it, and stop."""
         if self._task is None:
             return
+        remove_sink(self.db.engine, self.accept)
         self._stopping = True
         self._event.set()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        self._task = None
+        self._task = self._db_task = None
 
     @property
     def running(self) -> bool:
@@ -354,62 +396,41 @@ class Sender:
         self.wake()
         await self._idle.wait()
 
-    # -- the loop ----------------------------------------------------------------------------
+    # -- the dispatcher: memory only, never waits for the database ----------------------------
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
+        while not self._stopping:
             self._event.clear()
+            token_wait: float | None
             try:
                 self._process_results()
-                now = loop.time()
-                if self._ops_pending() and (
-                    self._stopping
-                    or now - self._last_flush >= self.flush_seconds
-                    or len(self._sent_ops) >= 200
-                ):
-                    await self._flush()
-                    self._last_flush = loop.time()
-                if self._stopping:
-                    break
-                full = now >= self._full_scan_at
-                if full or self._scan_wanted:
-                    self._scan_wanted = False
-                    await self._scan(full=full)
-                    if full:
-                        self._full_scan_at = loop.time() + self.full_scan_seconds
                 self._promote()
                 token_wait = self._dispatch()
             except Exception:
-                log.exception("outbox sender: iteration failed; retrying in 1s")
-                await self._sleep(1.0)
-                continue
+                log.exception("outbox sender: dispatch failed; retrying in 1s")
+                token_wait = 1.0
             self._update_idle()
-            await self._sleep(self._next_timeout(token_wait))
+            await _wait(self._event, self._next_timeout(token_wait))
         await self._finish_stopping()
 
-    async def _sleep(self, seconds: float | None) -> None:
-        if seconds is not None and seconds <= 0:
-            await asyncio.sleep(0)
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), seconds)
-
     def _next_timeout(self, token_wait: float | None) -> float | None:
-        loop_now = asyncio.get_running_loop().time()
-        waits = [self._full_scan_at - loop_now]
+        waits = []
         if token_wait is not None:
             waits.append(token_wait)
         if self._parked_at:
             waits.append(self._parked_at[0][0] - self.limits.time())
         if self._retry:
             waits.append(self._retry[0][0] - self.clock.now().timestamp())
-        if self._ops_pending():
-            waits.append(self._last_flush + self.flush_seconds - loop_now)
-        return max(0.0, min(waits))
+        return max(0.0, min(waits)) if waits else None
 
     def _update_idle(self) -> None:
-        busy = self._sending or self._ops_pending() or self._scan_wanted or self._items
+        busy = (
+            self._sending
+            or self._ops_pending()
+            or self._scan_wanted
+            or self._scanning
+            or self._items
+        )
         if busy:
             self._idle.clear()
         else:
@@ -428,11 +449,15 @@ class Sender:
                 )
                 await asyncio.wait(pending, timeout=1.0)
         self._process_results()
-        if self._ops_pending():
+        self._db_stopping = True
+        self._db_event.set()
+        if self._db_task is not None:
             try:
-                await self._flush()
-            except Exception:
-                log.exception("outbox sender: could not record the last results")
+                await asyncio.wait_for(self._db_task, self.stop_timeout + 5.0)
+            except (TimeoutError, asyncio.CancelledError):
+                log.error("outbox sender: could not record the last results before stopping")
+        for task in list(self._hook_tasks):
+            task.cancel()
         stats = self.stats
         log.info(
             "outbox sender stopped: sent %d, retried %d, superseded %d, dropped %d, failed %d, "
@@ -440,6 +465,55 @@ class Sender:
             stats.sent, stats.retried, stats.superseded, stats.dropped, stats.failed,
             stats.requests, stats.responses_429,
         )
+
+    # -- the recorder: writes results and scans, one after the other -------------------------
+
+    async def _db_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while True:
+            self._db_event.clear()
+            try:
+                now = loop.time()
+                if self._ops_pending() and (
+                    self._db_stopping
+                    or now - self._last_flush >= self.flush_seconds
+                    or len(self._sent_ops) >= 200
+                ):
+                    await self._flush()
+                    self._last_flush = loop.time()
+                if self._db_stopping:
+                    return
+                full = now >= self._full_scan_at
+                if full or (self._scan_wanted and now - self._last_scan >= SCAN_INTERVAL):
+                    self._scan_wanted = False
+                    self._scanning = True
+                    try:
+                        await self._scan(full=full)
+                    finally:
+                        self._scanning = False
+                    self._last_scan = loop.time()
+                    if full:
+                        self._full_scan_at = self._last_scan + self.full_scan_seconds
+                    self._event.set()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("outbox sender: database step failed; retrying")
+                if self._db_stopping and failures >= 3:
+                    return
+                await asyncio.sleep(min(1.0 * failures, 10.0))
+                continue
+            self._update_idle()
+            await _wait(self._db_event, self._db_timeout(loop.time()))
+
+    def _db_timeout(self, now: float) -> float:
+        waits = [self._full_scan_at - now]
+        if self._ops_pending():
+            waits.append(self._last_flush + self.flush_seconds - now)
+        if self._scan_wanted:
+            waits.append(self._last_scan + SCAN_INTERVAL - now)
+        return max(0.0, min(waits))
 
     # -- scanning ----------------------------------------------------------------------------
 
@@ -722,6 +796,7 @@ class Sender:
             "outbox row %d (%s to %s): %s; attempt %d failed, retrying in %.1fs",
             item.id, item.kind, item.channel, exc.reason, item.attempts, delay,
         )
+        self._db_event.set()
         self._retry_ops.append(
             (
                 item,
@@ -803,6 +878,7 @@ class Sender:
     def _done(self, item: _Item) -> None:
         self._release(item)
         self._done_unflushed.append(item)
+        self._db_event.set()
 
     def _forget(self, item: _Item) -> None:
         """The database no longer has this row pending (superseded by enqueue, or edited)."""
@@ -811,6 +887,9 @@ class Sender:
 
     def _release(self, item: _Item) -> None:
         item.state = DONE
+        self._recent_done[item.id] = None
+        if len(self._recent_done) > RECENT_DONE:
+            self._recent_done.popitem(last=False)
         key = item.supersede_key
         if key is not None:
             keyed = self._keyed.get(key)
@@ -888,6 +967,14 @@ class Sender:
         for item in done:
             if item.state == DONE:
                 self._items.pop(item.id, None)
+
+
+async def _wait(event: asyncio.Event, seconds: float | None) -> None:
+    if seconds is not None and seconds <= 0:
+        await asyncio.sleep(0)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
 
 
 __all__ = ["DeliveryStats", "Sender", "ShardScope"]

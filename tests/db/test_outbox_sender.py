@@ -80,14 +80,14 @@ async def running(sender: Sender) -> AsyncIterator[Sender]:
         await sender.stop()
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
+async def eventually(check: Callable[[], Any], seconds: float = 5.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not check():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
 
-async def settle(sender: Sender, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
+async def settle(sender: Sender, seconds: float = 5.0) -> None:
+    async with asyncio.timeout(seconds):
         await sender.wait_idle()
 
 
@@ -143,6 +143,36 @@ async def test_rows_committed_while_running_are_sent_after_wake(database: Databa
         sender.wake()
         await settle(sender)
     assert [m["content"] for m in fake.messages.values()] == ["one", "two"]
+
+
+async def test_committed_rows_are_handed_over_without_waiting_for_a_scan(
+    database: Database,
+) -> None:
+    fake = FakeDiscord()
+    async with running(make_sender(database, fake)) as sender:
+        await settle(sender)
+        sender._scan_wanted = False
+        await put(database, say("fast path"))  # no wake(): the commit hands the row over
+        await eventually(lambda: len(fake.requests) == 1, seconds=2.0)
+        assert sender._last_scan < asyncio.get_running_loop().time()
+
+
+async def test_rows_of_a_rolled_back_transaction_are_never_sent(database: Database) -> None:
+    fake = FakeDiscord()
+    async with running(make_sender(database, fake)) as sender:
+        with contextlib.suppress(RuntimeError):
+            async with database.transaction() as session:
+                await enqueue(session, say("never"))
+                raise RuntimeError("the state change failed")
+        async with database.transaction() as session:
+            with contextlib.suppress(RuntimeError):
+                async with session.begin_nested():
+                    await enqueue(session, say("rolled back savepoint"))
+                    raise RuntimeError("inner step failed")
+            await enqueue(session, say("kept"))
+        sender.wake()
+        await settle(sender)
+    assert [r.payload["content"] for r in fake.requests] == ["kept"]
 
 
 async def test_announcements_go_before_cosmetic_edits(database: Database) -> None:
@@ -352,10 +382,13 @@ async def test_rows_left_by_a_killed_process_are_sent_once_after_restart(
     first = make_sender(database, fake, flush_seconds=3600)
     await first.start()
     await eventually(lambda: len(fake.messages) == 3)
-    assert first._task is not None
-    first._task.cancel()  # killed: Discord has the messages, the database does not know yet
-    with contextlib.suppress(asyncio.CancelledError):
-        await first._task
+    tasks = [first._task, first._db_task]
+    for task in tasks:  # killed: Discord has the messages, the database does not know yet
+        assert task is not None
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     assert {r.status for r in (await rows(database)).values()} == {"pending"}
 
     async with running(make_sender(database, fake)) as second:
@@ -452,6 +485,6 @@ async def test_a_large_backlog_is_drained_exactly_once(database: Database, count
     limits = Limits(1000, 1000, 1.0, burst=1000)
     await put(database, *[say(f"m{i}", channel_id=CHANNEL + i % 37) for i in range(count)])
     async with running(make_sender(database, fake, limits=limits)) as sender:
-        await settle(sender, timeout=20)
+        await settle(sender, seconds=20)
     assert len(fake.requests) == count == len(fake.messages)
     assert {r.status for r in (await rows(database)).values()} == {"sent"}

@@ -206,7 +206,7 @@ async def test_card_edits_superseded_while_waiting_for_the_channel_budget_are_no
         await drained(bot, seconds=20)
         stats = bot.delivery.stats
     assert count(world.server, "PATCH", MESSAGE) == 1
-    assert contents(room)[0] == "card v11"
+    assert [c for c in contents(room) if c.startswith("card")] == ["card v11"]
     assert stats.superseded + sum(
         1 for s in (await statuses(database)).values() if s == "superseded"
     ) >= 9
