@@ -51,7 +51,11 @@ class Timers:
 
     def when(self, key: str) -> datetime | None:
         job = self._scheduler.get_job(key)
-        return None if job is None else job.next_run_time
+        if job is None:
+            return None
+        # A job added before start() is pending and has no next_run_time yet: ask its trigger.
+        when: datetime | None = getattr(job, "next_run_time", None)
+        return when if when is not None else job.trigger.run_date
 
     def __len__(self) -> int:
         return len(self._scheduler.get_jobs())

@@ -1,0 +1,55 @@
+"""Timers: late jobs still run, keys replace each other, pending jobs report their time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.scheduler import Timers
+
+
+async def test_a_job_due_in_the_past_still_runs_after_start() -> None:
+    timers = Timers()
+    ran = asyncio.Event()
+
+    async def fire() -> None:
+        ran.set()
+
+    timers.arm("late", datetime.now(UTC) - timedelta(seconds=30), fire)
+    timers.start()
+    try:
+        await asyncio.wait_for(ran.wait(), 5)
+    finally:
+        timers.shutdown()
+
+
+async def test_arming_the_same_key_replaces_the_earlier_timer() -> None:
+    timers = Timers()
+    fired: list[str] = []
+
+    async def fire(name: str) -> None:
+        fired.append(name)
+
+    soon = datetime.now(UTC) + timedelta(milliseconds=50)
+    timers.arm("sprint:1", soon, fire, "first")
+    timers.arm("sprint:1", soon, fire, "second")
+    assert len(timers) == 1
+    timers.start()
+    try:
+        await asyncio.sleep(0.4)
+    finally:
+        timers.shutdown()
+    assert fired == ["second"]
+
+
+def test_when_reports_pending_jobs_before_start_and_forgets_cancelled_ones() -> None:
+    timers = Timers()
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+
+    async def noop() -> None:
+        return None
+
+    timers.arm("k", at, noop)
+    assert timers.when("k") == at
+    timers.cancel("k")
+    assert timers.when("k") is None
