@@ -36,6 +36,9 @@ class Timers:
         """Run ``callback(*args)`` at ``when`` (aware); replaces an earlier timer with that key."""
         if when.tzinfo is None:
             raise ValueError("timers need aware datetimes")
+        if not self._scheduler.running:
+            # Before start() APScheduler keeps pending jobs in a list without replacing by id.
+            self.cancel(key)
         self._scheduler.add_job(
             _run,
             trigger=DateTrigger(run_date=when, timezone=UTC),
@@ -45,8 +48,7 @@ class Timers:
         )
 
     def cancel(self, key: str) -> None:
-        job = self._scheduler.get_job(key)
-        if job is not None:
+        while (job := self._scheduler.get_job(key)) is not None:
             job.remove()
 
     def when(self, key: str) -> datetime | None:
