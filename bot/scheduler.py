@@ -62,6 +62,9 @@ class Timers:
     def __len__(self) -> int:
         return len(self._scheduler.get_jobs())
 
+    def __bool__(self) -> bool:  # an empty Timers is still a Timers (`timers or default`)
+        return True
+
     def start(self) -> None:
         if not self._scheduler.running:
             self._scheduler.start()
