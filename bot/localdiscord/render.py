@@ -135,7 +135,7 @@ def _embed_lines(embed: dict[str, Any], text: Callable[[str], str]) -> list[str]
     if description := embed.get("description"):
         lines.extend(text(description).splitlines())
     for item in embed.get("fields", []):
-        lines.append(f"{text(item.get('name', ''))}: {text(item.get('value', ''))}")
+        lines.extend(f"{text(item.get('name', ''))}: {text(item.get('value', ''))}".splitlines())
     if footer := (embed.get("footer") or {}).get("text"):
         lines.append(f"— {text(footer)}")
     if timestamp := embed.get("timestamp"):
