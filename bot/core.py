@@ -138,7 +138,8 @@ class ShardedSprintBot(_SprintBotMixin, commands.AutoShardedBot):
     ) -> None:
         if settings.discord.shard_ids:
             kwargs["shard_ids"] = list(settings.discord.shard_ids)
-        super().__init__(**_bot_kwargs(settings), shard_count=settings.discord.shard_count, **kwargs)
+        kwargs["shard_count"] = settings.discord.shard_count
+        super().__init__(**_bot_kwargs(settings), **kwargs)
         self._init_sprintbot(settings, database, clock, run_services=run_services)
 
     async def setup_hook(self) -> None:
