@@ -55,6 +55,7 @@ from .driver import InteractionFailed, InteractionResult
 from .models import Channel, ChannelType, Member, Message, walk_components
 from .render import render_mentions, render_message, render_timestamps
 from .server import LocalDiscord
+from .snowflake import DISCORD_EPOCH_MS
 from .world import Guild
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,12 @@ def split_words(line: str) -> list[Word]:
     return words
 
 
+def _quote(value: str) -> str:
+    return value if value and not re.search(r"\s|[\"']", value) else '"' + value.replace(
+        '"', '\\"'
+    ) + '"'
+
+
 def _norm(text: str) -> str:
     """Case- and emoji-insensitive form for matching labels typed by hand."""
     return " ".join(re.sub(r"[^\w#/@'?.-]+", " ", text).split()).casefold()
@@ -287,10 +294,27 @@ def _choices_text(option: JSON) -> str:
     return ", ".join(names)
 
 
+def _short_hint(option: JSON) -> str:
+    """A compact value placeholder: ``1–180``, ``pomodoro|50/10``, ``#voice``, ``@member``."""
+    kind = option.get("type", 3)
+    if option.get("choices"):
+        return "|".join(str(c["value"]) for c in option["choices"])
+    if kind in (4, 10):
+        low, high = option.get("min_value"), option.get("max_value")
+        if low is not None and high is not None:
+            return f"{_num(low)}–{_num(high)}"
+        return "number"
+    if kind == 7:
+        types = set(option.get("channel_types") or [])
+        return "#voice" if types and types <= {2, 13} else "#channel"
+    hint = {5: "true|false", 6: "@member", 8: "@role", 9: "@member|@role", 11: "file"}
+    return hint.get(kind, "text?" if option.get("autocomplete") else "text")
+
+
 def _usage(leaf: Leaf) -> str:
     words = [f"/{leaf.path}"]
     for option in leaf.options:
-        shown = f"{option['name']}:…"
+        shown = f"{option['name']}:{_short_hint(option)}"
         words.append(shown if option.get("required") else f"[{shown}]")
     return " ".join(words)
 
@@ -343,6 +367,7 @@ _VERBS = {
     "click": "click [N] LABEL — press a button on message #N, or on the newest message with it",
     "select": "select [N] OPTION... — choose options in the select menu on message #N (or newest)",
     "modal": "modal KEY=VALUE ... — fill in and send the open form (\\n for a new line)",
+    "?": "/COMMAND OPTION:TEXT? — end a value with ? to see the bot's suggestions for it",
     "voice": "voice [NAME] join \"VOICE CHANNEL\" | voice [NAME] leave — move someone in voice",
     "say": "say TEXT — post a plain message as the current member",
     "wait": "wait SECONDS | wait for \"TEXT\" [within SECONDS] — pause, or wait until the bot"
@@ -665,7 +690,7 @@ class Console:
         leaf = next(x for x in self.leaves() if x.path == full)
         return leaf, used
 
-    def _unknown(self, word: str, rest: list[str]) -> str:
+    def _unknown(self, word: str, rest: list[str], *, slash: bool = True) -> str:
         names = list(self.commands())
         close = difflib.get_close_matches(word.casefold(), names, n=1, cutoff=0.5)
         if not close:
@@ -674,9 +699,10 @@ class Console:
             close = difflib.get_close_matches(guess, paths, n=1, cutoff=0.5)
         hint = f" Did you mean /{close[0]}?" if close else ""
         verbs = difflib.get_close_matches(word.casefold(), list(_VERBS), n=1, cutoff=0.75)
-        if verbs and not close:
+        if verbs and (not close or not slash):
             hint = f" Did you mean `{verbs[0]}`?"
-        return f"unknown command /{word}.{hint} Type `help` to see every command."
+        what = f"command /{word}" if slash else f"command {word!r}"
+        return f"unknown {what}.{hint} Type `help` to see every command."
 
     def _options(self, leaf: Leaf, words: list[Word]) -> dict[str, Any]:
         """``name:value`` words -> driver options (words without ``name:`` continue a text)."""
@@ -751,11 +777,12 @@ class Console:
 
     def help(self, words: list[str]) -> None:
         if words:
-            key = words[0].lstrip("/").casefold()
-            verb = _ALIASES.get(key, key)
-            if len(words) == 1 and verb in _VERBS and verb not in self.commands():
+            key = words[0].casefold()
+            verb = key if key in _VERBS else _ALIASES.get(key, key)
+            if len(words) == 1 and verb in _VERBS:
                 self.note(_VERBS[verb])
-                return
+                if verb not in self.commands():
+                    return
             try:
                 leaf, _ = self.leaf([w.lstrip("/") for w in words])
             except ConsoleError:
@@ -768,12 +795,12 @@ class Console:
             self.note(self._leaf_help(leaf))
             return
         lines = [
-            "Slash commands (synced by the bot; `help sprint start` shows one in detail):",
+            "Slash commands, as the bot synced them ([optional], text? = the bot suggests values;"
+            " `help sprint start` explains each option):",
         ]
         for leaf in self.leaves():
-            required = [o["name"] for o in leaf.options if o.get("required")]
-            needs = " " + " ".join(f"{n}:…" for n in required) if required else ""
-            lines.append(f"  /{leaf.path}{needs} — {leaf.description}")
+            lines.append(f"  {_usage(leaf)}")
+            lines.append(f"      {leaf.description}")
         lines.append("")
         lines.append("Console (you are `you`, the server owner; alice, bob and cat are here too):")
         lines.extend(f"  {text}" for text in _VERBS.values())
@@ -833,7 +860,7 @@ class Console:
         elif head.casefold() in self.commands():
             await self.slash(actor, channel, words)
         else:
-            raise ConsoleError(self._unknown(head, [w.text for w in words[1:]]))
+            raise ConsoleError(self._unknown(head, [w.text for w in words[1:]], slash=False))
 
     async def _verb(self, verb: str, actor: Member, channel: Channel, words: list[Word]) -> None:
         texts = [w.text for w in words]
@@ -894,6 +921,14 @@ class Console:
             path = path[1:]
         leaf, used = self.leaf(path)
         options = self._options(leaf, words[used:])
+        declared = {o["name"]: o for o in leaf.options}
+        asking = [
+            name for name, value in options.items()
+            if isinstance(value, str) and value.endswith("?") and declared[name].get("autocomplete")
+        ]
+        if asking:
+            await self.suggest(actor, channel, leaf, asking[0], options)
+            return
         self.viewers.add(actor.id)
         self.mark = len(self.events)
         try:
@@ -901,6 +936,27 @@ class Console:
         except CommandRejected as exc:
             raise ConsoleError(f"{exc}. See `help {leaf.path}`.") from None
         await self._settle(actor, result, f"/{leaf.path}")
+
+    async def suggest(
+        self, actor: Member, channel: Channel, leaf: Leaf, name: str, options: dict[str, Any]
+    ) -> None:
+        """``/done goal:dra?``: what the bot suggests while that option is being typed."""
+        typed = str(options[name])[:-1]
+        others = {k: v for k, v in options.items() if k != name}
+        try:
+            choices = await self.driver.autocomplete(
+                actor, channel, leaf.path, name, typed, **others
+            )
+        except (CommandRejected, InteractionFailed) as exc:
+            raise ConsoleError(f"no suggestions for {name}: {exc}") from None
+        if not choices:
+            self.note(f"The bot suggests nothing for {name}:{typed!r}.")
+            return
+        lines = [f"The bot suggests for {name}:{typed!r} (use the value):"]
+        for choice in choices:
+            value, label = str(choice["value"]), choice["name"]
+            lines.append(f"  {name}:{_quote(value)}" + (f"  — {label}" if label != value else ""))
+        self.note("\n".join(lines))
 
     async def _settle(self, actor: Member, result: InteractionResult, what: str) -> None:
         """Wait for the bot's answer so it is shown before the next prompt."""
@@ -1639,6 +1695,13 @@ def _setup_readline(console: Console) -> None:
 # -- main -------------------------------------------------------------------------------------
 
 
+def _kept_note(url: str) -> str:
+    return (
+        f"(data kept in {url}: sprints, goals and settings carry over between sessions; the "
+        "local server starts empty, so messages from earlier sessions are gone)"
+    )
+
+
 def _database_url(value: str | None, temp_dir: Path) -> str:
     if value is None:
         return f"sqlite+aiosqlite:///{temp_dir / 'console.sqlite3'}"
@@ -1688,14 +1751,32 @@ def _setup_logging(level: str | None, sink: _Problems) -> Callable[[], None]:
     return restore
 
 
+class _StableIds:
+    """Snowflakes from a fixed moment, so the demo guild, its channels and members get the same
+    ids every run and a ``--database`` kept from an earlier session still finds its data."""
+
+    def __init__(self) -> None:
+        self._next = (1_700_000_000_000 - DISCORD_EPOCH_MS) << 22
+
+    def next(self) -> int:
+        self._next += 1
+        return self._next
+
+
 def seed(server: LocalDiscord) -> tuple[Guild, Member]:
     """The demo guild: #coworking, #accountability, 🔊 Focus Room; you (the owner) + three."""
-    guild = server.add_guild(GUILD_NAME, owner="you")
-    guild.add_text_channel("coworking", topic="Sprints happen here")
-    guild.add_text_channel("accountability", topic="Weekly goals")
-    guild.add_voice_channel("Focus Room")
-    for username, display in COWORKERS:
-        guild.add_member(username, global_name=display)
+    world = server.world
+    ids = world.ids
+    world.ids = _StableIds()  # type: ignore[assignment]
+    try:
+        guild = server.add_guild(GUILD_NAME, owner="you")
+        guild.add_text_channel("coworking", topic="Sprints happen here")
+        guild.add_text_channel("accountability", topic="Weekly goals")
+        guild.add_voice_channel("Focus Room")
+        for username, display in COWORKERS:
+            guild.add_member(username, global_name=display)
+    finally:
+        world.ids = ids
     return guild, guild.member("you")
 
 
@@ -1781,7 +1862,7 @@ async def _session(plan: _Plan, out: TextIO) -> int:
                     try:
                         if plan.script is not None:
                             if plan.database:
-                                console.note(f"(data kept in {redact_url(url)})")
+                                console.note(_kept_note(redact_url(url)))
                             return await console.play(plan.script, name=plan.script_name)
                         if kind == "tty":
                             _setup_readline(console)
@@ -1791,6 +1872,8 @@ async def _session(plan: _Plan, out: TextIO) -> int:
                             await source.start()
                         else:
                             source = _FileInput(console)
+                        if plan.database:
+                            console.note(_kept_note(redact_url(url)))
                         return await console.interact(source.read)
                     finally:
                         console.detach()

@@ -78,6 +78,18 @@ def test_a_script_starts_a_sprint_a_member_joins_by_button_and_sets_a_goal(
         assert db.execute("select title from sprints").fetchall() == [("Test sprint",)]
 
 
+def test_a_kept_database_carries_goals_into_the_next_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kept = tmp_path / "kept.sqlite3"
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text('/goal text:"water the plants"\nexpect "Added 1 goal"\n', encoding="utf-8")
+    second.write_text('/goals list\nexpect "water the plants"\n', encoding="utf-8")
+    assert main(console_args(script=str(first), database=str(kept))) == 0
+    assert main(console_args(script=str(second), database=f"sqlite+aiosqlite:///{kept}")) == 0
+    assert "⬜ water the plants" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("line", "why"),
     [
@@ -151,7 +163,7 @@ def test_bad_input_at_the_prompt_gets_a_message_not_a_traceback() -> None:
         "✗ there is no channel 'coworking'",
         "✗ no form is open",
         "✗ wait takes seconds",
-        "✗ unknown command /frobnicate",
+        "✗ unknown command 'frobnicate'",
         # the bot's own refusal is shown, marked as only visible to you
         "(bot, only visible to you): There's no sprint running in this channel.",
         "work              optional, whole number 1–180 — Minutes of work per round",
