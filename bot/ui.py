@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
 
 from bot.domain.errors import UserError
+
+if TYPE_CHECKING:
+    from bot.core import AnyBot
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +85,38 @@ async def handle_interaction_error(
 def command_name(interaction: discord.Interaction[Any]) -> str:
     cmd = interaction.command
     return f"/{cmd.qualified_name}" if cmd is not None else f"interaction {interaction.type.name}"
+
+
+async def guarded(
+    interaction: discord.Interaction[Any], where: str, work: Callable[[], Awaitable[None]]
+) -> None:
+    """Run a component/modal handler; UserError → its sentence, anything else → logged."""
+    try:
+        await work()
+    except Exception as exc:
+        await handle_interaction_error(interaction, exc, where)
+
+
+def modal_values(data: Any) -> dict[str, str]:
+    """custom_id → value of every text input in a modal submit payload (any nesting)."""
+    out: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            cid, value = node.get("custom_id"), node.get("value")
+            if isinstance(cid, str) and isinstance(value, str):
+                out[cid] = value
+            for key in ("components", "component"):
+                if key in node:
+                    walk(node[key])
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk((data or {}).get("components", []))
+    return out
+
+
+def bot_of(interaction: discord.Interaction[Any]) -> AnyBot:
+    """The Sprintbot that received ``interaction``."""
+    return cast("AnyBot", interaction.client)

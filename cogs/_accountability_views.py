@@ -10,7 +10,7 @@ responses; the thread's scheduled posts go through the outbox in the service.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -20,10 +20,9 @@ from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import week_label
 from bot.render.accountability import custom_id
 from bot.services.accountability import AddGoalsResult, CarryResult
-from bot.ui import handle_interaction_error, send_ephemeral
+from bot.ui import bot_of, guarded, modal_values, send_ephemeral
 
 if TYPE_CHECKING:
-    from bot.core import AnyBot
     from bot.services.accountability import AccountabilityService
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -38,12 +37,8 @@ NOTE_MODAL = re.compile(r"accnote:(?P<wid>\d+)")
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def bot_of(interaction: discord.Interaction[Any]) -> AnyBot:
-    return cast("AnyBot", interaction.client)
-
-
 def service_of(interaction: discord.Interaction[Any]) -> AccountabilityService:
-    return cast("AccountabilityService", bot_of(interaction).services.accountability)  # type: ignore[attr-defined]
+    return bot_of(interaction).services.accountability
 
 
 def guild_id_of(interaction: discord.Interaction[Any]) -> int:
@@ -69,14 +64,6 @@ def _bullets(items: Sequence[str], mark: str = "⬜", limit: int = 120) -> str:
     return "\n".join(f"{mark} {truncate(escape_markdown(t), limit)}" for t in items)
 
 
-async def guarded(
-    interaction: discord.Interaction[Any], where: str, work: Callable[[], Awaitable[None]]
-) -> None:
-    """Run a component/modal handler; UserError → its sentence, anything else → logged."""
-    try:
-        await work()
-    except Exception as exc:
-        await handle_interaction_error(interaction, exc, where)
 
 
 def add_reply(result: AddGoalsResult) -> str:
@@ -160,24 +147,6 @@ def note_modal(week_id: int) -> discord.ui.Modal:
     return modal
 
 
-def modal_values(data: Any) -> dict[str, str]:
-    """custom_id → value of every text input in a modal submit payload (any nesting)."""
-    out: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            cid, value = node.get("custom_id"), node.get("value")
-            if isinstance(cid, str) and isinstance(value, str):
-                out[cid] = value
-            for key in ("components", "component"):
-                if key in node:
-                    walk(node[key])
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk((data or {}).get("components", []))
-    return out
 
 
 async def handle_modal(interaction: discord.Interaction[Any]) -> bool:

@@ -9,7 +9,7 @@ restart is still saved. Replies to clicks and forms are interaction responses, n
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -27,10 +27,9 @@ from bot.services.goals import (
     Rejected,
     Scope,
 )
-from bot.ui import handle_interaction_error, send_ephemeral
+from bot.ui import bot_of, guarded, modal_values, send_ephemeral
 
 if TYPE_CHECKING:
-    from bot.core import AnyBot
     from bot.services.checkins import CheckInService
     from bot.services.goals import GoalService
 
@@ -42,16 +41,12 @@ MODAL_TIMEOUT = 3600.0  # seconds the Modal object is kept; submissions are hand
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def bot_of(interaction: discord.Interaction[Any]) -> AnyBot:
-    return cast("AnyBot", interaction.client)
-
-
 def goal_service(interaction: discord.Interaction[Any]) -> GoalService:
-    return cast("GoalService", bot_of(interaction).services.goals)  # type: ignore[attr-defined]
+    return bot_of(interaction).services.goals
 
 
 def checkin_service(interaction: discord.Interaction[Any]) -> CheckInService:
-    return cast("CheckInService", bot_of(interaction).services.checkins)  # type: ignore[attr-defined]
+    return bot_of(interaction).services.checkins
 
 
 def actor_of(interaction: discord.Interaction[Any]) -> Actor:
@@ -146,34 +141,8 @@ def carry_reply(result: CarryResult) -> str:
     return clip("\n".join(lines) or "Nothing to carry over.")
 
 
-async def guarded(
-    interaction: discord.Interaction[Any], where: str, work: Callable[[], Awaitable[None]]
-) -> None:
-    """Run a component/modal handler; UserError → its sentence, anything else → logged."""
-    try:
-        await work()
-    except Exception as exc:
-        await handle_interaction_error(interaction, exc, where)
 
 
-def modal_values(data: Any) -> dict[str, str]:
-    """custom_id → value of every text input in a modal submit payload (any nesting)."""
-    out: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            cid, value = node.get("custom_id"), node.get("value")
-            if isinstance(cid, str) and isinstance(value, str):
-                out[cid] = value
-            for key in ("components", "component"):
-                if key in node:
-                    walk(node[key])
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk((data or {}).get("components", []))
-    return out
 
 
 def _modal(title: str, custom_id: str, field: discord.ui.TextInput[Any]) -> discord.ui.Modal:

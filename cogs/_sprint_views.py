@@ -19,7 +19,7 @@ import discord
 
 from bot.render import sprint as render
 from bot.services.sprints import Actor, PhaseNotice, SprintService
-from bot.ui import handle_interaction_error
+from bot.ui import bot_of, handle_interaction_error
 
 if TYPE_CHECKING:
     from bot.core import AnyBot
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACTIONS = ("join", "leave", "pause", "resume", "skip")
-
-
-def bot_of(interaction: discord.Interaction[Any]) -> AnyBot:
-    return interaction.client  # type: ignore[return-value]
 
 
 def sprint_service(interaction: discord.Interaction[Any]) -> SprintService:

@@ -147,7 +147,7 @@ class Accountability(commands.Cog):
 
     @property
     def service(self) -> AccountabilityService:
-        return self.bot.services.accountability  # type: ignore[attr-defined, no-any-return]
+        return self.bot.services.accountability
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)

@@ -68,7 +68,7 @@ class Goals(commands.Cog):
 
     @property
     def service(self) -> GoalService:
-        return self.bot.services.goals  # type: ignore[attr-defined, no-any-return]
+        return self.bot.services.goals
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)

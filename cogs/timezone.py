@@ -50,7 +50,7 @@ class Timezone(commands.Cog):
 
     @property
     def service(self) -> TimezoneService:
-        return self.bot.services.timezones  # type: ignore[attr-defined, no-any-return]
+        return self.bot.services.timezones
 
     @group.command(name="server")
     @app_commands.guild_only()

@@ -25,13 +25,8 @@ class Services:
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""
-        for service in self._all():
-            restore = getattr(service, "restore", None)
-            if restore is not None:
-                await restore()
-
-    def _all(self) -> list[object]:
-        return [v for k, v in vars(self).items() if k != "ctx"]
+        await self.sprints.restore()
+        await self.accountability.restore()
 
 
 __all__ = ["ServiceContext", "Services"]
