@@ -87,6 +87,10 @@ class _SprintBotMixin:
     def wake(self) -> None:
         self.delivery.wake()
 
+    async def on_ready(self) -> None:
+        client: Any = self
+        log.info("ready as %s in %d server(s)", client.user, len(client.guilds))
+
     async def _sprintbot_setup(self, bot: commands.bot.BotBase) -> None:
         for ext in EXTENSIONS:
             await bot.load_extension(ext)
