@@ -68,3 +68,30 @@ async def test_run_migrates_connects_and_stops_cleanly_on_a_signal(
         assert server.token not in output
         assert (tmp_path / "data" / "sprintbot.sqlite3").exists()
         assert server.errors == []
+
+
+async def test_sync_commands_registers_every_command_in_the_given_guild(tmp_path: Path) -> None:
+    async with LocalDiscord() as server:
+        guild = server.add_guild("Sprint Club")
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            "SPRINTBOT_TOKEN": server.token,
+            "SPRINTBOT_API_BASE_URL": server.api_base_url,
+            "SPRINTBOT_GATEWAY_URL": server.gateway_url,
+            "SPRINTBOT_DATA_DIR": str(tmp_path / "data"),
+        }
+        env.pop("SPRINTBOT_CONFIG", None)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "sync-commands", "--guild", str(guild.id),
+            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(60):
+            out, err = await proc.communicate()
+        assert proc.returncode == 0, err.decode()
+        assert {"sprint", "goal", "done", "goals", "help", "timezone", "accountability"} <= set(
+            guild.commands
+        )
+        assert server.world.global_commands == {}
+        assert f"Registered {len(guild.commands)} commands" in out.decode()
