@@ -9,10 +9,6 @@ SPRINTBOT_TEST_POSTGRES_URL is set, on PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,11 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
-from bot.core import AnyBot, create_bot
+from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, Role
-from bot.localdiscord.testing import DiscordErrorLog, problems, running_bot
+from bot.localdiscord.testing import DiscordErrorLog, problems
 from bot.services.accountability import timer_key
-from bot.settings import DiscordSettings, Settings
 from db.engine import Database
 from db.models import (
     AccountabilityConfig,
@@ -35,6 +30,7 @@ from db.models import (
     Sprint,
     WorkSpan,
 )
+from tests.e2e.support import drained, sprintbot, until
 
 
 def utc(*args: int) -> datetime:
@@ -63,12 +59,6 @@ class Club:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[LocalDiscord]:
-    async with LocalDiscord() as local:
-        yield local
-
-
-@pytest.fixture
 def club(server: LocalDiscord) -> Club:
     guild = server.add_guild("Accountability Club")
     mods = guild.add_role("mods", int(Perm.MANAGE_GUILD))
@@ -86,51 +76,9 @@ def club(server: LocalDiscord) -> Club:
     )
 
 
-class BotErrorLog(DiscordErrorLog):
-    """Also catches errors our own code logs (``bot.*``, ``cogs.*``), not only discord.py's."""
-
-    def __enter__(self) -> BotErrorLog:
-        super().__enter__()
-        for name in ("bot", "cogs"):
-            logging.getLogger(name).addHandler(self)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for name in ("bot", "cogs"):
-            logging.getLogger(name).removeHandler(self)
-        super().__exit__(*exc)
-
-
-@pytest.fixture
-def error_log() -> Iterator[DiscordErrorLog]:
-    with BotErrorLog() as log:
-        yield log
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
-
-
-@contextlib.asynccontextmanager
-async def sprintbot(
-    server: LocalDiscord, database: Database, clock: FakeClock
-) -> AsyncIterator[AnyBot]:
-    settings = Settings(
-        discord=DiscordSettings(
-            token=server.token, api_base_url=server.api_base_url, gateway_url=server.gateway_url,
-        )
-    )
-    bot = create_bot(settings, database=database, clock=clock)
-    async with running_bot(server, bot):
-        await bot.tree.sync()
-        yield bot
-
-
-async def drained(bot: AnyBot, timeout: float = 20.0) -> None:  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        bot.wake()
-        await bot.delivery.wait_idle()
 
 
 async def post_due(bot: AnyBot, club: Club, clock: FakeClock, expected: datetime) -> list[str]:
@@ -141,13 +89,6 @@ async def post_due(bot: AnyBot, club: Club, clock: FakeClock, expected: datetime
     posted = await bot.services.accountability.run_due(club.guild.id)
     await drained(bot)
     return posted
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:  # noqa: ASYNC109
-    """Poll ``check`` until it holds (the bot reacts to a gateway event on its own time)."""
-    async with asyncio.timeout(timeout):
-        while not await check():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
 
 
 async def reply(result: Any) -> Message:
@@ -225,7 +166,7 @@ async def test_text_channel_week_runs_kickoff_goals_checkin_review_with_correct_
     club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
 ) -> None:
     server, driver = club.server, club.server.driver
-    async with sprintbot(server, database, clock) as bot:
+    async with sprintbot(server, database, clock=clock) as bot:
         await setup_weekly(bot, club, club.weekly, role=club.crew)
 
         # Kickoff: a message pinging only the crew role, and the week's thread from it.
@@ -293,7 +234,7 @@ async def test_text_channel_week_runs_kickoff_goals_checkin_review_with_correct_
 async def test_forum_week_is_one_post_whose_first_message_pings_the_role(
     club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
 ) -> None:
-    async with sprintbot(club.server, database, clock) as bot:
+    async with sprintbot(club.server, database, clock=clock) as bot:
         await setup_weekly(bot, club, club.forum, role=club.crew)
         await post_due(bot, club, clock, KICKOFF)
         post = the_thread(club, club.forum)
@@ -314,11 +255,11 @@ async def test_forum_week_is_one_post_whose_first_message_pings_the_role(
 async def test_week_buttons_still_work_after_a_restart(
     club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
 ) -> None:
-    async with sprintbot(club.server, database, clock) as bot:
+    async with sprintbot(club.server, database, clock=clock) as bot:
         await setup_weekly(bot, club, club.weekly)
         await post_due(bot, club, clock, KICKOFF)
     starter = club.weekly.history()[-1]
-    async with sprintbot(club.server, database, clock) as bot:
+    async with sprintbot(club.server, database, clock=clock) as bot:
         added = await add_goals(club, club.bob, starter, "Fix the login bug")
         assert "Added 1 goal" in added.content
         # Restarting re-armed the guild's timer for the next post, not a repeat of the kickoff.
@@ -331,11 +272,11 @@ async def test_week_buttons_still_work_after_a_restart(
 async def test_downtime_over_the_kickoff_posts_it_once_on_restart(
     club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
 ) -> None:
-    async with sprintbot(club.server, database, clock) as bot:
+    async with sprintbot(club.server, database, clock=clock) as bot:
         await setup_weekly(bot, club, club.weekly)
     clock.set(KICKOFF + timedelta(hours=5))  # the bot was down at 09:00
     for _ in range(2):
-        async with sprintbot(club.server, database, clock) as bot:
+        async with sprintbot(club.server, database, clock=clock) as bot:
             await drained(bot)
     assert len(club.guild.threads(club.weekly)) == 1
     assert len(club.weekly.history()) == 1
@@ -350,7 +291,7 @@ async def test_setup_in_a_channel_without_thread_permission_is_refused_by_name(
 ) -> None:
     club.server.world.set_bot_permissions(club.weekly, deny=Perm.CREATE_PUBLIC_THREADS)
     club.server.world.set_bot_permissions(club.forum, deny=Perm.SEND_MESSAGES)
-    async with sprintbot(club.server, database, clock) as bot:
+    async with sprintbot(club.server, database, clock=clock) as bot:
         refused = await setup_weekly(bot, club, club.weekly)
         assert refused.ephemeral
         assert "missing the Create Public Threads permission" in refused.content
@@ -368,7 +309,7 @@ async def test_bad_day_time_and_zone_get_clear_answers(
     club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
 ) -> None:
     driver = club.server.driver
-    async with sprintbot(club.server, database, clock) as bot:
+    async with sprintbot(club.server, database, clock=clock) as bot:
         bad_time = await setup_weekly(bot, club, club.weekly, time="25:00")
         assert bad_time.content.startswith("Kickoff time: '25:00' is not a time of day")
         bad_day = await setup_weekly(bot, club, club.weekly, review_day="Funday")
@@ -390,7 +331,7 @@ async def test_deleting_the_channel_turns_weekly_posts_off_and_show_says_why(
     club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
 ) -> None:
     driver = club.server.driver
-    async with sprintbot(club.server, database, clock) as bot:
+    async with sprintbot(club.server, database, clock=clock) as bot:
         await setup_weekly(bot, club, club.weekly)
         club.server.world.delete_channel(club.weekly)
 
@@ -409,7 +350,7 @@ async def test_deleting_the_channel_turns_weekly_posts_off_and_show_says_why(
 async def test_member_who_left_keeps_goals_and_is_not_pinged(
     club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
 ) -> None:
-    async with sprintbot(club.server, database, clock) as bot:
+    async with sprintbot(club.server, database, clock=clock) as bot:
         await setup_weekly(bot, club, club.weekly)
         await post_due(bot, club, clock, KICKOFF)
         starter = club.weekly.history()[-1]

@@ -9,21 +9,18 @@ Runs on SQLite and, when SPRINTBOT_TEST_POSTGRES_URL is set, on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.core import AnyBot, create_bot
+from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, Role
-from bot.localdiscord.testing import DiscordErrorLog, problems, running_bot
-from bot.settings import DiscordSettings, Settings, TimingSettings
+from bot.localdiscord.testing import DiscordErrorLog, problems
 from db.engine import Database
 from db.models import CheckIn, Goal, Sprint
+from tests.e2e.support import drained, sprintbot, until
 
 SPEED = 60.0  # one plan minute lasts one real second
 
@@ -43,12 +40,6 @@ class Club:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[LocalDiscord]:
-    async with LocalDiscord() as local:
-        yield local
-
-
-@pytest.fixture
 def club(server: LocalDiscord) -> Club:
     guild = server.add_guild("Goal Club")
     mods = guild.add_role("mods", int(Perm.MANAGE_GUILD))
@@ -64,61 +55,6 @@ def club(server: LocalDiscord) -> Club:
         mod=guild.add_member("mo", global_name="Mo", roles=[mods]),
         mods=mods,
     )
-
-
-class BotErrorLog(DiscordErrorLog):
-    """Also catches errors our own code logs (``bot.*``, ``cogs.*``), not only discord.py's."""
-
-    def __enter__(self) -> BotErrorLog:
-        super().__enter__()
-        for name in ("bot", "cogs"):
-            logging.getLogger(name).addHandler(self)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for name in ("bot", "cogs"):
-            logging.getLogger(name).removeHandler(self)
-        super().__exit__(*exc)
-
-
-@pytest.fixture
-def error_log() -> Iterator[DiscordErrorLog]:
-    with BotErrorLog() as log:
-        yield log
-
-
-def settings_for(server: LocalDiscord, speed: float) -> Settings:
-    return Settings(
-        discord=DiscordSettings(
-            token=server.token, api_base_url=server.api_base_url, gateway_url=server.gateway_url,
-        ),
-        timing=TimingSettings(speed=speed),
-    )
-
-
-@contextlib.asynccontextmanager
-async def sprintbot(
-    server: LocalDiscord, database: Database, speed: float = SPEED
-) -> AsyncIterator[AnyBot]:
-    bot = create_bot(settings_for(server, speed), database=database)
-    async with running_bot(server, bot):
-        await bot.tree.sync()
-        yield bot
-
-
-async def drained(bot: AnyBot, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        bot.wake()
-        await bot.delivery.wait_idle()
-
-
-async def until(check: Callable[[], Any], timeout: float = 20.0) -> Any:  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await check()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
 
 
 async def ok(result: Any) -> Message:
@@ -195,7 +131,7 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
 ) -> None:
     driver = club.server.driver
     alice, bob, cat, dan = club.alice, club.bob, club.cat, club.dan
-    async with sprintbot(club.server, database) as bot:
+    async with sprintbot(club.server, database, speed=SPEED) as bot:
         start = await driver.slash(alice, club.general, "sprint start", work=1, rounds=3,
                                    intro=15, **{"break": 5})
         await ok(start)
@@ -346,7 +282,7 @@ async def test_a_goal_form_sent_after_the_sprint_ended_is_saved_to_the_week(
     club: Club, database: Database, error_log: DiscordErrorLog
 ) -> None:
     driver = club.server.driver
-    async with sprintbot(club.server, database) as bot:
+    async with sprintbot(club.server, database, speed=SPEED) as bot:
         await ok(await driver.slash(club.alice, club.general, "sprint start", intro=0, work=30))
         late = await ok(await driver.slash(club.dan, club.general, "sprint join"))
         form = await driver.click(club.dan, late, "Add my goal")
@@ -373,7 +309,7 @@ async def test_a_form_with_bad_lines_saves_the_rest_and_gives_them_back(
 ) -> None:
     driver = club.server.driver
     too_long = "L" * 230
-    async with sprintbot(club.server, database) as bot:
+    async with sprintbot(club.server, database, speed=SPEED) as bot:
         opened = await driver.slash(club.bob, club.lounge, "goal")
         assert (await opened.modal())["title"] == "Goals for this week"
         result = await driver.submit_modal(
@@ -518,7 +454,7 @@ async def test_check_in_refusals_and_two_clicks_at_once(
     club: Club, database: Database, error_log: DiscordErrorLog
 ) -> None:
     driver = club.server.driver
-    async with sprintbot(club.server, database) as bot:
+    async with sprintbot(club.server, database, speed=SPEED) as bot:
         await ok(await driver.slash(club.alice, club.general, "sprint start", work=1, intro=0,
                                     rounds=2, **{"break": 30}))
         sprint_id = await sprint_id_in(bot, club.general)
@@ -550,7 +486,7 @@ async def test_forms_and_buttons_opened_before_a_restart_still_work_after_it(
     club: Club, database: Database, error_log: DiscordErrorLog
 ) -> None:
     driver = club.server.driver
-    async with sprintbot(club.server, database) as first:
+    async with sprintbot(club.server, database, speed=SPEED) as first:
         await ok(await driver.slash(club.alice, club.general, "sprint start", work=1, intro=0,
                                     rounds=2, **{"break": 60}))
         sprint_id = await sprint_id_in(first, club.general)
@@ -562,7 +498,7 @@ async def test_forms_and_buttons_opened_before_a_restart_still_work_after_it(
         await note_form.modal()
         await drained(first)
     # A new process on the same database: the forms Bob had open are still saved.
-    async with sprintbot(club.server, database) as second:
+    async with sprintbot(club.server, database, speed=SPEED) as second:
         goals = await ok(await driver.submit_modal(
             club.bob, goal_form, {"goals": "Typed before the restart"}
         ))

@@ -8,9 +8,7 @@ SPRINTBOT_TEST_POSTGRES_URL is set, on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,13 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.core import AnyBot, create_bot
+from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, Role
-from bot.localdiscord.testing import DiscordErrorLog, problems, running_bot
+from bot.localdiscord.testing import DiscordErrorLog, problems
 from bot.services.sprints import SprintView, timer_key
-from bot.settings import DiscordSettings, Settings, TimingSettings
 from db.engine import Database
 from db.models import OutboxMessage
+from tests.e2e.support import drained, sprintbot, until
 
 
 @dataclass
@@ -39,12 +37,6 @@ class Club:
     dan: Member
     mod: Member  # Manage Server
     mods: Role
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LocalDiscord]:
-    async with LocalDiscord() as local:
-        yield local
 
 
 @pytest.fixture
@@ -65,54 +57,10 @@ def club(server: LocalDiscord) -> Club:
     )
 
 
-@pytest.fixture
-def error_log() -> Iterator[DiscordErrorLog]:
-    with DiscordErrorLog() as log:
-        yield log
-
-
-def settings_for(server: LocalDiscord, speed: float) -> Settings:
-    return Settings(
-        discord=DiscordSettings(
-            token=server.token,
-            api_base_url=server.api_base_url,
-            gateway_url=server.gateway_url,
-        ),
-        timing=TimingSettings(speed=speed),
-    )
-
-
-@contextlib.asynccontextmanager
-async def sprintbot(
-    server: LocalDiscord, database: Database, speed: float = 1.0
-) -> AsyncIterator[AnyBot]:
-    bot = create_bot(settings_for(server, speed), database=database)
-    async with running_bot(server, bot):
-        await bot.tree.sync()
-        yield bot
-
-
-async def drained(bot: AnyBot, timeout: float = 40.0) -> None:  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        bot.wake()
-        await bot.delivery.wait_idle()
-
-
 async def active(bot: AnyBot, channel: Channel) -> SprintView:
     view = await bot.services.sprints.active_in_channel(channel.id)
     assert view is not None, "no active sprint"
     return view
-
-
-async def until(
-    check: Callable[[], Any], timeout: float = 30.0, what: str = "condition"  # noqa: ASYNC109
-) -> Any:
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await check()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
 
 
 async def ended(bot: AnyBot, sprint_id: int, timeout: float = 40.0) -> SprintView:  # noqa: ASYNC109
