@@ -8,15 +8,27 @@ SQLite database; these tests drive it the way a user does (a script file, piped 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
-from bot.localdiscord.console import ConsoleError, main, split_words
+from bot.localdiscord import LocalDiscord
+from bot.localdiscord.console import (
+    Console,
+    ConsoleError,
+    _Problems,
+    _setup_logging,
+    main,
+    seed,
+    split_words,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,6 +120,43 @@ def test_a_failing_script_step_exits_non_zero_and_names_the_line(
     assert code == 1
     assert f"line 2 failed: {line}" in captured.err and why in captured.err
     assert "Started" not in captured.out  # the script stopped at the failing step
+
+
+async def test_a_script_fails_when_the_local_server_records_an_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with LocalDiscord() as server:
+        guild, you = seed(server)
+        console = Console(server, guild, you, out=sys.stdout, speed=1.0)
+
+        async def unknown_route() -> None:
+            async with aiohttp.ClientSession() as http:
+                await http.get(f"{server.api_base_url}/no/such/route")
+
+        code, _ = await asyncio.gather(
+            console.play([(1, "wait 0.3"), (2, "echo never")], name="s.txt"), unknown_route()
+        )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "s.txt, line 1 failed: wait 0.3" in err and "the local server recorded" in err
+
+
+async def test_a_script_fails_when_the_bot_logs_an_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with LocalDiscord() as server:
+        guild, you = seed(server)
+        sink = _Problems()
+        restore = _setup_logging(None, sink)
+        try:
+            console = Console(server, guild, you, out=sys.stdout, speed=1.0, problems=sink)
+            logging.getLogger("cogs.sprint").error("handler blew up")
+            code = await console.play([(1, "echo hello")], name="s.txt")
+        finally:
+            restore()
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "the bot logged an error (cogs.sprint): handler blew up" in err
 
 
 def test_a_missing_script_file_is_a_usage_error(
