@@ -24,8 +24,11 @@ Console lines (``help`` prints this list; ``help sprint start`` details one comm
     modal goals="one\\ntwo" / modal "text"      fill the open form (a script; the prompt asks)
     voice alice join "Focus Room" / voice alice leave
     say Try clearing the cache?                post a plain message as the current member
-    wait 5 / wait for "Break" [within 60]      pause; wait for a message (or edit) with text
-    expect "You're in" [within 10]             fail the script unless that appears
+    /done goal:dra?                            the bot's suggestions for an option (autocomplete)
+    wait 5 / wait for "Break" [within 60]      pause; wait until the bot shows text (a message
+                                               or an edit after the previous `wait for` match)
+    expect "You're in" [within 10]             fail the script unless the last command or
+                                               click brings that text
     transcript [#channel] / members / channels / echo TEXT / help / quit
 """
 
