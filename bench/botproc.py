@@ -73,6 +73,26 @@ async def main(config: dict[str, Any]) -> None:
 
     bot.services.restore = timed_restore  # type: ignore[method-assign]
 
+    # When each outbox row reached the sender (handed over after commit) and when its request
+    # started: splits an announcement's lateness into service, sender and HTTP parts.
+    sender = bot.delivery
+    accepted: dict[int, float] = {}
+    dispatched: dict[int, float] = {}
+    accept, deliver = sender.accept, sender.transport.deliver
+
+    def timed_accept(rows: list[Any]) -> None:
+        now = time.time()
+        for row in rows:
+            accepted.setdefault(row.id, now)
+        accept(rows)
+
+    async def timed_deliver(request: Any) -> Any:
+        dispatched.setdefault(request.row_id, time.time())
+        return await deliver(request)
+
+    sender.accept = timed_accept
+    sender.transport.deliver = timed_deliver
+
     lag: list[tuple[float, float]] = []
     rss: list[tuple[float, int]] = []
 
@@ -117,6 +137,8 @@ async def main(config: dict[str, Any]) -> None:
         lag=lag,
         rss=rss,
         delivery=stats.as_dict(),
+        accepted=accepted,
+        dispatched=dispatched,
         stopped=time.time(),
     )
     await database.dispose()

@@ -241,11 +241,11 @@ async def seed_running(url: str, slots: list[Slot], ends: list[datetime]) -> dic
 
 async def announcement_ids(url: str) -> dict[int, int | None]:
     """sprint id -> Discord id of its first phase-change announcement (None: not delivered)."""
-    return {sid: rid for sid, (rid, _created) in (await announcements(url)).items()}
+    return {sid: rid for sid, (rid, _created, _row) in (await announcements(url)).items()}
 
 
-async def announcements(url: str) -> dict[int, tuple[int | None, float]]:
-    """sprint id -> (Discord id or None, when the row was written) of the first phase change."""
+async def announcements(url: str) -> dict[int, tuple[int | None, float, int]]:
+    """sprint id -> (Discord id or None, when the row was written, row id), first phase change."""
     db = Database.from_url(url)
     try:
         async with db.transaction() as session:
@@ -255,12 +255,13 @@ async def announcements(url: str) -> dict[int, tuple[int | None, float]]:
                     OutboxMessage.status,
                     OutboxMessage.result_id,
                     OutboxMessage.created_at,
+                    OutboxMessage.id,
                 ).where(OutboxMessage.ref.like("sprint_phase:%:1"))
             )
-            out: dict[int, tuple[int | None, float]] = {}
-            for ref, status, result_id, created in rows:
+            out: dict[int, tuple[int | None, float, int]] = {}
+            for ref, status, result_id, created, row_id in rows:
                 sid = int(ref.split(":")[1])
-                out[sid] = (result_id if status == "sent" else None, created.timestamp())
+                out[sid] = (result_id if status == "sent" else None, created.timestamp(), row_id)
             return out
     finally:
         await db.dispose()
@@ -403,20 +404,23 @@ class Bench:
             report = await bot.stop()
         announced = await announcements(url)
         late: list[float] = []
-        to_row: list[float] = []
-        to_server: list[float] = []
+        parts: dict[str, list[float]] = {"service": [], "sender": [], "http": []}
+        accepted, dispatched = report["accepted"], report["dispatched"]
         missing = 0
         for sid, end in due.items():
             if not first <= end <= window_end:
                 continue
-            rid, written = announced.get(sid, (None, 0.0))
+            rid, _written, row_id = announced.get(sid, (None, 0.0, 0))
             arrived = arrivals.created.get(rid) if rid else None
             if arrived is None:
                 missing += 1
                 continue
             late.append(arrived - end.timestamp())
-            to_row.append(written - end.timestamp())
-            to_server.append(arrived - written)
+            handed, started = accepted.get(str(row_id)), dispatched.get(str(row_id))
+            if handed is not None and started is not None:
+                parts["service"].append(handed - end.timestamp())
+                parts["sender"].append(started - handed)
+                parts["http"].append(arrived - started)
         lag = lag_in(report, first.timestamp(), window_end.timestamp())
         restore = report["restore_done"] - report["restore_started"]
         armed_vs_ready = report["restore_done"] - ready
@@ -429,12 +433,15 @@ class Bench:
                 f"- lateness (scheduled phase end → announcement stored by the server): "
                 f"p50 {ms(pct(late, 50))}, p99 {ms(pct(late, 99))}, max {ms(max(late))}"
             )
-            self.say(
-                f"  - of which phase end → outbox row written (timer + SprintService.advance up "
-                f"to enqueue): p50 {ms(pct(to_row, 50))}, p99 {ms(pct(to_row, 99))}; "
-                f"row written → stored by the server (commit + sender + HTTP): "
-                f"p50 {ms(pct(to_server, 50))}, p99 {ms(pct(to_server, 99))}"
-            )
+            what = {
+                "service": "phase end → committed and handed to the sender (timer + "
+                "SprintService.advance)",
+                "sender": "handed over → request started (sender)",
+                "http": "request started → stored by the server (discord.py, HTTP, server)",
+            }
+            for key, values in parts.items():
+                self.say(f"  - {what[key]}: p50 {ms(pct(values, 50))}, "
+                         f"p99 {ms(pct(values, 99))}, max {ms(max(values, default=0))}")
         self.say(f"- event-loop lag in the window: p50 {ms(pct(lag, 50))}, p99 {ms(pct(lag, 99))}, "
                  f"max {ms(max(lag) if lag else 0)}")
         self.say(
@@ -504,13 +511,21 @@ class Bench:
             await clicker
             report = await bot.stop()
         delivered = sum(1 for r in announced.values() if r and r in arrivals.created)
-        limited = sum(1 for r in server.requests[before:] if r.status == 429)
+        limited_records = [r for r in server.requests[before:] if r.status == 429]
+        limited = len(limited_records)
+        limited_detail = Counter(
+            f"{r.method} {r.route}"
+            + (" (global)" if isinstance(r.response, dict) and r.response.get("global") else "")
+            for r in limited_records
+        )
         routes = Counter(f"{r.method} {r.route}" for r in server.requests[before:])
         t_ann = announce_drained - due_at.timestamp()
         t_all = all_drained - due_at.timestamp()
         budget = n / 45 + 2
         lag = lag_in(report, due_at.timestamp(), all_drained)
-        self.say(f"- announcements delivered: {delivered}/{n}; 429 answers: {limited}")
+        self.say(f"- announcements delivered: {delivered}/{n}; 429 answers: {limited}"
+                 + (f" ({', '.join(f'{k} × {v}' for k, v in limited_detail.items())})"
+                    if limited else ""))
         self.say(f"- all announcements stored {t_ann:.1f} s after the due second "
                  f"(target {budget:.1f} s); every outbox row (announcements, card edits, "
                  f"check-in prompts) delivered after {t_all:.1f} s")

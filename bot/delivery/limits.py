@@ -100,6 +100,36 @@ class TokenBucket:
         return self._tokens
 
 
+class SlidingCap:
+    """At most ``limit`` requests in any ``period`` seconds, counted when they actually go out.
+
+    The token bucket paces requests when they are chosen; this is the backstop at transmission
+    time (in the HTTP hook), so requests bunched by a stalled event loop still stay under
+    Discord's 50 per second.
+    """
+
+    def __init__(
+        self, limit: int = DISCORD_GLOBAL_LIMIT - 1, period: float = 1.0 + WINDOW_MARGIN, *,
+        time: TimeSource = _time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.period = period
+        self._time = time
+        self._sent: deque[float] = deque(maxlen=limit)
+        self.waited = 0.0
+
+    def delay(self) -> float:
+        if len(self._sent) < self.limit:
+            return 0.0
+        return max(0.0, self._sent[0] + self.period - self._time())
+
+    async def wait(self) -> None:
+        while (wait := self.delay()) > 0.0:
+            self.waited += wait
+            await asyncio.sleep(wait)
+        self._sent.append(self._time())
+
+
 @dataclass(frozen=True)
 class Budget:
     limit: int
@@ -200,7 +230,8 @@ def channel_budgets(
 
 
 class Limits:
-    """What the sender and the HTTP gate share: the global bucket and the channel budgets."""
+    """What the sender and the HTTP gate share: the global bucket (plus the transmission cap)
+    and the channel budgets."""
 
     def __init__(
         self,
@@ -213,4 +244,5 @@ class Limits:
     ) -> None:
         self.time = time
         self.bucket = TokenBucket(global_per_second, burst, time=time)
+        self.cap = SlidingCap(time=time)
         self.channels = channel_budgets(channel_burst, channel_per_seconds, time=time)

@@ -31,13 +31,14 @@ import heapq
 import logging
 import random
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import discord
-from sqlalchemy import and_, literal_column, or_, select, update
+from sqlalchemy import and_, event, literal_column, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.clock import Clock
@@ -53,7 +54,7 @@ from bot.delivery.transport import (
     budget_bucket,
 )
 from bot.settings import DeliverySettings, Settings
-from db.engine import Database
+from db.engine import SQLITE_BUSY_TIMEOUT_MS, Database
 from db.models import DeliveryFailure, OutboxMessage, Sprint
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ READY, RETRY, PARKED, WAITING, SENDING, DONE = range(6)
 
 SCAN_WINDOW = 1000  # an incremental scan re-reads this many ids below the highest seen
 RECENT_DONE = 100_000  # finished row ids remembered, so a late hand-over is not sent twice
-SCAN_INTERVAL = 0.05  # wake-driven scans at most this often (rows are usually handed over)
+SCAN_INTERVAL = 0.25  # wake-driven scans at most this often (rows are usually handed over)
 FAILURE_REPEAT_SECONDS = 60.0  # one DeliveryFailure per (guild, channel, code) per minute
 STALE_KINDS = frozenset({"edit", "voice_status"})
 ENDED = ("finished", "cancelled")
@@ -231,7 +232,7 @@ class Sender:
         limits: Limits | None = None,
         concurrency: int = 256,
         full_scan_seconds: float = 15.0,
-        flush_seconds: float = 0.05,
+        flush_seconds: float = 0.2,
         finished_grace: float = 120.0,
         stop_timeout: float = 5.0,
         backoff_base: float = 2.0,
@@ -298,6 +299,7 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self._db_task: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
+        self._reader: async_sessionmaker[AsyncSession] | None = None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -458,6 +460,11 @@ class Sender:
                 log.error("outbox sender: could not record the last results before stopping")
         for task in list(self._hook_tasks):
             task.cancel()
+        if self._reader is not None:
+            bind = self._reader.kw.get("bind")
+            self._reader = None
+            if bind is not None:
+                await bind.dispose()
         stats = self.stats
         log.info(
             "outbox sender stopped: sent %d, retried %d, superseded %d, dropped %d, failed %d, "
@@ -521,9 +528,22 @@ class Sender:
         clause = self.scope.clause(OutboxMessage.guild_id)
         return stmt if clause is None else stmt.where(clause)
 
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction. On SQLite a deferred one on a connection of our own, so that
+        scans never take the write lock the services' transactions queue for."""
+        if self.db.dialect != "sqlite":
+            async with self.db.transaction() as session:
+                yield session
+            return
+        if self._reader is None:
+            self._reader = _sqlite_reader(self.db)
+        async with self._reader() as session, session.begin():
+            yield session
+
     async def _scan(self, *, full: bool) -> None:
         horizon = 0 if full else max(0, self._max_seen - SCAN_WINDOW)
-        async with self.db.transaction() as session:
+        async with self._reading() as session:
             stmt = select(OutboxMessage.id).where(
                 OutboxMessage.status == "pending", OutboxMessage.id > horizon
             )
@@ -969,12 +989,37 @@ class Sender:
                 self._items.pop(item.id, None)
 
 
-async def _wait(event: asyncio.Event, seconds: float | None) -> None:
+def _sqlite_reader(db: Database) -> async_sessionmaker[AsyncSession]:
+    """Sessions on a separate SQLite engine whose transactions start with a deferred BEGIN.
+
+    The bot's engine begins every transaction with BEGIN IMMEDIATE (safe read-then-write); a pure
+    read needs no write lock, and in WAL mode it neither waits for nor blocks a writer.
+    """
+    engine = create_async_engine(
+        db.engine.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def _wait(flag: asyncio.Event, seconds: float | None) -> None:
     if seconds is not None and seconds <= 0:
         await asyncio.sleep(0)
         return
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), seconds)
+        await asyncio.wait_for(flag.wait(), seconds)
 
 
 __all__ = ["DeliveryStats", "Sender", "ShardScope"]

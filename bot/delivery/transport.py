@@ -233,8 +233,9 @@ class RestGate:
         ticket = ctx.trace_request_ctx
         if isinstance(ticket, Prepaid) and not ticket.used:
             ticket.used = True
-            return
-        await self.limits.bucket.take()
+        else:
+            await self.limits.bucket.take()
+        await self.limits.cap.wait()
 
     async def _on_end(
         self, _session: Any, _ctx: Any, params: aiohttp.TraceRequestEndParams

@@ -6,7 +6,14 @@ from collections import deque
 
 import pytest
 
-from bot.delivery.limits import ChannelBudgets, Limits, TokenBucket, channel_budgets, default_burst
+from bot.delivery.limits import (
+    ChannelBudgets,
+    Limits,
+    SlidingCap,
+    TokenBucket,
+    channel_budgets,
+    default_burst,
+)
 from bot.delivery.transport import (
     budget_bucket,
     gate_budget_key,
@@ -160,3 +167,13 @@ def test_route_labels_hide_ids_and_tokens() -> None:
         route_label("POST", "/interactions/123456789012/secret-token/callback")
         == "POST /interactions/{id}/{token}/callback"
     )
+
+
+async def test_transmission_cap_holds_the_fiftieth_request_in_a_second() -> None:
+    t = FakeTime()
+    cap = SlidingCap(limit=49, period=1.0, time=t)
+    for _ in range(49):
+        await cap.wait()
+    assert cap.delay() == pytest.approx(1.0)
+    t.advance(1.0)
+    assert cap.delay() == 0.0
