@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import discord
 import pytest
 from sqlalchemy import select
 
 from bot.core import AnyBot, create_bot
 from bot.delivery import Outgoing, Priority, enqueue, recent_failures
+from bot.delivery.limits import Limits
+from bot.delivery.transport import DeliveryRequest, DiscordTransport, Transient
 from bot.localdiscord import Channel, Guild, LocalDiscord, Perm
 from bot.localdiscord.testing import DiscordErrorLog, problems, running_bot
 from bot.settings import DiscordSettings, Settings
@@ -234,3 +238,68 @@ async def test_announcements_overtake_queued_cosmetic_edits(
         if r.route == MESSAGES and r.method == "POST" and isinstance(r.response, dict)
     ]
     assert posted.index("PHASE CHANGE") == 0
+
+
+async def test_every_outbox_kind_reaches_its_discord_route(
+    world: World, database: Database, error_log: DiscordErrorLog
+) -> None:
+    room, gid = world.channels[6], world.guild.id
+    voice = world.guild.add_voice_channel("Focus Room")
+    await put(
+        database,
+        say(world, "card", room, ref="card:6"),
+        Outgoing("edit", {"content": "card, edited"}, channel_id=room.id, target_ref="card:6",
+                 guild_id=gid),
+        Outgoing("thread", {"name": "Huddle", "auto_archive_duration": 60}, channel_id=room.id,
+                 target_ref="card:6", ref="huddle:6", guild_id=gid),
+        Outgoing("send", {"content": "in the huddle", "allowed_mentions": {"parse": []}},
+                 channel_ref="huddle:6", guild_id=gid),
+        say(world, "temporary", room, ref="temp:6"),
+        Outgoing("delete", channel_id=room.id, target_ref="temp:6", guild_id=gid),
+        Outgoing("voice_status", {"status": "Work · round 1/4"}, channel_id=voice.id,
+                 guild_id=gid),
+    )
+    async with bot_running(world.server, database) as bot:
+        await drained(bot)
+        await put(database, Outgoing("channel_edit", {"archived": True}, channel_ref="huddle:6",
+                                     guild_id=gid))
+        bot.wake()
+        await drained(bot)
+    assert contents(room) == ["card, edited"]
+    (thread,) = world.guild.threads(room)
+    assert thread.name == "Huddle" and thread.archived
+    assert contents(thread) == ["in the huddle"]
+    assert voice.status == "Work · round 1/4"
+    assert set((await statuses(database)).values()) == {"sent"}
+    assert problems(world.server, error_log) == []
+
+
+async def test_channel_the_bot_cannot_see_fails_with_missing_access(
+    world: World, database: Database
+) -> None:
+    hidden = world.channels[7]
+    world.server.revoke_bot_permission(hidden, Perm.VIEW_CHANNEL)
+    (row_id,) = await put(database, say(world, "hello", hidden))
+    async with bot_running(world.server, database) as bot:
+        await drained(bot)
+    assert (await statuses(database))[row_id] == "failed"
+    async with database.transaction() as session:
+        (failure,) = await recent_failures(session, world.guild.id)
+    assert "Missing Access" in failure.reason and failure.channel_id == hidden.id
+
+
+async def test_network_error_is_a_transient_failure(world: World) -> None:
+    limits = Limits()
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    transport = DiscordTransport(http, limits)
+    request = DeliveryRequest("send", world.channels[8].id, None, {"content": "x"}, "sbnonce1")
+    with world.server.patch_discord():
+        await http.static_login(world.server.token)
+        try:
+            assert await transport.deliver(request)  # reachable: delivered
+            await world.server.stop()  # Discord unreachable now
+            with pytest.raises(Transient) as caught:
+                await transport.deliver(dataclasses.replace(request, nonce="sbnonce2"))
+            assert "network error" in caught.value.reason
+        finally:
+            await http.close()
