@@ -1,26 +1,38 @@
 """The sender: drains the outbox within Discord's limits; a crash loses and duplicates nothing.
 
-How it works (one asyncio task, plus one short task per request in flight):
+How it works (two asyncio tasks, plus one short task per request in flight):
 
-- **Scan.** ``wake()`` (called by services after they commit) makes the loop read the ids of
-  pending rows it does not know yet (``SELECT id ... WHERE status = 'pending'``, only guilds this
-  process owns); it loads those rows, resolves ``channel_ref``/``target_ref`` to ids from the sent
-  rows with that ``ref`` (a row whose target is not delivered yet waits for it) and queues them in
-  priority order. A full scan every few seconds catches anything an incremental one missed.
-- **Pick and send.** When the global bucket has a token, the best row (lowest priority number,
-  then oldest) whose channel budget allows it is sent; rows superseded by a newer row with the same
-  ``supersede_key`` are dropped instead. Being "in flight" is only a state in memory.
-- **Record.** Success: ``status='sent'``, ``result_id``, ``sent_at``. Transient failure (5xx, 429,
-  network): ``attempts``/``not_before`` with exponential backoff (or Discord's retry-after), unless
-  the row became pointless (an edit or voice status of a sprint that ended more than
-  ``finished_grace`` seconds ago, or its channel was deleted). Permanent failure (missing
-  permission/access, unknown channel): ``status='failed'`` plus a ``DeliveryFailure`` a manager
-  sees (see ``failures.py``), and a log line. Results are written in small batches.
+- **Hand-over.** When a transaction that called ``enqueue`` commits, its rows are handed to the
+  sender in memory (``outbox.add_sink``); rows of other shards' guilds are ignored. This is the
+  fast path: a phase announcement starts its request a fraction of a millisecond after the commit.
+- **Scan.** The recorder task also reads the ids of pending rows it does not know
+  (``SELECT id ... WHERE status = 'pending'``, only guilds this process owns): after ``wake()``
+  (at most every ``SCAN_INTERVAL``), and in full every ``full_scan_seconds``. That catches rows
+  written by anything else and everything left over from before a restart. On SQLite the scan
+  reads on its own deferred connection, never taking the write lock services queue for.
+- **Refs.** ``channel_ref``/``target_ref`` resolve to the ``result_id`` of the delivered row with
+  that ``ref``; a row whose target is not delivered yet waits for it; if the target can never be
+  delivered (failed, dropped) the waiting rows are dropped too.
+- **Pick and send.** The dispatcher task works in memory only: when the global bucket has a
+  token, the best row (lowest priority number, then oldest) whose channel budget allows it is
+  sent; rows superseded by a newer row with the same ``supersede_key`` are dropped instead.
+  Being "in flight" is only a state in memory. Many requests may be in flight at once:
+  discord.py's own bucket handling holds a request that empties a channel's bucket until the
+  bucket resets (about 5 s), although Discord has already stored the message.
+- **Record.** The recorder writes results in small batches. Success: ``status='sent'``,
+  ``result_id``, ``sent_at``. Transient failure (5xx, 429, network): ``attempts``/``not_before``
+  with exponential backoff (or Discord's retry-after), unless the row became pointless (an edit or
+  voice status of a sprint that ended more than ``finished_grace`` seconds ago). Permanent
+  failure (missing permission/access, unknown channel): ``status='failed'`` plus a
+  ``DeliveryFailure`` a manager sees (see ``failures.py``), and a log line; for a deleted channel
+  everything else queued for it is dropped and the sprint service is told (``on_channel_gone``).
 - **Crash.** Nothing is marked before Discord accepted it, so a killed process resends after
   restart; a create carries the row's ``nonce`` with ``enforce_nonce`` so Discord answers a resend
   with the message it already made instead of a duplicate; edits and status changes are idempotent.
 
-Rows of other shards' guilds are never read, so several processes can share one database.
+Rows of other shards' guilds are never read, so several processes can share one database; no row
+is claimed in the database (each guild belongs to exactly one process), so no
+``SELECT ... FOR UPDATE SKIP LOCKED`` is needed.
 """
 
 from __future__ import annotations
@@ -562,7 +574,7 @@ class Sender:
                 chunk = new_ids[start : start + 500]
                 rows = await session.execute(select(*_COLUMNS).where(OutboxMessage.id.in_(chunk)))
                 items.extend(_Item(*row) for row in rows)
-            if not items and not (full and self._waiting):
+            if not items and not self._waiting:
                 return
             items.sort(key=lambda i: i.id)
             stale = await self._stale_ids(session, [i for i in items if i.attempts > 0])
@@ -595,6 +607,9 @@ class Sender:
             item.state = WAITING
             for ref in item.unresolved(self._refs):
                 self._waiting.setdefault(ref, set()).add(item.id)
+                if ref not in self._by_ref:  # delivered before this process knew it: look it up
+                    self._scan_wanted = True
+                    self._db_event.set()
             return
         self._resolve(item)
         if item.not_before is not None and item.not_before > self.clock.now():

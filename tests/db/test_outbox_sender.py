@@ -109,7 +109,7 @@ def say(text: str, **kwargs: Any) -> Outgoing:
     return Outgoing("send", {"content": text, "allowed_mentions": {"parse": []}}, **kwargs)
 
 
-def card_edit(text: str, target: int = 777, **kwargs: Any) -> Outgoing:
+def card_edit(text: str, target: int | None = 777, **kwargs: Any) -> Outgoing:
     kwargs.setdefault("channel_id", CHANNEL)
     kwargs.setdefault("guild_id", GUILD)
     kwargs.setdefault("supersede_key", "card:1")
@@ -488,3 +488,18 @@ async def test_a_large_backlog_is_drained_exactly_once(database: Database, count
         await settle(sender, seconds=20)
     assert len(fake.requests) == count == len(fake.messages)
     assert {r.status for r in (await rows(database)).values()} == {"sent"}
+
+
+async def test_a_ref_delivered_before_a_restart_is_looked_up_in_the_database(
+    database: Database,
+) -> None:
+    fake = FakeDiscord()
+    await put(database, say("card", ref="sprint_card:9"))
+    async with running(make_sender(database, fake)) as first:
+        await settle(first)
+    card_id = next(iter(fake.messages))
+    async with running(make_sender(database, fake)) as second:
+        await settle(second)
+        await put(database, card_edit("card v2", target=None, target_ref="sprint_card:9"))
+        await eventually(lambda: len(fake.requests) == 2)
+    assert fake.requests[1].target_message_id == card_id
