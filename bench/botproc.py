@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import faulthandler
+import gc
 import json
 import logging
 import os
@@ -94,6 +95,18 @@ async def main(config: dict[str, Any]) -> None:
     sender.transport.deliver = timed_deliver
 
     lag: list[tuple[float, float]] = []
+    gc_pauses: list[tuple[float, float, int]] = []  # (wall time, seconds, generation) > 5 ms
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            took = time.perf_counter() - gc_started[0]
+            if took > 0.005:
+                gc_pauses.append((time.time(), took, info["generation"]))
+
+    gc.callbacks.append(on_gc)
     rss: list[tuple[float, int]] = []
 
     async def lag_monitor() -> None:
@@ -138,6 +151,7 @@ async def main(config: dict[str, Any]) -> None:
         rss=rss,
         delivery=stats.as_dict(),
         accepted=accepted,
+        gc=gc_pauses,
         dispatched=dispatched,
         stopped=time.time(),
     )
