@@ -489,6 +489,7 @@ class Sender:
 
     async def _db_loop(self) -> None:
         loop = asyncio.get_running_loop()
+        self._last_flush = loop.time()
         failures = 0
         while True:
             self._db_event.clear()
