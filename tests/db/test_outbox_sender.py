@@ -264,7 +264,7 @@ async def test_transient_failure_is_retried_after_a_backoff(database: Database) 
     (row_id,) = await put(database, say("hello"))
     async with running(make_sender(database, fake, clock=clock)) as sender:
         await eventually(lambda: sender.stats.retried == 1)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(sender.flush_seconds + 0.1)  # results are recorded in batches
         row = (await rows(database))[row_id]
         assert (row.status, row.attempts) == ("pending", 1)
         assert row.not_before is not None and row.not_before > clock.now()
