@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +24,9 @@ from bot.delivery.limits import Limits
 from bot.delivery.transport import DeliveryRequest, DiscordTransport, Transient
 from bot.localdiscord import Channel, Guild, LocalDiscord, Perm
 from bot.localdiscord.testing import DiscordErrorLog, problems, running_bot
-from bot.settings import DiscordSettings, Settings
 from db.engine import Database
 from db.models import OutboxMessage
+from tests.e2e.support import drained, settings_for
 
 MESSAGES = "/channels/{channel_id}/messages"
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
@@ -40,32 +40,9 @@ class World:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[LocalDiscord]:
-    async with LocalDiscord() as local:
-        yield local
-
-
-@pytest.fixture
 def world(server: LocalDiscord) -> World:
     guild = server.add_guild("Sprint Club")
     return World(server, guild, [guild.add_text_channel(f"room-{i}") for i in range(60)])
-
-
-@pytest.fixture
-def error_log() -> Iterator[DiscordErrorLog]:
-    with DiscordErrorLog() as log:
-        yield log
-
-
-def settings_for(server: LocalDiscord, **discord: Any) -> Settings:
-    return Settings(
-        discord=DiscordSettings(
-            token=server.token,
-            api_base_url=server.api_base_url,
-            gateway_url=server.gateway_url,
-            **discord,
-        )
-    )
 
 
 @contextlib.asynccontextmanager
@@ -78,11 +55,6 @@ async def bot_running(server: LocalDiscord, database: Database) -> AsyncIterator
 async def put(database: Database, *messages: Outgoing) -> list[int]:
     async with database.transaction() as session:
         return [row.id for row in await enqueue(session, *messages)]
-
-
-async def drained(bot: AnyBot, seconds: float = 30.0) -> None:
-    async with asyncio.timeout(seconds):
-        await bot.delivery.wait_idle()
 
 
 async def statuses(database: Database) -> dict[int, str]:
@@ -115,7 +87,7 @@ async def test_storm_of_300_sends_to_60_channels_arrives_without_a_429(
 ) -> None:
     await put(database, *[say(world, f"m{i}", world.channels[i % 60]) for i in range(300)])
     async with bot_running(world.server, database) as bot:
-        await drained(bot, seconds=40)
+        await drained(bot, timeout=40)
         stats = bot.delivery.stats
     assert sum(len(c.messages) for c in world.channels) == 300
     assert world.server.stats.rate_limited == 0
@@ -133,7 +105,7 @@ async def test_injected_5xx_and_429_answers_are_retried_until_delivered(
     server.fail_next("POST", MESSAGES, status=429, count=6, retry_after=0.05)  # > its 5 tries
     await put(database, *[say(world, f"m{i}") for i in range(4)])
     async with bot_running(server, database) as bot:
-        await drained(bot, seconds=40)
+        await drained(bot, timeout=40)
         stats = bot.delivery.stats
     assert sorted(contents(world.channels[0])) == ["m0", "m1", "m2", "m3"]
     assert stats.retried >= 2
@@ -207,7 +179,7 @@ async def test_card_edits_superseded_while_waiting_for_the_channel_budget_are_no
             )
             bot.wake()
             await asyncio.sleep(0.05)
-        await drained(bot, seconds=20)
+        await drained(bot, timeout=20)
         stats = bot.delivery.stats
     assert count(world.server, "PATCH", MESSAGE) == 1
     assert [c for c in contents(room) if c.startswith("card")] == ["card v11"]
@@ -231,7 +203,7 @@ async def test_announcements_overtake_queued_cosmetic_edits(
     await put(database, say(world, "PHASE CHANGE", world.channels[59]))
     start = len(world.server.requests)
     async with bot_running(world.server, database) as bot:
-        await drained(bot, seconds=30)
+        await drained(bot, timeout=30)
     posted = [
         r.response.get("content")
         for r in world.server.requests[start:]
