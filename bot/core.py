@@ -102,7 +102,7 @@ class _SprintBotMixin:
                 await start()
 
     async def _sprintbot_close(self) -> None:
-        self.timers.shutdown()
+        await self.timers.aclose()
         stop = getattr(self.delivery, "stop", None)
         if stop is not None:
             await stop()

@@ -8,6 +8,7 @@ Jobs live in the memory store: the database is the truth, the scheduler only say
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -20,13 +21,19 @@ log = logging.getLogger(__name__)
 
 Callback = Callable[..., Awaitable[Any]]
 
+# Callbacks running at once. Each one is a database transaction; on SQLite they queue for one
+# write lock, and a thousand simultaneous waiters can outlast the busy timeout.
+MAX_CONCURRENT_CALLBACKS = 16
+
 
 class Timers:
-    def __init__(self) -> None:
+    def __init__(self, *, max_concurrent: int = MAX_CONCURRENT_CALLBACKS) -> None:
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
+        self._limit = asyncio.Semaphore(max_concurrent)
+        self._running: set[asyncio.Task[Any]] = set()
 
     @property
     def running(self) -> bool:
@@ -40,7 +47,7 @@ class Timers:
             # Before start() APScheduler keeps pending jobs in a list without replacing by id.
             self.cancel(key)
         self._scheduler.add_job(
-            _run,
+            self._run,
             trigger=DateTrigger(run_date=when, timezone=UTC),
             args=(key, callback, *args),
             id=key,
@@ -70,12 +77,29 @@ class Timers:
             self._scheduler.start()
 
     def shutdown(self) -> None:
+        """Stop at once; callbacks still running are cancelled (see ``aclose``)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    async def aclose(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Stop firing, let running callbacks finish their transaction, then shut down."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+        if self._running:
+            _done, pending = await asyncio.wait(set(self._running), timeout=timeout)
+            if pending:
+                log.warning("%d timer callback(s) still running at shutdown", len(pending))
+        self.shutdown()
 
-async def _run(key: str, callback: Callback, *args: Any) -> None:
-    try:
-        await callback(*args)
-    except Exception:
-        log.exception("timer %s failed", key)
+    async def _run(self, key: str, callback: Callback, *args: Any) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            async with self._limit:
+                await callback(*args)
+        except Exception:
+            log.exception("timer %s failed", key)
+        finally:
+            if task is not None:
+                self._running.discard(task)

@@ -53,3 +53,47 @@ def test_when_reports_pending_jobs_before_start_and_forgets_cancelled_ones() -> 
     assert timers.when("k") == at
     timers.cancel("k")
     assert timers.when("k") is None
+
+
+async def test_closing_lets_a_running_callback_finish_and_fires_nothing_new() -> None:
+    timers = Timers()
+    started, finished, late = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        started.set()
+        await asyncio.sleep(0.2)  # e.g. a transaction in flight
+        finished.set()
+
+    async def never() -> None:
+        late.set()
+
+    timers.arm("slow", datetime.now(UTC), slow)
+    timers.arm("later", datetime.now(UTC) + timedelta(milliseconds=300), never)
+    timers.start()
+    await asyncio.wait_for(started.wait(), 5)
+    await timers.aclose()
+    assert finished.is_set()
+    await asyncio.sleep(0.3)
+    assert not late.is_set()
+
+
+async def test_callbacks_run_at_most_the_limit_at_once() -> None:
+    timers = Timers(max_concurrent=3)
+    running = peak = 0
+
+    async def work() -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+
+    now = datetime.now(UTC)
+    for i in range(12):
+        timers.arm(f"k{i}", now, work)
+    timers.start()
+    try:
+        await asyncio.sleep(0.6)
+    finally:
+        await timers.aclose()
+    assert peak == 3
