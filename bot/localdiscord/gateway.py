@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 from . import payloads
 from .world import World
 
+HEARTBEAT_ACK_DELAY = 0.05  # seconds
 _log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
@@ -222,7 +223,10 @@ class GatewayHub:
     async def _on_frame(self, conn: Connection, frame: JSON) -> None:
         op, data = frame.get("op"), frame.get("d")
         if op == 1:
-            conn.send({"op": 11})
+            # Like Discord, acknowledge after a network round trip. An instant loopback ACK can
+            # reach discord.py before its keep-alive thread records the send time, which makes it
+            # log "Can't keep up, websocket is 41s behind" for a heartbeat that was on time.
+            asyncio.get_running_loop().call_later(HEARTBEAT_ACK_DELAY, conn.send, {"op": 11})
         elif op == 2:
             await self._identify(conn, data or {})
         elif op == 6:
