@@ -28,7 +28,6 @@ GOAL_OPEN = "⬜"
 SPRINT_MARK = "🏃"
 WEEK_MARK = "📅"
 
-COLOUR_CHECKIN = 0xF1C40F
 COLOUR_DEBRIEF = 0x2ECC71
 COLOUR_LIST = 0x5865F2
 
@@ -168,43 +167,30 @@ def checkin_custom_id(sprint_id: int, round_: int, action: str) -> str:
     return f"checkin:{sprint_id}:{round_}:{action}"
 
 
-def checkin_message_ref(sprint_id: int, round_: int) -> str:
-    return f"checkin:{sprint_id}:{round_}"
-
-
-def checkin_payload(sprint_id: int, round_: int, *, rounds: int) -> dict[str, Any]:
-    """The one check-in message per break: three buttons and a note button, no pings.
-
-    The sprint's own break line (with its end time) comes just before it, so this stays short.
-    """
-    description = (
-        "How did it go? Tap one. You can add a note, and **Stuck** opens a huddle thread "
-        "where others can help during the break."
+def checkin_prompt_text(round_: int, rounds: int) -> str:
+    """The check-in line added to the sprint's break announcement (no pings, no user text)."""
+    return (
+        f"✋ Check-in · round {round_} of {rounds} — How did it go? Tap one below. You can add a "
+        "note, and **Stuck** opens a huddle thread where others can help during the break."
     )
-    return {
-        "embeds": [
-            {
-                "title": f"✋ Check-in · round {round_} of {rounds}",
-                "description": description,
-                "color": COLOUR_CHECKIN,
-            }
-        ],
-        "components": [
-            action_row(
-                *(
-                    button(
-                        checkin_custom_id(sprint_id, round_, status),
-                        CHECKIN_LABEL[status],
-                        emoji=CHECKIN_EMOJI[status],
-                        style=BUTTON_SUCCESS if status == "done" else BUTTON_SECONDARY,
-                    )
-                    for status in CHECKIN_STATUSES
-                ),
-                button(checkin_custom_id(sprint_id, round_, "note"), "Add a note", emoji="📝"),
-            )
-        ],
-        "allowed_mentions": NO_PINGS,
-    }
+
+
+def checkin_components(sprint_id: int, round_: int) -> list[dict[str, Any]]:
+    """Done / Progress / Stuck and a note button (custom_ids ``checkin:{sid}:{round}:{action}``)."""
+    return [
+        action_row(
+            *(
+                button(
+                    checkin_custom_id(sprint_id, round_, status),
+                    CHECKIN_LABEL[status],
+                    emoji=CHECKIN_EMOJI[status],
+                    style=BUTTON_SUCCESS if status == "done" else BUTTON_SECONDARY,
+                )
+                for status in CHECKIN_STATUSES
+            ),
+            button(checkin_custom_id(sprint_id, round_, "note"), "Add a note", emoji="📝"),
+        )
+    ]
 
 
 def checkin_card_line(status: str) -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "phase_phrase",
     "phase_title",
     "plan_summary",
+    "schedule_times",
     "settings_embed",
     "start_reply",
     "status_text",
@@ -42,6 +43,7 @@ __all__ = [
 
 CONTENT_LIMIT = 2000
 FIELD_LIMIT = 1024
+DESCRIPTION_LIMIT = 4096
 VOICE_STATUS_LIMIT = 500
 
 EMOJI = {
@@ -60,6 +62,7 @@ PAUSED_COLOUR = 0x95A5A6
 FINISHED_COLOUR = 0xF1C40F
 ENDED_COLOUR = 0x607D8B
 INTRO_HINT = "Say hi and post your goal with `/goal`."
+RUNNING_COLOUR = 0xE5533D
 
 ENDED_REASONS = {
     "finished": "Finished",
@@ -128,14 +131,69 @@ def escape_title(view: SprintView) -> str:
     return escape_markdown(view.title)
 
 
-def _when_line(view: SprintView, now: datetime) -> str:
+def _short_name(phase: Phase, plan: SprintPlan) -> str:
+    if phase.kind is PhaseKind.WORK:
+        return f"{EMOJI[phase.kind]} Work {phase.round}/{plan.rounds}"
+    if phase.kind is PhaseKind.LONG_BREAK:
+        return f"{EMOJI[phase.kind]} Long break"
+    if phase.kind is PhaseKind.BREAK:
+        return f"{EMOJI[phase.kind]} Break"
+    return f"{EMOJI[phase.kind]} Intro"
+
+
+def schedule_times(view: SprintView) -> list[tuple[Phase, datetime | None, datetime | None]]:
+    """Each phase from the current one on, with its planned start and end (None while paused).
+
+    Projected from the current phase's end with the planned lengths, so the result holds until
+    the schedule changes (pause, resume, skip, extend, catch-up), which edits the card anyway.
+    """
     state = view.state
+    phases = view.phases
+    index = min(state.phase_index, len(phases) - 1)
+    out: list[tuple[Phase, datetime | None, datetime | None]] = []
+    if state.status is not Status.RUNNING or state.phase_ends_at is None:
+        return [(p, None, None) for p in phases[index:]]
+    start, end = state.phase_started_at, state.phase_ends_at
+    out.append((phases[index], start, end))
+    for phase in phases[index + 1 :]:
+        start, end = end, end + domain.phase_duration(phase.minutes, view.speed)
+        out.append((phase, start, end))
+    return out
+
+
+def _schedule(view: SprintView) -> str:
+    """The running card's body: the sprint's end and one line per phase, as timestamps.
+
+    Discord clients render ``<t:…:R>`` relative to their own clock ("in 20 minutes", "5 minutes
+    ago"), so members see where the sprint is without the bot editing the card at each phase.
+    """
+    state = view.state
+    plan = view.plan
+    index = min(state.phase_index, len(view.phases) - 1)
+    times = schedule_times(view)
+    lines: list[str] = []
     if state.status is Status.PAUSED:
         left = state.paused_remaining or timedelta()
-        return f"⏸️ Paused with {fmt_duration(left)} left in this phase."
-    if state.phase_ends_at is not None:
-        return f"Ends {ts(state.phase_ends_at, 't')} ({ts(state.phase_ends_at, 'R')})"
-    return ""
+        lines.append(
+            f"⏸️ Paused with {fmt_duration(left)} left in this phase; the schedule's times "
+            "come back when it resumes."
+        )
+    elif times and times[-1][2] is not None:
+        end = times[-1][2]
+        lines.append(f"🏁 **Ends {ts(end, 't')}** ({ts(end, 'R')})")
+    lines.append("Post your goal with `/goal`; check in at each break.")
+    lines.append("")
+    lines.extend(f"✓ {_short_name(p, plan)}" for p in view.phases[:index])
+    for phase, begins, ends in times:
+        name = _short_name(phase, plan)
+        if begins is not None and ends is not None:
+            lines.append(f"{name} · {ts(begins, 't')}–{ts(ends, 't')} · ends {ts(ends, 'R')}")
+        elif phase.index == index:
+            left = state.paused_remaining or timedelta()
+            lines.append(f"{name} · ⏸️ {fmt_duration(left)} left")
+        else:
+            lines.append(f"{name} · {phase.minutes} min")
+    return truncate("\n".join(lines), DESCRIPTION_LIMIT)
 
 
 def _progress(view: SprintView, now: datetime) -> str:
@@ -215,13 +273,10 @@ def card_embed(view: SprintView, lines: Mapping[int, str], now: datetime) -> dic
         people_name = f"Took part ({len(view.participants)})"
         footer = f"Sprint #{view.id} · this sprint has ended"
     else:
-        parts = [f"{EMOJI[phase.kind]} **{phase_title(phase, view.plan)}**", _when_line(view, now)]
-        if phase.kind is PhaseKind.INTRO:
-            parts.append(INTRO_HINT)
-        parts.append(_progress(view, now))
-        description = "\n".join(p for p in parts if p)
+        # No progress bar or "current phase" line: they would go stale between edits.
+        description = _schedule(view)
         emoji = "⏱️"
-        colour = PAUSED_COLOUR if state.status is Status.PAUSED else COLOUR[phase.kind]
+        colour = PAUSED_COLOUR if state.status is Status.PAUSED else RUNNING_COLOUR
         people_name = f"In this sprint ({len(view.active)})"
         footer = f"Sprint #{view.id} · Join or leave any time · /sprint status"
     fields.append({"name": people_name, "value": _people(view, lines), "inline": False})

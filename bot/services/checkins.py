@@ -1,10 +1,11 @@
 """Break check-ins, stuck huddles, and the end-of-sprint debrief.
 
-Driven by the sprint service's events: a BREAK or LONG_BREAK starting posts ONE check-in message
-(three buttons, no pings); the sprint ending writes ``Sprint.summary`` and, for a sprint that
-finished or was stopped, posts the debrief in the channel (and in the accountability week's thread
-when there is one). Each member has at most one check-in per round (unique sprint/user/round):
-clicks update it, so two clicks at once never count twice.
+The check-in prompt (three buttons and a note button, no pings of its own) rides on the sprint's
+break announcement through ``ctx.events.add_break_components``, so a break costs one message; a
+stuck member's huddle thread starts from that announcement. The sprint ending writes
+``Sprint.summary`` and, for a sprint that finished or was stopped, posts the debrief in the channel
+(and in the accountability week's thread when there is one). Each member has at most one check-in
+per round (unique sprint/user/round): clicks update it, so two clicks at once never count twice.
 
 Focus minutes are reported in sprint minutes: real focus seconds × the sprint's speed / 60, which
 is plain real minutes at speed 1 (the only speed outside tests and demos).
@@ -27,7 +28,7 @@ from bot.domain.sprint import PhaseKind, Span, SprintPlan, timeline
 from bot.domain.text import clean_note
 from bot.render import goals as render
 from bot.services.context import ServiceContext
-from bot.services.events import PhaseChanged, SprintEnded
+from bot.services.events import BreakAddOn, SprintEnded, phase_message_ref
 from bot.services.goals import GoalService, Scope
 from db import repositories as repo
 from db.models import (
@@ -80,6 +81,17 @@ def _break_rounds(plan: SprintPlan, reached_index: int) -> list[int]:
     ]
 
 
+def _break_message_ref(sprint: Sprint, round_: int) -> str:
+    """The ref of the break announcement (with the check-in buttons) after ``round_``."""
+    plan = _plan(sprint)
+    phases = timeline(plan) if plan is not None else []
+    index = next(
+        (p.index for p in phases if p.kind.value in BREAK_KINDS and p.round == round_),
+        2 * round_ - 1 + (1 if plan is not None and plan.intro_min else 0),
+    )
+    return phase_message_ref(sprint.id, index)
+
+
 def _plan(sprint: Sprint) -> SprintPlan | None:
     try:
         return SprintPlan.from_dict(sprint.plan)
@@ -92,29 +104,24 @@ class CheckInService:
     def __init__(self, ctx: ServiceContext, goals: GoalService) -> None:
         self.ctx = ctx
         self.goals = goals
-        ctx.events.subscribe(PhaseChanged, self._on_phase_changed)
+        ctx.events.add_break_components(self.break_add_on)
         ctx.events.subscribe(SprintEnded, self._on_sprint_ended)
         ctx.events.add_card_lines(self.card_lines)
 
-    # -- the check-in message -----------------------------------------------------------------
+    # -- the check-in prompt -------------------------------------------------------------------
 
-    async def _on_phase_changed(self, session: AsyncSession, event: PhaseChanged) -> None:
-        if event.finished or event.to_kind not in BREAK_KINDS:
-            return
-        sprint = await session.get(Sprint, event.sprint_id)
+    async def break_add_on(
+        self, session: AsyncSession, sprint_id: int, round_: int
+    ) -> BreakAddOn | None:
+        """The check-in text and buttons the sprint's break announcement carries."""
+        sprint = await session.get(Sprint, sprint_id)
         if sprint is None:
-            return
+            return None
         plan = _plan(sprint)
-        payload = render.checkin_payload(
-            sprint.id, event.round, rounds=plan.rounds if plan is not None else event.round + 1
-        )
-        await enqueue(
-            session,
-            Outgoing(
-                "send", payload, channel_id=event.channel_id,
-                ref=render.checkin_message_ref(sprint.id, event.round),
-                priority=Priority.NOTICE, guild_id=event.guild_id, sprint_id=sprint.id,
-            ),
+        rounds = plan.rounds if plan is not None else round_ + 1
+        return BreakAddOn(
+            text=render.checkin_prompt_text(round_, rounds),
+            components=tuple(render.checkin_components(sprint_id, round_)),
         )
 
     # -- recording clicks ----------------------------------------------------------------------
@@ -314,7 +321,7 @@ class CheckInService:
             if from_message:
                 thread = Outgoing(
                     "thread", thread_payload, channel_id=sprint.channel_id,
-                    target_ref=render.checkin_message_ref(sprint_id, round_), ref=ref,
+                    target_ref=_break_message_ref(sprint, round_), ref=ref,
                     priority=Priority.NOTICE, guild_id=guild_id, sprint_id=sprint_id,
                 )
             else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,11 +37,13 @@ from bot.domain.text import clean_title, escape_markdown
 from bot.render import sprint as render
 from bot.services.context import ServiceContext
 from bot.services.events import (
+    BreakAddOn,
     ParticipantJoined,
     ParticipantLeft,
     PhaseChanged,
     SprintEnded,
     SprintStarted,
+    phase_message_ref,
 )
 from db.models import (
     GuildSettings,
@@ -973,12 +975,22 @@ class SprintService:
             return
         view = await self._view(session, row)
         text = render.phase_line(view, catching_up=catching_up, skipped_by=by)
-        ref = f"sprint_phase:{row.id}:{row.phase_index}"
-        await self._announce(session, row, gs, text, ref=ref)
-        out = [self._card_edit(row, view, await self.ctx.events.card_lines(session, row.id), now)]
+        ref = phase_message_ref(row.id, row.phase_index)
+        add_ons: list[BreakAddOn] = []
+        if to_phase is not None and to_phase.kind in (PhaseKind.BREAK, PhaseKind.LONG_BREAK):
+            # The check-in prompt (and its buttons) rides on the break announcement.
+            add_ons = await self.ctx.events.break_add_ons(session, row.id, to_phase.round)
+        await self._announce(session, row, gs, text, ref=ref, add_ons=add_ons)
+        out: list[Outgoing] = []
+        if catching_up or by is not None:
+            # The card shows the whole schedule as timestamps, so a phase change on time needs
+            # no edit; a skip or a catch-up after downtime moved the schedule.
+            lines = await self.ctx.events.card_lines(session, row.id)
+            out.append(self._card_edit(row, view, lines, now))
         if row.voice_channel_id is not None:
             out.append(self._voice_status(view, gs))
-        await enqueue(session, *out)
+        if out:
+            await enqueue(session, *out)
         after.notices.append(
             PhaseNotice(
                 row.id, row.guild_id, row.channel_id, row.voice_channel_id,
@@ -1054,20 +1066,35 @@ class SprintService:
     # ---- internals: messages --------------------------------------------------------------------
 
     async def _announce(
-        self, session: AsyncSession, row: Sprint, gs: GuildSettings, text: str, *, ref: str
+        self,
+        session: AsyncSession,
+        row: Sprint,
+        gs: GuildSettings,
+        text: str,
+        *,
+        ref: str,
+        add_ons: Sequence[BreakAddOn] = (),
     ) -> None:
-        """The phase line in the text channel (pinging who wants it) and in the voice chat."""
+        """The phase line in the text channel (pinging who wants it) and in the voice chat.
+
+        ``add_ons`` (e.g. the check-in prompt) go on the text channel's copy only; the voice
+        chat gets the plain line.
+        """
         users = await self._ping_targets(session, row.id) if _flag(gs.ping_on_phase) else []
-        content = text
-        if users:
-            content = f"{text}\n" + " ".join(f"<@{uid}>" for uid in users)
+        extra = [a.text for a in add_ons if a.text]
+        pings = [" ".join(f"<@{uid}>" for uid in users)] if users else []
+        content = "\n".join([text, *extra, *pings])
+        payload: dict[str, Any] = {
+            "content": render.clip_content(content),
+            "allowed_mentions": {"parse": [], "users": [str(u) for u in users]},
+        }
+        components = [c for a in add_ons for c in a.components][:5]  # Discord: 5 action rows
+        if components:
+            payload["components"] = components
         out = [
             Outgoing(
                 kind="send",
-                payload={
-                    "content": render.clip_content(content),
-                    "allowed_mentions": {"parse": [], "users": [str(u) for u in users]},
-                },
+                payload=payload,
                 channel_id=row.channel_id,
                 ref=ref,
                 priority=Priority.ANNOUNCE,

@@ -154,7 +154,12 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
         # Break 1 (paused so the clicks never race the timer).
         first = await checkin_message(club, sprint_id, 1)
         await pause(club)
-        assert first.allowed_mentions == {"parse": []} and first.mention_ids == []
+        # The check-in rides on the break announcement: it pings only the sprint's members
+        # (their phase ping, on by default), never anyone else.
+        assert first.content.startswith("☕ **Break**") and "✋ Check-in · round 1" in first.content
+        members = {str(u.id) for u in (alice, bob, cat)}
+        assert set(first.allowed_mentions.get("users", [])) <= members
+        assert first.allowed_mentions["parse"] == [] and set(map(str, first.mention_ids)) <= members
         a1 = await ok(await driver.click(alice, first, "Done"))
         b1 = await ok(await driver.click(bob, first, "Progress"))
         c1 = await ok(await driver.click(cat, first, "Stuck"))
@@ -167,7 +172,7 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
             return thread_named(club, "🆘 Cat's huddle")
 
         thread = await until(huddle_thread)
-        assert thread.id == first.id  # started from the check-in message
+        assert thread.id == first.id  # started from the break announcement
         intro = await driver.wait_for_message(thread, "is stuck after round 1")
         assert intro.mention_ids == [cat.id]
         await driver.send_message(bob, thread, "Try clearing the cache?")

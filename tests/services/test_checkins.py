@@ -1,7 +1,8 @@
 """Break check-ins, huddles and the end-of-sprint debrief on the real database.
 
 Sprints are driven by the real SprintService (FakeClock; ``advance`` is called directly), so the
-check-in message and the debrief come from the same PhaseChanged / SprintEnded events as in the bot.
+check-in prompt (carried by the sprint's break announcement) and the debrief come from the same
+code paths as in the bot.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.domain.sprint import Span
 from bot.render import goals as render
 from bot.services.goals import Scope
 from bot.services.sprints import Actor as SprintActor
+from bot.services.sprints import StartRequest
 from bot.settings import Settings, TimingSettings
 from db.models import (
     AccountabilityWeek,
@@ -34,10 +36,21 @@ from tests.services.test_goals import ANN, BOB, CAT, CHANNEL, GUILD, HOST, T0, E
 
 __all__ = ["env"]  # the fixture, shared with test_goals
 
+VOICE = 600
+
+
+def _custom_ids(row: OutboxMessage) -> list[str]:
+    return [
+        str(c.get("custom_id", ""))
+        for action_row in row.payload.get("components", [])
+        for c in action_row.get("components", [])
+    ]
+
 
 async def checkin_posts(env: Env, sprint_id: int) -> list[OutboxMessage]:
+    """The messages carrying check-in buttons (the sprint's break announcements)."""
     rows = await env.outbox(OutboxMessage.kind == "send", OutboxMessage.sprint_id == sprint_id)
-    return [r for r in rows if r.ref and r.ref.startswith("checkin:")]
+    return [r for r in rows if any(i.startswith("checkin:") for i in _custom_ids(r))]
 
 
 async def debrief_posts(env: Env, sprint_id: int) -> list[OutboxMessage]:
@@ -63,27 +76,39 @@ async def to_break(env: Env, **plan: object) -> int:
 # -- the check-in message ------------------------------------------------------------------------
 
 
-async def test_each_break_posts_one_check_in_message_that_pings_nobody(env: Env) -> None:
+async def test_each_break_announcement_carries_the_check_in_and_adds_no_pings(env: Env) -> None:
     sprint_id = await env.start(rounds=3)
     await env.finish(sprint_id)
     posts = await checkin_posts(env, sprint_id)
-    assert [p.ref for p in posts] == [f"checkin:{sprint_id}:1", f"checkin:{sprint_id}:2"]
+    # intro 0: work 1 (index 0), break 1 (index 1), work 2, break 2 (index 3), work 3
+    assert [p.ref for p in posts] == [f"sprint_phase:{sprint_id}:1", f"sprint_phase:{sprint_id}:3"]
     first = posts[0]
-    assert first.channel_id == CHANNEL and first.priority == Priority.NOTICE
-    assert first.payload["allowed_mentions"] == {"parse": []}
-    ids = [c["custom_id"] for c in first.payload["components"][0]["components"]]
-    assert ids == [
+    assert first.channel_id == CHANNEL and first.priority == Priority.ANNOUNCE
+    assert "☕ **Break**" in first.payload["content"]
+    assert "✋ Check-in · round 1 of 3 — How did it go?" in first.payload["content"]
+    assert _custom_ids(first) == [
         f"checkin:{sprint_id}:1:done", f"checkin:{sprint_id}:1:progress",
         f"checkin:{sprint_id}:1:stuck", f"checkin:{sprint_id}:1:note",
     ]
-    assert "<@" not in str(first.payload)
+    # Only the phase ping the host opted into (the default); the check-in adds none.
+    assert first.payload["allowed_mentions"] == {"parse": [], "users": [str(HOST)]}
+    prompt = render.checkin_prompt_text(1, 3)
+    assert "<@" not in prompt and prompt in first.payload["content"]
+
+
+async def test_no_separate_check_in_message_is_posted(env: Env) -> None:
+    sprint_id = await env.start(rounds=3)
+    await env.finish(sprint_id)
+    rows = await env.outbox(OutboxMessage.kind == "send", OutboxMessage.sprint_id == sprint_id)
+    assert not [r for r in rows if r.ref and r.ref.startswith("checkin:")]
 
 
 async def test_a_long_break_gets_a_check_in_too(env: Env) -> None:
     sprint_id = await env.start(rounds=3, long_break=15, long_break_every=1)
     await env.next_phase(sprint_id)
     [post] = await checkin_posts(env, sprint_id)
-    assert post.payload["embeds"][0]["title"] == "✋ Check-in · round 1 of 3"
+    assert "🌴 **Long break**" in post.payload["content"]
+    assert "✋ Check-in · round 1 of 3" in post.payload["content"]
 
 
 async def test_no_check_in_while_working_or_after_the_intro(env: Env) -> None:
@@ -98,7 +123,53 @@ async def test_phases_missed_during_downtime_post_one_check_in_for_the_current_b
     sprint_id = await env.start(rounds=3)
     env.clock.set(T0 + mins(25 + 5 + 25 + 1))  # round 1, break 1 and round 2 passed: in break 2
     await env.sprints.advance(sprint_id)
-    assert [p.ref for p in await checkin_posts(env, sprint_id)] == [f"checkin:{sprint_id}:2"]
+    [post] = await checkin_posts(env, sprint_id)
+    assert post.ref == f"sprint_phase:{sprint_id}:3"  # the catch-up announcement of break 2
+    assert f"checkin:{sprint_id}:2:done" in _custom_ids(post)
+
+
+async def deliver_all(env: Env) -> None:
+    """What the sender does between steps: every pending row goes out (so later edits can no
+    longer supersede it)."""
+    async with env.db.transaction() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending")
+            .values(status="sent")
+        )
+
+
+async def test_a_pomodoro_with_three_members_costs_at_most_11_requests(env: Env) -> None:
+    # 25/5 × 4 with a 2 min intro (1.95 h); Ann and Bob are in the linked voice channel, so all
+    # three are in from the start and nobody joins or leaves mid-sprint.
+    view = await env.sprints.start(
+        StartRequest(
+            guild_id=GUILD, channel_id=CHANNEL, host_id=HOST, host_name="Hana",
+            preset="pomodoro", voice_channel_id=VOICE,
+            voice_members=((ANN, "Ann"), (BOB, "Bob")),
+        )
+    )
+    assert set(view.active_ids) == {HOST, ANN, BOB}
+    await deliver_all(env)
+    while not (await env.sprints.get(view.id)).is_over:
+        await env.next_phase(view.id)
+        await deliver_all(env)
+    rows = [
+        r for r in await env.outbox(OutboxMessage.sprint_id == view.id)
+        if r.status != "superseded" and r.channel_id == CHANNEL
+    ]
+    sends = [r.ref for r in rows if r.kind == "send"]
+    edits = [r.target_ref for r in rows if r.kind == "edit"]
+    # card, 7 phase announcements (3 of them breaks carrying the check-in), the finish, the
+    # debrief; one edit: the final card. 11 requests / 1.95 h = 5.6 per sprint-hour.
+    assert sorted(sends) == sorted([
+        f"sprint_card:{view.id}",
+        *(f"sprint_phase:{view.id}:{i}" for i in range(1, 8)),
+        f"sprint_end:{view.id}",
+        f"debrief:{view.id}",
+    ])
+    assert edits == [f"sprint_card:{view.id}"]
+    assert len(rows) <= 11 and len(rows) / 1.95 <= 6
 
 
 # -- recording check-ins -------------------------------------------------------------------------
@@ -240,14 +311,14 @@ async def test_empty_or_too_long_notes_are_refused(env: Env) -> None:
 # -- huddles ---------------------------------------------------------------------------------------
 
 
-async def test_stuck_huddle_starts_a_thread_from_the_check_in_message(env: Env) -> None:
+async def test_stuck_huddle_starts_a_thread_from_the_break_announcement(env: Env) -> None:
     sprint_id = await to_break(env)
     await env.checkins.record(GUILD, sprint_id, 1, ANN, "stuck")
     await env.checkins.set_note(GUILD, sprint_id, 1, ANN, "CSS **grid** won't behave")
     result = await env.checkins.huddle(GUILD, sprint_id, 1, ANN, "Ann")
     assert result.created and result.name == "🆘 Ann's huddle"
     [thread] = await env.outbox(OutboxMessage.kind == "thread")
-    assert thread.target_ref == f"checkin:{sprint_id}:1" and thread.channel_id == CHANNEL
+    assert thread.target_ref == f"sprint_phase:{sprint_id}:1" and thread.channel_id == CHANNEL
     assert thread.ref == f"huddle:{sprint_id}:1:{ANN}"
     assert thread.payload["name"] == "🆘 Ann's huddle"
     [intro] = await env.outbox(OutboxMessage.channel_ref == thread.ref)
@@ -260,7 +331,7 @@ async def test_a_second_huddle_in_the_same_break_is_a_thread_in_the_channel(env:
     await env.checkins.huddle(GUILD, sprint_id, 1, ANN, "Ann")
     await env.checkins.huddle(GUILD, sprint_id, 1, BOB, "Bob")
     threads = await env.outbox(OutboxMessage.kind == "thread")
-    assert [t.target_ref for t in threads] == [f"checkin:{sprint_id}:1", None]
+    assert [t.target_ref for t in threads] == [f"sprint_phase:{sprint_id}:1", None]
     assert threads[1].payload["type"] == 11 and threads[1].payload["name"] == "🆘 Bob's huddle"
 
 

@@ -13,9 +13,10 @@ T0 = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
 
 
 def make_view(
-    *, people: int = 1, title: str = "Deep work", paused: bool = False, voice: int | None = None
+    *, people: int = 1, title: str = "Deep work", paused: bool = False, voice: int | None = None,
+    plan: domain.SprintPlan | None = None,
 ) -> SprintView:
-    plan = PRESETS["pomodoro"]
+    plan = plan or PRESETS["pomodoro"]
     state = domain.start(plan, T0, 1.0)
     if paused:
         state = domain.pause(state, T0 + timedelta(seconds=30))
@@ -34,6 +35,29 @@ def test_card_shows_the_phase_end_as_discord_timestamps() -> None:
     end = int((T0 + timedelta(minutes=2)).timestamp())
     assert f"<t:{end}:t>" in embed["description"] and f"<t:{end}:R>" in embed["description"]
     assert "/goal" in embed["description"]  # the intro says what to do
+
+
+def test_card_shows_the_whole_schedule_as_timestamps() -> None:
+    description = render.card_embed(make_view(), {}, T0)["description"]
+    lines = description.splitlines()
+    end = int((T0 + timedelta(minutes=117)).timestamp())
+    assert lines[0] == f"🏁 **Ends <t:{end}:t>** (<t:{end}:R>)"
+    w1_start, w1_end = (int((T0 + timedelta(minutes=m)).timestamp()) for m in (2, 27))
+    assert f"🍅 Work 1/4 · <t:{w1_start}:t>–<t:{w1_end}:t> · ends <t:{w1_end}:R>" in lines
+    assert sum(line.startswith(("👋", "🍅", "☕", "🌴")) for line in lines) == 8
+    assert "▰" not in description and "▱" not in description  # no stale progress bar
+
+
+def test_a_twelve_round_card_stays_within_discord_limits() -> None:
+    plan = domain.SprintPlan(
+        work_min=180, break_min=60, rounds=12, long_break_min=60, long_break_every=4, intro_min=15
+    )
+    embed = render.card_embed(make_view(people=300, plan=plan, title="t" * 300), {10: "✅ 2/3"}, T0)
+    assert len(embed["description"]) <= 4096 and not embed["description"].endswith("…")
+    assert embed["description"].count(" · ends <t:") == 24
+    size = len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
+    size += sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+    assert size <= 6000 and len(embed["title"]) <= 256
 
 
 def test_card_lists_hundreds_of_members_within_the_field_limit() -> None:
