@@ -608,6 +608,12 @@ class GoalService:
             return None
         return await session.get(Sprint, goal.sprint_id)
 
+    async def _refresh_card_of(self, session: AsyncSession, goal: Goal) -> None:
+        """The goal's sprint card shows goal progress: refresh it while the sprint runs."""
+        sprint = await self._sprint_of(session, goal)
+        if sprint is not None and sprint.status in ACTIVE:
+            await self._card_changed(session, sprint.id)
+
     # -- changing goals ------------------------------------------------------------------------
 
     async def done(
@@ -691,9 +697,7 @@ class GoalService:
             goal.status = "open"
             goal.done_at = None
             await session.flush()
-            sprint = await self._sprint_of(session, goal)
-            if sprint is not None and sprint.status in ACTIVE:
-                await self._card_changed(session, sprint.id)
+            await self._refresh_card_of(session, goal)
             info = GoalInfo.of(goal)
         self.ctx.delivery.wake()
         await self._week_changed(info.week_id)
@@ -707,9 +711,7 @@ class GoalService:
                 raise Conflict(f"“{render.user_text(goal.text, 100)}” was already dropped.")
             goal.status = "dropped"
             await session.flush()
-            sprint = await self._sprint_of(session, goal)
-            if sprint is not None and sprint.status in ACTIVE:
-                await self._card_changed(session, sprint.id)
+            await self._refresh_card_of(session, goal)
             info = GoalInfo.of(goal)
         self.ctx.delivery.wake()
         await self._week_changed(info.week_id)
@@ -729,10 +731,7 @@ class GoalService:
                 )
             goal.text = cleaned
             await session.flush()
-            if goal.scope == Scope.SPRINT.value:
-                sprint = await self._sprint_of(session, goal)
-                if sprint is not None and sprint.status in ACTIVE:
-                    await self._card_changed(session, sprint.id)
+            await self._refresh_card_of(session, goal)
             info = GoalInfo.of(goal)
         self.ctx.delivery.wake()
         await self._week_changed(info.week_id)
