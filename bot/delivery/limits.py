@@ -11,6 +11,7 @@ Time is injected (``time`` returns seconds from a monotonic clock) so tests run 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time as _time
 from collections import deque
 from collections.abc import Callable
@@ -101,33 +102,64 @@ class TokenBucket:
 
 
 class SlidingCap:
-    """At most ``limit`` requests in any ``period`` seconds, counted when they actually go out.
+    """At most ``limit`` requests in any ``period`` seconds, however Discord times them.
 
-    The token bucket paces requests when they are chosen; this is the backstop at transmission
-    time (in the HTTP hook), so requests bunched by a stalled event loop still stay under
-    Discord's 50 per second.
+    Discord counts a request when it arrives, which is some moment between our sending it and
+    its answer coming back. So a request counts here from the moment it goes out until
+    ``period`` after its answer: one held up on the way (a stalled event loop, a slow network)
+    cannot land in the same window as the requests sent after it. The token bucket paces
+    requests when they are chosen; this is the backstop at transmission time (the HTTP hook):
+    ``ticket = await cap.wait()`` before a request, ``cap.finish(ticket)`` when it is answered
+    or fails.
     """
 
     def __init__(
         self, limit: int = DISCORD_GLOBAL_LIMIT - 1, period: float = 1.0 + WINDOW_MARGIN, *,
-        time: TimeSource = _time.monotonic,
+        time: TimeSource = _time.monotonic, lost_after: float = 60.0,
     ) -> None:
         self.limit = limit
         self.period = period
+        self.lost_after = lost_after  # an answer never reported: stop counting it after this
         self._time = time
-        self._sent: deque[float] = deque(maxlen=limit)
+        self._answered: deque[float] = deque()  # when answers came, within the last period
+        self._open: dict[int, float] = {}  # ticket -> when it went out, still unanswered
+        self._tickets = 0
+        self._changed = asyncio.Event()
         self.waited = 0.0
 
-    def delay(self) -> float:
-        if len(self._sent) < self.limit:
-            return 0.0
-        return max(0.0, self._sent[0] + self.period - self._time())
+    def _prune(self, now: float) -> None:
+        while self._answered and self._answered[0] + self.period <= now:
+            self._answered.popleft()
+        for ticket in [t for t, at in self._open.items() if at + self.lost_after <= now]:
+            del self._open[ticket]
 
-    async def wait(self) -> None:
+    def delay(self) -> float:
+        """Seconds until a request may go (an upper bound when all that count are in flight)."""
+        now = self._time()
+        self._prune(now)
+        if len(self._answered) + len(self._open) < self.limit:
+            return 0.0
+        waits = [at + self.lost_after - now for at in self._open.values()]
+        if self._answered:
+            waits.append(self._answered[0] + self.period - now)
+        return max(0.0, min(waits))
+
+    async def wait(self) -> int:
         while (wait := self.delay()) > 0.0:
-            self.waited += wait
-            await asyncio.sleep(wait)
-        self._sent.append(self._time())
+            self._changed.clear()
+            started = self._time()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), wait)
+            self.waited += self._time() - started
+        self._tickets += 1
+        self._open[self._tickets] = self._time()
+        return self._tickets
+
+    def finish(self, ticket: int) -> None:
+        """The request's answer came (or it failed): it counts for ``period`` from now."""
+        if self._open.pop(ticket, None) is not None:
+            self._answered.append(self._time())
+            self._changed.set()
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,7 @@ class RestGate:
         config = existing or aiohttp.TraceConfig()
         config.on_request_start.append(self._on_start)
         config.on_request_end.append(self._on_end)
+        config.on_request_exception.append(self._on_exception)
         return config
 
     def install(self, http: discord.http.HTTPClient) -> None:
@@ -235,11 +236,23 @@ class RestGate:
             ticket.used = True
         else:
             await self.limits.bucket.take()
-        await self.limits.cap.wait()
+        ctx.cap_ticket = await self.limits.cap.wait()
+
+    def _answered(self, ctx: Any) -> None:
+        ticket = getattr(ctx, "cap_ticket", None)
+        if ticket is not None:
+            ctx.cap_ticket = None
+            self.limits.cap.finish(ticket)
+
+    async def _on_exception(
+        self, _session: Any, ctx: Any, _params: aiohttp.TraceRequestExceptionParams
+    ) -> None:
+        self._answered(ctx)
 
     async def _on_end(
-        self, _session: Any, _ctx: Any, params: aiohttp.TraceRequestEndParams
+        self, _session: Any, ctx: Any, params: aiohttp.TraceRequestEndParams
     ) -> None:
+        self._answered(ctx)
         response = params.response
         headers = response.headers
         status = response.status

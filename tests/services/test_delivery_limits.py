@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 
 import pytest
@@ -173,7 +174,48 @@ async def test_transmission_cap_holds_the_fiftieth_request_in_a_second() -> None
     t = FakeTime()
     cap = SlidingCap(limit=49, period=1.0, time=t)
     for _ in range(49):
-        await cap.wait()
+        cap.finish(await cap.wait())  # each answered at once
     assert cap.delay() == pytest.approx(1.0)
     t.advance(1.0)
+    assert cap.delay() == 0.0
+
+
+async def test_transmission_cap_counts_a_request_until_a_period_after_its_answer() -> None:
+    # A request held up on the way reaches Discord late; it must not share a window with the
+    # requests sent after it, so it counts from when it went out until a period after its answer.
+    t = FakeTime()
+    cap = SlidingCap(limit=3, period=1.0, time=t)
+    slow = await cap.wait()
+    for _ in range(2):
+        cap.finish(await cap.wait())
+    t.advance(1.5)  # the two fast ones no longer count; the slow one is still out
+    assert cap.delay() == 0.0
+    for _ in range(2):
+        cap.finish(await cap.wait())
+    assert cap.delay() > 0.0  # 2 answered within the period + 1 in flight = 3
+    t.advance(0.5)
+    cap.finish(slow)  # its answer came 2 s after it went out
+    t.advance(0.6)  # the two answered at 1.5 s have aged out; the slow one counts until 3.0 s
+    assert cap.delay() == 0.0
+    cap.finish(await cap.wait())
+    cap.finish(await cap.wait())
+    assert cap.delay() == pytest.approx(3.0 - 2.6)
+
+
+async def test_transmission_cap_wakes_a_waiter_when_an_answer_comes() -> None:
+    cap = SlidingCap(limit=1, period=0.0)
+    first = await cap.wait()
+    waiter = asyncio.create_task(cap.wait())
+    await asyncio.sleep(0.05)
+    assert not waiter.done()  # the only slot is in flight
+    cap.finish(first)
+    assert await asyncio.wait_for(waiter, 1.0) == first + 1
+
+
+async def test_transmission_cap_forgets_a_request_whose_answer_is_never_reported() -> None:
+    t = FakeTime()
+    cap = SlidingCap(limit=1, period=1.0, time=t, lost_after=60.0)
+    await cap.wait()
+    assert cap.delay() == pytest.approx(60.0)
+    t.advance(60.0)
     assert cap.delay() == 0.0
