@@ -57,7 +57,10 @@ async def main(config: dict[str, Any]) -> None:
             api_base_url=config["api_base_url"],
             gateway_url=config["gateway_url"],
         ),
-        timing=TimingSettings(speed=config.get("speed", 1.0)),
+        timing=TimingSettings(speed=config.get("speed", 1.0), **(
+            {"prepare_ahead_ms": config["prepare_ahead_ms"]}
+            if config.get("prepare_ahead_ms") is not None else {}
+        )),
         delivery=DeliverySettings(),
     )
     bot = create_bot(settings, database=database)

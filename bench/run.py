@@ -79,6 +79,8 @@ PLAN = SprintPlan(
     work_min=25, break_min=5, rounds=4, long_break_min=15, long_break_every=4, intro_min=0
 )
 RESULTS = ROOT / "bench" / "RESULTS.md"
+# --only choices; "lateness" includes the restart and memory figures of the same runs.
+SECTIONS = ("lateness", "burst", "kill9", "cost")
 
 
 # -- small helpers ---------------------------------------------------------------------------------
@@ -345,7 +347,8 @@ class BotProcess:
 
 
 async def start_bot(
-    server: LocalDiscord, url: str, tmp: Path, *, speed: float = 1.0, sync: bool = False
+    server: LocalDiscord, url: str, tmp: Path, *, speed: float = 1.0, sync: bool = False,
+    ahead_ms: int | None = None,
 ) -> BotProcess:
     tag = uuid.uuid4().hex[:8]
     config = {
@@ -354,6 +357,7 @@ async def start_bot(
         "api_base_url": server.api_base_url,
         "gateway_url": server.gateway_url,
         "speed": speed,
+        "prepare_ahead_ms": ahead_ms,
         "report": str(tmp / f"report-{tag}.json"),
         "ready_file": str(tmp / f"ready-{tag}.json"),
         "sync_commands": sync,
@@ -427,6 +431,7 @@ class Bench:
     dbs: Databases
     tmp: Path
     window: float
+    ahead_ms: int | None = None  # the bot's timing.prepare_ahead_ms (None: its default)
     lines: list[str] = field(default_factory=list)
     summary: list[tuple[str, str, str, bool | None]] = field(default_factory=list)
 
@@ -449,7 +454,7 @@ class Bench:
             spread = PLAN.work_min * 60.0
             ends = [first + timedelta(seconds=spread * i / n) for i in range(n)]
             due = await seed_running(url, slots, ends)
-            bot = await start_bot(server, url, self.tmp)
+            bot = await start_bot(server, url, self.tmp, ahead_ms=self.ahead_ms)
             ready = await bot.wait_ready()
             window_end = first + timedelta(seconds=self.window)
             probe = await Probe.start(self.tmp, window_end.timestamp() - time.time() + 1.0)
@@ -460,6 +465,10 @@ class Bench:
         late: list[float] = []
         clean: list[float] = []  # events during which the machine itself did not stall
         parts: dict[str, list[float]] = {"service": [], "sender": [], "http": []}
+        ahead = (
+            self.ahead_ms if self.ahead_ms is not None else TimingSettings().prepare_ahead_ms
+        ) / 1000
+        in_time = 0  # committed and handed over before the phase end
         accepted, dispatched = report["accepted"], report["dispatched"]
         missing = 0
         for sid, end in due.items():
@@ -475,9 +484,11 @@ class Bench:
                 clean.append(arrived - end.timestamp())
             handed, started = accepted.get(str(row_id)), dispatched.get(str(row_id))
             if handed is not None and started is not None:
-                parts["service"].append(handed - end.timestamp())
-                parts["sender"].append(started - handed)
+                wake = end.timestamp() - ahead  # the timer is armed this long before the end
+                parts["service"].append(handed - wake)
+                parts["sender"].append(started - max(handed, end.timestamp()))
                 parts["http"].append(arrived - started)
+                in_time += handed <= end.timestamp()
         lag = lag_in(report, first.timestamp(), window_end.timestamp())
         restore = report["restore_done"] - report["restore_started"]
         armed_vs_ready = report["restore_done"] - ready
@@ -491,14 +502,15 @@ class Bench:
                 f"p50 {ms(pct(late, 50))}, p99 {ms(pct(late, 99))}, max {ms(max(late))}"
             )
             what = {
-                "service": "phase end → committed and handed to the sender (timer + "
-                "SprintService.advance)",
-                "sender": "handed over → request started (sender)",
+                "service": f"timer (armed {ahead * 1000:.0f} ms before the phase end) → "
+                "committed and handed to the sender (SprintService.advance)",
+                "sender": "phase end, or the hand-over if later → request started (sender)",
                 "http": "request started → stored by the server (discord.py, HTTP, server)",
             }
             for key, values in parts.items():
                 self.say(f"  - {what[key]}: p50 {ms(pct(values, 50))}, "
                          f"p99 {ms(pct(values, 99))}, max {ms(max(values, default=0))}")
+            self.say(f"  - prepared before the phase end: {in_time} of {len(parts['service'])}")
             longest = max((e - s for s, e in stalls), default=0.0)
             self.say(
                 f"- the machine itself: an idle probe process stalled {len(stalls)} times over "
@@ -543,7 +555,7 @@ class Bench:
             due_at = datetime.now(UTC) + timedelta(seconds=15 + n / 1000 * 1.5)
             ends = [due_at + timedelta(seconds=0.999 * i / n) for i in range(n)]
             await seed_running(url, slots, ends)
-            bot = await start_bot(server, url, self.tmp, sync=True)
+            bot = await start_bot(server, url, self.tmp, ahead_ms=self.ahead_ms, sync=True)
             await bot.wait_ready()
             before = len(server.requests)
             acks: list[float] = []
@@ -634,13 +646,13 @@ class Bench:
             due_at = datetime.now(UTC) + timedelta(seconds=15 + n / 1000 * 1.5)
             ends = [due_at + timedelta(seconds=0.999 * i / n) for i in range(n)]
             await seed_running(url, slots, ends)
-            bot = await start_bot(server, url, self.tmp)
+            bot = await start_bot(server, url, self.tmp, ahead_ms=self.ahead_ms)
             await bot.wait_ready()
             await asyncio.sleep(max(0.0, due_at.timestamp() + 4.0 - time.time()))
             before_kill = len(arrivals.created)
             await bot.kill()
             killed_at = time.time()
-            second = await start_bot(server, url, self.tmp)
+            second = await start_bot(server, url, self.tmp, ahead_ms=self.ahead_ms)
             ready = await second.wait_ready()
             deadline = time.time() + 180
             while time.time() < deadline:
@@ -680,7 +692,7 @@ class Bench:
         url = await self.dbs.fresh()
         async with local_server() as server:
             build_world(server, n)
-            bot = await start_bot(server, url, self.tmp)
+            bot = await start_bot(server, url, self.tmp, ahead_ms=self.ahead_ms)
             await bot.wait_ready()
             await asyncio.sleep(1.0)
             base = await bot.stop()
@@ -755,7 +767,7 @@ class Bench:
                     )
             await db.dispose()
             before = len(server.requests)
-            bot = await start_bot(server, url, self.tmp, speed=speed)
+            bot = await start_bot(server, url, self.tmp, ahead_ms=self.ahead_ms, speed=speed)
             await bot.wait_ready()
             deadline = time.time() + hours * 3600 / speed + 60
             while time.time() < deadline:
@@ -793,23 +805,34 @@ async def main(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="sprintbot-bench-"))
     dbs = Databases(args.db, tmp)
     sizes = (100, 500) if args.quick else (1000, 10000)
-    bench = Bench(dbs, tmp, args.window)
+    bench = Bench(dbs, tmp, args.window, args.prepare_ahead_ms)
+    only = set(args.only or SECTIONS)
+    ahead_ms = (
+        args.prepare_ahead_ms if args.prepare_ahead_ms is not None
+        else TimingSettings().prepare_ahead_ms
+    )
     started = datetime.now(UTC)
-    bench.say(f"## {started:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}")
+    bench.say(f"## {started:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}"
+              + ("" if only == set(SECTIONS) else f" — only {', '.join(sorted(only))}"))
     bench.say()
     bench.say(f"Machine: {machine()}. Database: {dbs.backend}. Local server with Discord's "
-              "limits on (global 50/s; 5 creates/edits per channel per 5 s).")
+              "limits on (global 50/s; 5 creates/edits per channel per 5 s). "
+              f"Bot's prepare_ahead_ms: {ahead_ms}.")
     bench.say()
     try:
-        results = {}
-        for n in sizes:
-            results[n] = await bench.lateness(n)
-        await bench.restart(results[sizes[-1]])
-        await bench.memory(sizes[-1], results[sizes[-1]])
+        if "lateness" in only:
+            results = {}
+            for n in sizes:
+                results[n] = await bench.lateness(n)
+            await bench.restart(results[sizes[-1]])
+            await bench.memory(sizes[-1], results[sizes[-1]])
         burst = sizes[0]
-        await bench.burst(burst)
-        await bench.kill9(burst)
-        await bench.cost(count=2 if args.quick else 5)
+        if "burst" in only:
+            await bench.burst(burst)
+        if "kill9" in only:
+            await bench.kill9(burst)
+        if "cost" in only:
+            await bench.cost(count=2 if args.quick else 5)
     finally:
         await dbs.cleanup()
     bench.say("| measure | result | target | |")
@@ -836,6 +859,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--window", type=float, default=120.0,
                         help="seconds of phase changes timed in the lateness runs")
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument("--prepare-ahead-ms", type=int, default=None,
+                        help="the bot's timing.prepare_ahead_ms (default: the setting's default)")
+    parser.add_argument("--only", action="append", choices=SECTIONS, default=None,
+                        help="run only these sections (repeatable; default: all)")
     return parser.parse_args(argv)
 
 

@@ -63,6 +63,9 @@ class SprintSettings:
 @dataclass(frozen=True)
 class TimingSettings:
     speed: float = 1.0
+    # Phase changes are written this long before they are due and their messages held until the
+    # due moment, so the database's time does not make announcements late (see SprintService).
+    prepare_ahead_ms: int = 250
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ RULES: dict[str, dict[str, tuple[Check, str]]] = {
         "max_rounds": _int_range(1, 12),
         "max_intro": _int_range(0, 15),
     },
-    "timing": {"speed": _float_range(0.01, 3600)},
+    "timing": {"speed": _float_range(0.01, 3600), "prepare_ahead_ms": _int_range(0, 1000)},
     "delivery": {
         "global_per_second": _float_range(1, 49),
         "channel_burst": _int_range(1, 5),

@@ -285,15 +285,20 @@ class Chime:
             if lock.locked() or channel.guild.voice_client is not None:
                 return  # already chiming (or connected for something else) in this server
             async with lock:
-                await asyncio.wait_for(self._connect_and_play(channel), timeout=20)
+                await asyncio.wait_for(self._connect_and_play(channel, notice), timeout=20)
         except Exception:
             log.warning("chime failed for sprint %s", notice.sprint_id, exc_info=True)
 
-    async def _connect_and_play(self, channel: discord.VoiceChannel | discord.StageChannel) -> None:
+    async def _connect_and_play(
+        self, channel: discord.VoiceChannel | discord.StageChannel, notice: PhaseNotice
+    ) -> None:
         voice = await channel.connect(timeout=10, reconnect=False, self_deaf=True)
         try:
             if self._pcm is None:
                 self._pcm = chime_pcm()
+            if notice.at is not None:  # the change was prepared ahead: chime when it happens
+                ahead = (notice.at - discord.utils.utcnow()).total_seconds()
+                await asyncio.sleep(min(max(ahead, 0.0), 1.0))
             done = asyncio.Event()
             loop = asyncio.get_running_loop()
             voice.play(

@@ -29,6 +29,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import IntEnum
 from typing import Any, Literal
 
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 Sink = Callable[[list[OutboxMessage]], None]
 _SINKS: dict[int, list[Sink]] = {}  # id(sync engine) -> callbacks
 _PENDING_KEY = "sprintbot_outbox_rows"
+_HOLD_KEY = "sprintbot_outbox_hold"
 
 
 class Priority(IntEnum):
@@ -77,6 +79,15 @@ class Outgoing:
             raise ValueError(f"a {self.kind} needs target_message_id or target_ref")
 
 
+def hold_until(session: AsyncSession, when: datetime | None) -> None:
+    """Rows this transaction enqueues from now on are not sent before ``when``.
+
+    A phase change is prepared a little before it is due (see ``SprintService.advance``); its
+    messages, and those that event subscribers add in the same transaction, wait for the moment.
+    """
+    session.sync_session.info[_HOLD_KEY] = when
+
+
 def new_nonce() -> str:
     """A nonce for Discord's enforce_nonce (at most 25 characters)."""
     return "sb" + secrets.token_hex(11)
@@ -85,6 +96,7 @@ def new_nonce() -> str:
 async def enqueue(session: AsyncSession, *messages: Outgoing) -> list[OutboxMessage]:
     """Add rows to the outbox in the caller's transaction; newer edits supersede older ones."""
     rows: list[OutboxMessage] = []
+    hold = session.sync_session.info.get(_HOLD_KEY)
     for msg in messages:
         if msg.supersede_key is not None:
             await session.execute(
@@ -110,7 +122,7 @@ async def enqueue(session: AsyncSession, *messages: Outgoing) -> list[OutboxMess
             nonce=new_nonce(),
             status="pending",
             attempts=0,
-            not_before=None,
+            not_before=hold,
         )
         session.add(row)
         rows.append(row)
@@ -135,6 +147,7 @@ def remove_sink(engine: Any, sink: Sink) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _hand_over(session: Session) -> None:
+    session.info.pop(_HOLD_KEY, None)
     rows = session.info.pop(_PENDING_KEY, None)
     if not rows:
         return
@@ -154,3 +167,4 @@ def _forget(session: Session) -> None:
     # A real rollback of the transaction (savepoint rollbacks do not fire this; rows added in a
     # rolled-back savepoint are filtered out above as no longer persistent).
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop(_HOLD_KEY, None)

@@ -284,6 +284,9 @@ class Sender:
         self._latest: dict[str, int] = {}  # supersede_key -> newest row id seen
         self._keyed: dict[str, set[int]] = {}  # supersede_key -> unfinished rows in memory
         self._by_ref: dict[str, set[int]] = {}  # ref -> unfinished rows in memory creating it
+        # sprint id -> (until, first row id): a phase change prepared ahead holds its rows until
+        # the phase ends; later rows of that sprint wait as long, so they keep their order.
+        self._holds: dict[int, tuple[datetime, int]] = {}
         self._sending = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[tuple[_Item, int | BaseException | None]] = []
@@ -604,6 +607,7 @@ class Sender:
             self.stats.dropped += 1
             return
         item.bucket = budget_bucket(item.kind, item.payload)
+        self._hold(item)
         if item.unresolved(self._refs):
             item.state = WAITING
             for ref in item.unresolved(self._refs):
@@ -613,6 +617,35 @@ class Sender:
                     self._db_event.set()
             return
         self._resolve(item)
+        self._queue(item)
+
+    def _hold(self, item: _Item) -> None:
+        """Keep a sprint's messages in order around a hold (see ``outbox.hold_until``).
+
+        A first-attempt row with ``not_before`` ahead is a prepared phase change: it starts a
+        hold for its sprint. A later row of the same sprint (a card edit, a skip) waits until the
+        hold ends, so it cannot overtake the announcement.
+        """
+        sprint_id = item.sprint_id
+        if sprint_id is None:
+            return
+        now = self.clock.now()
+        hold = self._holds.get(sprint_id)
+        if hold is not None and hold[0] <= now:
+            del self._holds[sprint_id]
+            hold = None
+        if hold is not None and item.id > hold[1]:
+            if item.not_before is None or item.not_before < hold[0]:
+                item.not_before = hold[0]
+            return
+        if item.attempts == 0 and item.not_before is not None and item.not_before > now:
+            until = max(item.not_before, hold[0]) if hold is not None else item.not_before
+            self._holds[sprint_id] = (until, min(item.id, hold[1]) if hold else item.id)
+            if len(self._holds) > 4096:
+                self._holds = {k: v for k, v in self._holds.items() if v[0] > now}
+
+    def _queue(self, item: _Item) -> None:
+        """Ready now, or when its ``not_before`` comes."""
         if item.not_before is not None and item.not_before > self.clock.now():
             item.state = RETRY
             heapq.heappush(self._retry, (item.not_before.timestamp(), item.id))
@@ -668,7 +701,7 @@ class Sender:
                 if item is None or item.state != WAITING or item.unresolved(self._refs):
                     continue
                 self._resolve(item)
-                self._make_ready(item)
+                self._queue(item)
 
     def _kill_waiters(self, ref: str, reason: str) -> None:
         for item_id in self._waiting.pop(ref, set()):

@@ -1,10 +1,13 @@
 """Sprints: start, join/leave, pause/resume/skip/extend/stop, and the timer that advances phases.
 
 The database row is the truth (plan, speed, status, phase index and times); the scheduler only
-holds one wake-up per active sprint (key ``sprint:{id}``) at ``phase_ends_at``, rebuilt by
-:meth:`SprintService.restore` at start-up. Every state change happens in one transaction with the
-row locked (``with_for_update``; SQLite serialises with ``BEGIN IMMEDIATE``), publishes its events
-and enqueues its messages in that same transaction, and arms the timer after the commit.
+holds one wake-up per active sprint (key ``sprint:{id}``) shortly before ``phase_ends_at``
+(``timing.prepare_ahead_ms``), rebuilt by :meth:`SprintService.restore` at start-up. The phase
+change is written at that wake-up and its messages are held in the outbox until the phase really
+ends, so the transaction's own time does not make the announcement late. Every state change
+happens in one transaction with the row locked (``with_for_update``; SQLite serialises with
+``BEGIN IMMEDIATE``), publishes its events and enqueues its messages in that same transaction,
+and arms the timer after the commit.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.outbox import Outgoing, Priority, enqueue
+from bot.delivery.outbox import Outgoing, Priority, enqueue, hold_until
 from bot.domain import sprint as domain
 from bot.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from bot.domain.sprint import (
@@ -243,6 +246,7 @@ class PhaseNotice:
     kind: str | None  # PhaseKind value, None when the sprint ended
     finished: bool
     chime: bool
+    at: datetime | None = None  # when the change takes effect (it may be prepared a bit ahead)
 
 
 PhaseListener = Callable[[PhaseNotice], Awaitable[None]]
@@ -252,7 +256,7 @@ PhaseListener = Callable[[PhaseNotice], Awaitable[None]]
 class _AfterCommit:
     """What to do once the transaction has committed."""
 
-    arm: dict[int, datetime | None] = field(default_factory=dict)
+    arm: dict[int, datetime | None] = field(default_factory=dict)  # sprint -> wake-up (or none)
     notices: list[PhaseNotice] = field(default_factory=list)
 
 
@@ -556,7 +560,7 @@ class SprintService:
             if row.voice_channel_id is not None:
                 out.append(self._voice_status(view, gs))
             await enqueue(session, *out)
-            after.arm[row.id] = row.phase_ends_at
+            after.arm[row.id] = self._wake_at(row)
             if req.voice_channel_id is not None and self._voice_links is not None:
                 self._voice_links.add(req.voice_channel_id)  # before the commit: no gap
         self._after(after)
@@ -792,7 +796,7 @@ class SprintService:
                 await self._end(session, row, "stopped", now, after, by=actor.user_id)
             else:  # pragma: no cover - programming error
                 raise ValueError(action)
-            after.arm[row.id] = row.phase_ends_at
+            after.arm[row.id] = self._wake_at(row)
             view = await self._view(session, row)
         self._after(after)
         return view
@@ -816,19 +820,20 @@ class SprintService:
                 await session.execute(
                     select(
                         Sprint.id, Sprint.guild_id, Sprint.status, Sprint.phase_ends_at,
-                        Sprint.voice_channel_id,
+                        Sprint.voice_channel_id, Sprint.speed,
                     ).where(Sprint.status.in_(ACTIVE_STATUSES))
                 )
             ).all()
         armed = 0
         links: set[int] = set()
-        for sprint_id, guild_id, status, ends_at, voice_id in rows:
+        for sprint_id, guild_id, status, ends_at, voice_id, speed in rows:
             if not self.ctx.handles_guild(guild_id):
                 continue
             if voice_id is not None:
                 links.add(voice_id)
             if status == Status.RUNNING.value and ends_at is not None:
-                self.ctx.timers.arm(timer_key(sprint_id), ends_at, self._on_timer, sprint_id)
+                when = ends_at - self.prepare_ahead(speed)
+                self.ctx.timers.arm(timer_key(sprint_id), when, self._on_timer, sprint_id)
                 armed += 1
         self._voice_links = links
         log.info("restored %d sprint timer(s), %d linked voice channel(s)", armed, len(links))
@@ -842,11 +847,26 @@ class SprintService:
                 timer_key(sprint_id), self.ctx.clock.now() + TIMER_RETRY, self._on_timer, sprint_id
             )
 
+    def prepare_ahead(self, speed: float) -> timedelta:
+        """How long before a phase ends its change is written (its messages wait for the end).
+
+        ``timing.prepare_ahead_ms`` is sprint time, like the phases: a sprint at speed 120 (a demo)
+        is prepared 120 times closer to its phase ends.
+        """
+        return timedelta(milliseconds=self.ctx.settings.timing.prepare_ahead_ms / speed)
+
+    def _wake_at(self, row: Sprint) -> datetime | None:
+        """When the timer of a running sprint fires: a little before its phase ends."""
+        if row.phase_ends_at is None or row.status != Status.RUNNING.value:
+            return None
+        return row.phase_ends_at - self.prepare_ahead(row.speed)
+
     async def advance(self, sprint_id: int) -> PhaseChange | None:
         """Bring the sprint to where its schedule says it is now. Idempotent.
 
         Phases that passed while nobody advanced (the bot was down) are coalesced into one
-        catch-up announcement.
+        catch-up announcement. A phase that ends within ``prepare_ahead`` is changed now, as of its
+        end: every message the change causes is held in the outbox until that moment.
         """
         after = _AfterCommit()
         async with self.ctx.db.transaction() as session:
@@ -859,8 +879,17 @@ class SprintService:
                 after.arm[sprint_id] = None
                 change = None
             else:
-                change = await self._catch_up(session, row, self.ctx.clock.now(), after)
-                after.arm[row.id] = row.phase_ends_at
+                now = self.ctx.clock.now()
+                ends = row.phase_ends_at
+                if (
+                    row.status == Status.RUNNING.value
+                    and ends is not None
+                    and now < ends <= now + self.prepare_ahead(row.speed)
+                ):
+                    hold_until(session, ends)
+                    now = ends
+                change = await self._catch_up(session, row, now, after)
+                after.arm[row.id] = self._wake_at(row)
         self._after(after)
         return change
 
@@ -994,7 +1023,7 @@ class SprintService:
         after.notices.append(
             PhaseNotice(
                 row.id, row.guild_id, row.channel_id, row.voice_channel_id,
-                view.phase.kind.value, False, _flag(gs.chime),
+                view.phase.kind.value, False, _flag(gs.chime), change.at,
             )
         )
 
@@ -1059,7 +1088,7 @@ class SprintService:
             after.notices.append(
                 PhaseNotice(
                     row.id, row.guild_id, row.channel_id, row.voice_channel_id, None, True,
-                    _flag(gs.chime),
+                    _flag(gs.chime), ended_at,
                 )
             )
 

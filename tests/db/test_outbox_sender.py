@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock, SystemClock
 from bot.delivery import Outgoing, Priority, enqueue, recent_failures
 from bot.delivery.limits import Limits
+from bot.delivery.outbox import hold_until
 from bot.delivery.sender import Sender, ShardScope
 from bot.delivery.transport import DeliveryRequest, Permanent, Transient
 from bot.settings import DeliverySettings
@@ -183,6 +184,46 @@ async def test_announcements_go_before_cosmetic_edits(database: Database) -> Non
     async with running(make_sender(database, fake, concurrency=1)) as sender:
         await settle(sender)
     assert [r.payload["content"] for r in fake.requests] == ["announce", "card", "cosmetic"]
+
+
+async def new_sprint(database: Database, clock: FakeClock, channel: int = CHANNEL) -> int:
+    async with database.transaction() as session:
+        sprint = Sprint(
+            guild_id=GUILD, channel_id=channel, host_id=1, title="t", plan={}, status="running",
+            phase_started_at=clock.now(),
+        )
+        session.add(sprint)
+        await session.flush()
+        return sprint.id
+
+
+async def test_a_held_phase_change_waits_for_its_moment_and_its_sprint_keeps_order(
+    database: Database,
+) -> None:
+    clock = FakeClock(datetime(2025, 3, 1, 12, 0, tzinfo=UTC))
+    held = await new_sprint(database, clock)
+    other = await new_sprint(database, clock, OTHER_CHANNEL)
+    due = clock.now() + timedelta(milliseconds=150)
+    async with database.transaction() as session:  # a phase change prepared ahead
+        hold_until(session, due)
+        await enqueue(session, say("☕ Break time", sprint_id=held))
+    fake = FakeDiscord()
+    async with running(make_sender(database, fake, clock=clock)) as sender:
+        await eventually(lambda: sender.backlog == 1)  # found by the first scan, and held
+        # Written after it, for the same sprint: must not overtake the held announcement.
+        await put(database, say("⏸ Paused", sprint_id=held))
+        await put(database, say("other sprint", sprint_id=other, channel_id=OTHER_CHANNEL))
+        await eventually(lambda: len(fake.requests) == 1)
+        await asyncio.sleep(0.3)
+        assert [r.payload["content"] for r in fake.requests] == ["other sprint"]
+        clock.set(due)
+        sender.wake()
+        await settle(sender)
+    assert [r.payload["content"] for r in fake.requests] == [
+        "other sprint", "☕ Break time", "⏸ Paused"
+    ]
+    stored = await rows(database)
+    assert [r.not_before for r in stored.values()] == [due, None, None]
 
 
 async def test_enqueue_marks_an_older_pending_edit_superseded(database: Database) -> None:

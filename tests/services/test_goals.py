@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from bot.domain.text import ZWSP
+from bot.render.goals import debrief_ref
 from bot.scheduler import Timers
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
@@ -234,6 +235,23 @@ async def test_scope_sprint_without_a_sprint_is_refused_and_echoes_the_text(env:
     assert "no sprint running in this channel" in str(err.value)
     assert "Fix the bug" in str(err.value)
     assert not await env.rows(Goal)
+
+
+async def test_messages_of_a_phase_change_prepared_ahead_wait_for_the_phase_end(
+    env: Env,
+) -> None:
+    sprint_id = await env.start(rounds=1)
+    await env.goals.add(env.actor(ANN), "Write the intro")
+    ahead = env.sprints.prepare_ahead(1.0)
+    end = T0 + mins(25)
+    earlier = await env.outbox()
+    assert earlier and all(r.not_before is None for r in earlier)
+    env.clock.set(end - ahead / 2)
+    await env.sprints.advance(sprint_id)  # the last work phase ends: finish + debrief, held
+    caused = await env.outbox(OutboxMessage.id > earlier[-1].id)
+    refs = {r.ref for r in caused}
+    assert {f"sprint_end:{sprint_id}", debrief_ref(sprint_id)} <= refs
+    assert all(r.not_before == end for r in caused), [(r.ref, r.not_before) for r in caused]
 
 
 # -- limits and text -------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ from db.engine import Database
 from db.models import OutboxMessage, PresenceSpan, Sprint, UserSettings, WorkSpan
 
 T0 = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)  # far enough ahead that real timers never fire
+# Timers wake this long before a phase ends (Settings().timing.prepare_ahead_ms).
+AHEAD = timedelta(milliseconds=Settings().timing.prepare_ahead_ms)
 GUILD = 4_000_000_000_000_001
 CHANNEL = 500
 VOICE = 600
@@ -215,6 +217,43 @@ async def test_advance_before_the_phase_ends_changes_nothing(env: Env) -> None:
     assert after.version == view.version
 
 
+async def test_a_phase_ending_within_prepare_ahead_is_changed_as_of_its_end(env: Env) -> None:
+    view = await env.start(intro=0, work=25)
+    end = T0 + mins(25)
+    env.clock.set(end - AHEAD - timedelta(milliseconds=1))
+    assert await env.service.advance(view.id) is None  # not yet within the window
+    env.clock.set(end - AHEAD / 2)
+    change = await env.service.advance(view.id)
+    assert change is not None and change.at == end and change.to_index == 1
+    after = await env.service.get(view.id)
+    assert after.state.phase_started_at == end and after.state.phase_ends_at == end + mins(5)
+    assert await env.work_spans(view.id) == [(T0, end)]
+    [announcement] = await env.announcements(view.id)
+    assert announcement.not_before == end  # written now, sent when the work phase ends
+    assert env.timers.when(timer_key(view.id)) == end + mins(5) - AHEAD
+
+
+async def test_prepare_ahead_is_sprint_time_so_a_fast_sprint_is_prepared_closer(
+    database: Database,
+) -> None:
+    env = Env(db=database, clock=FakeClock(T0), settings=Settings(timing=TimingSettings(speed=60)))
+    view = await env.start(intro=0, work=25)  # 25 s of real time
+    end = T0 + timedelta(seconds=25)
+    env.clock.set(end - AHEAD / 2)  # within the lead of a speed-1 sprint, not of this one
+    assert await env.service.advance(view.id) is None
+    env.clock.set(end - AHEAD / 120)
+    change = await env.service.advance(view.id)
+    assert change is not None and change.at == end
+
+
+async def test_a_late_phase_change_is_not_held(env: Env) -> None:
+    view = await env.start(intro=0, work=25)
+    env.clock.set(T0 + mins(25) + timedelta(seconds=2))
+    assert await env.service.advance(view.id) is not None
+    [announcement] = await env.announcements(view.id)
+    assert announcement.not_before is None
+
+
 async def test_work_spans_cover_exactly_the_work_phases(env: Env) -> None:
     view = await env.start(work=20, brk=5, rounds=2, intro=1, long_break_every=2, long_break=5)
     for _ in range(4):
@@ -265,13 +304,13 @@ async def test_pause_cancels_the_timer_and_resume_rearms_it(env: Env) -> None:
     env.timers.start()
     try:
         view = await env.start(intro=0, work=25)
-        assert env.timers.when(timer_key(view.id)) == T0 + mins(25)
+        assert env.timers.when(timer_key(view.id)) == T0 + mins(25) - AHEAD
         env.clock.set(T0 + mins(5))
         await env.service.pause(view.id, HOST_ACTOR)
         assert env.timers.when(timer_key(view.id)) is None
         env.clock.set(T0 + mins(8))
         await env.service.resume(view.id, HOST_ACTOR)
-        assert env.timers.when(timer_key(view.id)) == T0 + mins(28)
+        assert env.timers.when(timer_key(view.id)) == T0 + mins(28) - AHEAD
     finally:
         env.timers.shutdown()
 
@@ -767,7 +806,7 @@ async def test_a_fresh_service_continues_mid_work_with_the_right_time_left(env: 
     await fresh.restore()
     timers.start()
     try:
-        assert timers.when(timer_key(view.id)) == T0 + mins(27)
+        assert timers.when(timer_key(view.id)) == T0 + mins(27) - AHEAD
     finally:
         timers.shutdown()
     status = await fresh.get(view.id)
@@ -792,7 +831,7 @@ async def test_restore_arms_only_running_sprints_of_this_process(database: Datab
     await env.new_service(timers).restore()
     timers.start()
     try:
-        assert timers.when(timer_key(running.id)) == T0 + mins(25)
+        assert timers.when(timer_key(running.id)) == T0 + mins(25) - AHEAD
         assert timers.when(timer_key(paused.id)) is None
         assert timers.when(timer_key(other.id)) is None
         assert len(timers) == 1
