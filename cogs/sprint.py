@@ -274,6 +274,7 @@ class Sprints(commands.Cog):
         ping_on_phase: bool | None = None,
         auto_join_voice: bool | None = None,
         chime: bool | None = None,
+        voice_chat: bool | None = None,
         reset_defaults: bool | None = None,
     ) -> None:
         """Server defaults and options for sprints; with no options, shows them.
@@ -302,6 +303,8 @@ class Sprints(commands.Cog):
             Join members to a sprint when they enter its linked voice channel.
         chime
             Play a short chime in the linked voice channel at phase changes.
+        voice_chat
+            Also post phase announcements in the voice channel's chat (its status shows them).
         reset_defaults
             Go back to the bot's default plan (25/5 × 4).
         """
@@ -317,6 +320,7 @@ class Sprints(commands.Cog):
             "ping_on_phase": ping_on_phase,
             "auto_join_voice": auto_join_voice,
             "chime": chime,
+            "voice_chat": voice_chat,
         }
         given = {k: v for k, v in changes.items() if v is not None}
         if not given and not clear_manager_role and not reset_defaults:

@@ -90,6 +90,9 @@ class GuildSettings(Base):
     ping_on_phase: Mapped[bool] = mapped_column(Boolean, default=True)
     auto_join_voice: Mapped[bool] = mapped_column(Boolean, default=True)
     chime: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Copy phase announcements into the linked voice channel's chat (its status always shows
+    # the phase; the copies double the requests of a voice sprint).
+    voice_chat: Mapped[bool] = mapped_column(Boolean, default=False)
     quiet_done: Mapped[bool] = mapped_column(Boolean, default=False)
     # Sprint defaults for this server; NULL means "use the bot-wide default".
     work_min: Mapped[int | None]

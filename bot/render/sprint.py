@@ -561,6 +561,7 @@ def settings_embed(defaults: SprintDefaults) -> dict[str, Any]:
         f"Ping at phase changes: {'on' if defaults.ping_on_phase else 'off'}",
         f"Voice members join automatically: {'on' if defaults.auto_join_voice else 'off'}",
         f"Chime in voice: {'on' if defaults.chime else 'off'}",
+        f"Announcements in the voice chat: {'on' if defaults.voice_chat else 'off'}",
     ]
     return {
         "title": "Sprint settings for this server",

@@ -207,6 +207,7 @@ class SprintDefaults:
     ping_on_phase: bool
     auto_join_voice: bool
     chime: bool
+    voice_chat: bool
     customised: frozenset[str]  # plan fields the server set itself
 
     def plan(self) -> SprintPlan:
@@ -310,6 +311,7 @@ class SprintService:
             ping_on_phase=_flag(gs.ping_on_phase),
             auto_join_voice=_flag(gs.auto_join_voice),
             chime=_flag(gs.chime),
+            voice_chat=bool(gs.voice_chat),
             customised=frozenset(k for k, (own, _) in pairs.items() if own is not None),
         )
 
@@ -333,6 +335,7 @@ class SprintService:
         ping_on_phase: bool | None = None,
         auto_join_voice: bool | None = None,
         chime: bool | None = None,
+        voice_chat: bool | None = None,
         reset_defaults: bool = False,
     ) -> SprintDefaults:
         """Change the server's /sprint settings (Manage Server or the manager role)."""
@@ -381,6 +384,8 @@ class SprintService:
                 gs.auto_join_voice = auto_join_voice
             if chime is not None:
                 gs.chime = chime
+            if voice_chat is not None:
+                gs.voice_chat = voice_chat
             await session.flush()
             return self._defaults(gs)
 
@@ -1058,6 +1063,7 @@ class SprintService:
             text = render.ended_line(row.title, reason, by=by)
         out: list[Outgoing] = []
         if reason == "channel":
+            # The text channel is gone: the voice chat is the one place left to say so.
             if row.voice_channel_id is not None:
                 out.append(self._voice_line(row, text))
         else:
@@ -1075,7 +1081,7 @@ class SprintService:
                         sprint_id=row.id,
                     )
                 )
-                if row.voice_channel_id is not None:
+                if row.voice_channel_id is not None and gs.voice_chat:
                     out.append(self._voice_line(row, text))
             lines = await self.ctx.events.card_lines(session, row.id)
             out.append(self._card_edit(row, view, lines, now))
@@ -1104,7 +1110,8 @@ class SprintService:
         ref: str,
         add_ons: Sequence[BreakAddOn] = (),
     ) -> None:
-        """The phase line in the text channel (pinging who wants it) and in the voice chat.
+        """The phase line in the text channel (pinging who wants it), and in the voice chat when
+        the server asked for copies there (``voice_chat``; the voice status shows it anyway).
 
         ``add_ons`` (e.g. the check-in prompt) go on the text channel's copy only; the voice
         chat gets the plain line.
@@ -1131,7 +1138,7 @@ class SprintService:
                 sprint_id=row.id,
             )
         ]
-        if row.voice_channel_id is not None:
+        if row.voice_channel_id is not None and gs.voice_chat:
             out.append(self._voice_line(row, text))
         await enqueue(session, *out)
 

@@ -79,6 +79,7 @@ def upgrade() -> None:
     sa.Column('ping_on_phase', sa.Boolean(), nullable=False),
     sa.Column('auto_join_voice', sa.Boolean(), nullable=False),
     sa.Column('chime', sa.Boolean(), nullable=False),
+    sa.Column('voice_chat', sa.Boolean(), nullable=False),
     sa.Column('quiet_done', sa.Boolean(), nullable=False),
     sa.Column('work_min', sa.Integer(), nullable=True),
     sa.Column('break_min', sa.Integer(), nullable=True),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, Role
+from bot.localdiscord.render import render_message
 from bot.localdiscord.testing import DiscordErrorLog, problems
 from bot.services.sprints import SprintView, timer_key
 from db.engine import Database
@@ -176,22 +178,39 @@ async def test_phase_lines_ping_only_participants_who_want_pings(
     assert problems(club.server, error_log) == []
 
 
-async def test_a_linked_voice_channel_gets_the_lines_and_its_status_follows_the_phase(
+async def test_a_linked_voice_channel_status_follows_the_phase_and_chat_copies_are_a_setting(
     club: Club, database: Database, error_log: DiscordErrorLog
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=120) as bot:
         await (await driver.slash(club.alice, club.general, "sprint start", work=1, rounds=1,
+                                  intro=2, voice_channel=club.focus)).message()
+        view = await active(bot, club.general)
+
+        def status_is(prefix: str) -> Callable[[], Awaitable[bool]]:
+            async def check() -> bool:
+                return (club.focus.status or "").startswith(prefix)
+
+            return check
+
+        await until(status_is("👋 Intro · until"), 5.0)  # the status follows the phase
+        await until(status_is("🍅 Work 1/1 · until"), 5.0)
+        await ended(bot, view.id)
+        await drained(bot)
+        assert club.focus.history() == []  # by default the status alone says the phase
+        assert not club.focus.status  # cleared when the sprint ended
+
+        shown = await (await driver.slash(club.mod, club.general, "sprint settings",
+                                          voice_chat=True)).message()
+        assert "Announcements in the voice chat: on" in render_message(shown)
+        await (await driver.slash(club.alice, club.general, "sprint start", work=1, rounds=1,
                                   intro=1, voice_channel=club.focus)).message()
         view = await active(bot, club.general)
-        await drained(bot)
-        assert (club.focus.status or "").startswith("👋 Intro · until")
         await ended(bot, view.id)
         await drained(bot)
     lines = [m.content for m in sorted(club.focus.history(), key=lambda m: m.id)]
     assert [line.split(" ", 1)[0] for line in lines] == ["🍅", "🏁"]
     assert all(m.mention_ids == [] for m in club.focus.history())
-    assert not club.focus.status  # cleared when the sprint ended
     assert problems(club.server, error_log) == []
 
 

@@ -684,16 +684,29 @@ async def test_server_switch_turns_phase_pings_off(env: Env) -> None:
     assert "<@" not in row.payload["content"]
 
 
-async def test_phase_change_posts_in_voice_chat_and_sets_the_voice_status(env: Env) -> None:
+async def test_phase_change_sets_the_voice_status_without_a_voice_chat_copy(env: Env) -> None:
     view = await env.start(intro=1, voice_channel_id=VOICE)
     await env.next_phase(view.id)
-    voice_lines = await env.outbox(kind="send", channel_id=VOICE)
+    assert await env.outbox(kind="send", channel_id=VOICE) == []  # the status says it
     statuses = await env.outbox(kind="voice_status", channel_id=VOICE)
-    assert len(voice_lines) == 1 and "Work" in voice_lines[0].payload["content"]
-    assert voice_lines[0].payload["allowed_mentions"] == {"parse": []}
     assert [s.status for s in statuses] == ["superseded", "pending"]
     assert statuses[-1].supersede_key == f"voice_status:{VOICE}"
     assert statuses[-1].payload["status"].startswith("🍅 Work 1/4 · until 09:26")
+
+
+async def test_the_voice_chat_setting_copies_announcements_into_the_voice_chat(env: Env) -> None:
+    manager = Actor(HOST, manage_guild=True)
+    defaults = await env.service.update_settings(GUILD, manager, voice_chat=True)
+    assert defaults.voice_chat
+    view = await env.start(intro=1, rounds=1, voice_channel_id=VOICE)
+    await env.next_phase(view.id)
+    voice_lines = await env.outbox(kind="send", channel_id=VOICE)
+    assert len(voice_lines) == 1 and "Work" in voice_lines[0].payload["content"]
+    assert voice_lines[0].payload["allowed_mentions"] == {"parse": []}
+    await env.service.stop(view.id, HOST_ACTOR)
+    voice_lines = await env.outbox(kind="send", channel_id=VOICE)
+    assert len(voice_lines) == 2 and "stopped" in voice_lines[1].payload["content"]
+    assert not (await env.service.update_settings(GUILD, manager, voice_chat=False)).voice_chat
 
 
 async def test_voice_members_join_automatically_when_the_setting_is_on(env: Env) -> None:
