@@ -739,7 +739,8 @@ class Bench:
 
     async def cost(self, speed: float = 120.0, count: int = 5) -> None:
         self.say(f"### Requests per sprint-hour: {count} pomodoro sprints (25/5 × 4, 2 min "
-                 f"intro) at speed {speed:g}, text only and with a voice channel")
+                 f"intro) at speed {speed:g}, text only and with a voice channel (server "
+                 f"settings at their defaults: no copies in the voice chat)")
         url = await self.dbs.fresh()
         plan = PRESETS["pomodoro"]
         hours = sum(p.minutes for p in timeline(plan)) / 60
@@ -796,8 +797,12 @@ class Bench:
             self.say(f"- {label}: {per_hour:.1f} requests per sprint-hour ({total} for {count} "
                      f"sprints of {hours:.2f} h): " + ", ".join(
                          f"{k} × {v}" for k, v in counts.most_common()))
-            self.target(f"requests per sprint-hour ({label})", f"{per_hour:.1f}", "≤ 6",
-                        per_hour <= 6)
+            if ids is text_ids:  # the aim is for a plain 25/5 sprint
+                self.target(f"requests per sprint-hour ({label})", f"{per_hour:.1f}", "≤ 6",
+                            per_hour <= 6)
+            else:  # the same sprint plus the voice channel's status at each phase change
+                self.target(f"requests per sprint-hour ({label})", f"{per_hour:.1f}",
+                            "(no aim: text + 1 voice status per phase change)", None)
         self.say()
 
 
