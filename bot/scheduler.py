@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 Callback = Callable[..., Awaitable[Any]]
 
 # Callbacks running at once. Each one is a database transaction; on SQLite they queue for one
-# write lock, and a thousand simultaneous waiters can outlast the busy timeout.
-MAX_CONCURRENT_CALLBACKS = 16
+# write lock, and a thousand simultaneous waiters can outlast the busy timeout. On PostgreSQL they
+# run side by side, but their Python work shares one event loop: with 16 at once a burst kept the
+# loop ~20 ms behind (p99), while a few already keep it busy between database round trips.
+MAX_CONCURRENT_CALLBACKS = 4
 
 
 class Timers:
