@@ -36,6 +36,9 @@ class Timers:
         )
         self._limit = asyncio.Semaphore(max_concurrent)
         self._running: set[asyncio.Task[Any]] = set()
+        # Keys armed before start(): APScheduler keeps those jobs in a list that get_job scans,
+        # so replacing only the keys seen before keeps a restore of 10,000 sprints linear.
+        self._before_start: set[str] = set()
 
     @property
     def running(self) -> bool:
@@ -47,7 +50,9 @@ class Timers:
             raise ValueError("timers need aware datetimes")
         if not self._scheduler.running:
             # Before start() APScheduler keeps pending jobs in a list without replacing by id.
-            self.cancel(key)
+            if key in self._before_start:
+                self.cancel(key)
+            self._before_start.add(key)
         self._scheduler.add_job(
             self._run,
             trigger=DateTrigger(run_date=when, timezone=UTC),
@@ -57,6 +62,7 @@ class Timers:
         )
 
     def cancel(self, key: str) -> None:
+        self._before_start.discard(key)
         while (job := self._scheduler.get_job(key)) is not None:
             job.remove()
 
@@ -77,6 +83,7 @@ class Timers:
     def start(self) -> None:
         if not self._scheduler.running:
             self._scheduler.start()
+            self._before_start.clear()  # the jobs are in the store now: replaced by id
 
     def shutdown(self) -> None:
         """Stop at once; callbacks still running are cancelled (see ``aclose``)."""

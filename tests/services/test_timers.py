@@ -97,3 +97,23 @@ async def test_callbacks_run_at_most_the_limit_at_once() -> None:
     finally:
         await timers.aclose()
     assert peak == 3
+
+
+async def test_keys_armed_before_start_are_replaced_after_it_too() -> None:
+    timers = Timers()
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+
+    async def noop() -> None:
+        return None
+
+    timers.arm("a", at, noop)
+    timers.cancel("a")
+    timers.arm("a", at + timedelta(minutes=1), noop)
+    timers.arm("b", at, noop)
+    assert len(timers) == 2 and timers.when("a") == at + timedelta(minutes=1)
+    timers.start()
+    try:
+        timers.arm("a", at + timedelta(minutes=2), noop)
+        assert len(timers) == 2 and timers.when("a") == at + timedelta(minutes=2)
+    finally:
+        timers.shutdown()
