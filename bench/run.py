@@ -396,6 +396,24 @@ class Probe:
         return [(at - late, at) for at, late in data["stalls"] if late > 0.010]
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (/proc/stat: user nice system idle iowait irq softirq
+    steal ...), in clock ticks; empty where there is no /proc."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith("cpu "):
+                return [int(x) for x in line.split()[1:]]
+    return []
+
+
+def steal_note(before: list[int], after: list[int]) -> str:
+    """How much CPU time the hypervisor gave to other guests between two readings."""
+    if len(before) < 8 or len(after) < 8 or sum(after) <= sum(before):
+        return "steal time unknown"
+    share = (after[7] - before[7]) / (sum(after) - sum(before))
+    return f"the VM's steal time (CPU the host gave to others) {share:.0%}"
+
+
 def overlaps(start: float, end: float, stalls: list[tuple[float, float]]) -> bool:
     return any(s < end and start < e for s, e in stalls)
 
@@ -458,7 +476,11 @@ class Bench:
             ready = await bot.wait_ready()
             window_end = first + timedelta(seconds=self.window)
             probe = await Probe.start(self.tmp, window_end.timestamp() - time.time() + 1.0)
-            await asyncio.sleep(max(0.0, window_end.timestamp() - time.time()) + 3.0)
+            await asyncio.sleep(max(0.0, first.timestamp() - time.time()))
+            cpu_before = cpu_times()
+            await asyncio.sleep(max(0.0, window_end.timestamp() - time.time()))
+            cpu_after = cpu_times()
+            await asyncio.sleep(3.0)
             report = await bot.stop()
         stalls = await probe.stalls()
         announced = await announcements(url)
@@ -516,7 +538,8 @@ class Bench:
                 f"- the machine itself: an idle probe process stalled {len(stalls)} times over "
                 f"10 ms in the window (longest {ms(longest)}); the {len(late) - len(clean)} "
                 f"announcements that overlapped such a stall left out: p50 {ms(pct(clean, 50))}, "
-                f"p99 {ms(pct(clean, 99))}, max {ms(max(clean, default=0))}"
+                f"p99 {ms(pct(clean, 99))}, max {ms(max(clean, default=0))}; "
+                f"{steal_note(cpu_before, cpu_after)}"
             )
         self.say(f"- event-loop lag in the window: p50 {ms(pct(lag, 50))}, p99 {ms(pct(lag, 99))}, "
                  f"max {ms(max(lag) if lag else 0)}; {gc_note(report, first, window_end)}")
@@ -576,6 +599,7 @@ class Bench:
 
             await asyncio.sleep(max(0.0, due_at.timestamp() - 1.0 - time.time()))
             probe = await Probe.start(self.tmp, 120.0)
+            cpu_before = cpu_times()
             clicker = asyncio.create_task(member_clicks())
             deadline = due_at.timestamp() + 180
             announced: dict[int, int | None] = {}
@@ -594,6 +618,7 @@ class Bench:
             while time.time() < deadline and await pending_rows(url) > 0:
                 await asyncio.sleep(0.1)
             all_drained = time.time()
+            cpu_after = cpu_times()
             stop_clicks.set()
             await clicker
             report = await bot.stop()
@@ -623,7 +648,8 @@ class Bench:
                  f"max {ms(max(acks, default=0))}; {unanswered} not answered within 3 s")
         stalls = [(s, e) for s, e in await probe.stalls() if s <= all_drained]
         self.say(f"- the machine itself: an idle probe process stalled {len(stalls)} times over "
-                 f"10 ms while draining (longest {ms(max((e - s for s, e in stalls), default=0))})")
+                 f"10 ms while draining (longest {ms(max((e - s for s, e in stalls), default=0))}"
+                 f"); {steal_note(cpu_before, cpu_after)}")
         self.say(f"- event-loop lag while draining: p50 {ms(pct(lag, 50))}, "
                  f"p99 {ms(pct(lag, 99))}, max {ms(max(lag, default=0))}")
         self.say()
