@@ -379,14 +379,7 @@ async def test_deleted_channel_drops_everything_else_queued_for_it(database: Dat
 
 async def test_retrying_edit_of_an_ended_sprint_is_dropped(database: Database) -> None:
     clock = FakeClock(datetime(2025, 3, 1, 12, 0, tzinfo=UTC))
-    async with database.transaction() as session:
-        sprint = Sprint(
-            guild_id=GUILD, channel_id=CHANNEL, host_id=1, title="t", plan={}, status="running",
-            phase_started_at=clock.now(),
-        )
-        session.add(sprint)
-        await session.flush()
-        sprint_id = sprint.id
+    sprint_id = await new_sprint(database, clock)
     fake = FakeDiscord(script=[Transient("503", status=503)])
     (row_id,) = await put(database, card_edit("12 min left", sprint_id=sprint_id))
     async with running(make_sender(database, fake, clock=clock, finished_grace=0)) as sender:
