@@ -296,9 +296,9 @@ class Chime:
         try:
             if self._pcm is None:
                 self._pcm = chime_pcm()
-            if notice.at is not None:  # the change was prepared ahead: chime when it happens
-                ahead = (notice.at - discord.utils.utcnow()).total_seconds()
-                await asyncio.sleep(min(max(ahead, 0.0), 1.0))
+            # The change may have been prepared ahead: chime when it happens.
+            ahead = (notice.at - discord.utils.utcnow()).total_seconds()
+            await asyncio.sleep(min(max(ahead, 0.0), 1.0))
             done = asyncio.Event()
             loop = asyncio.get_running_loop()
             voice.play(

@@ -247,7 +247,7 @@ class PhaseNotice:
     kind: str | None  # PhaseKind value, None when the sprint ended
     finished: bool
     chime: bool
-    at: datetime | None = None  # when the change takes effect (it may be prepared a bit ahead)
+    at: datetime  # when the change takes effect (it may be prepared a bit ahead)
 
 
 PhaseListener = Callable[[PhaseNotice], Awaitable[None]]
