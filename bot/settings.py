@@ -83,6 +83,12 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    # A server that removes the bot has its data deleted this many days later (0 = at once).
+    guild_grace_days: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
     discord: DiscordSettings = DiscordSettings()
@@ -91,6 +97,7 @@ class Settings:
     timing: TimingSettings = TimingSettings()
     delivery: DeliverySettings = DeliverySettings()
     logging: LoggingSettings = LoggingSettings()
+    privacy: PrivacySettings = PrivacySettings()
     source: str = "<defaults>"
 
     def require_token(self) -> str:
@@ -260,6 +267,7 @@ RULES: dict[str, dict[str, tuple[Check, str]]] = {
         "level": _string(("DEBUG", "INFO", "WARNING", "ERROR")),
         "format": _string(("text", "json")),
     },
+    "privacy": {"guild_grace_days": _int_range(0, 365)},
 }
 
 SECTION_TYPES: dict[str, type] = {
@@ -269,6 +277,7 @@ SECTION_TYPES: dict[str, type] = {
     "timing": TimingSettings,
     "delivery": DeliverySettings,
     "logging": LoggingSettings,
+    "privacy": PrivacySettings,
 }
 
 # Environment variable -> (section, key). Values are parsed by the same rules as the file.

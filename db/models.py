@@ -158,7 +158,10 @@ class Sprint(Base):
 
 class Participant(Base):
     __tablename__ = "sprint_participants"
-    __table_args__ = (UniqueConstraint("sprint_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("sprint_id", "user_id"),
+        Index("ix_participants_user", "user_id"),  # stats, export and forget by member
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sprint_id: Mapped[int] = mapped_column(ForeignKey("sprints.id", ondelete="CASCADE"))
@@ -189,7 +192,10 @@ class PresenceSpan(Base):
     """A stretch of time during which a member was in a sprint (join to leave)."""
 
     __tablename__ = "sprint_presence_spans"
-    __table_args__ = (Index("ix_presence_sprint_user", "sprint_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_presence_sprint_user", "sprint_id", "user_id"),
+        Index("ix_presence_user_started", "user_id", "started_at"),  # a member's stats
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sprint_id: Mapped[int] = mapped_column(ForeignKey("sprints.id", ondelete="CASCADE"))
@@ -387,6 +393,42 @@ class DeliveryFailure(Base):
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+# -- stats and privacy -------------------------------------------------------------------------
+
+
+class LeaderboardMember(Base):
+    """A member who opted in to a server's leaderboard (no row: never shown)."""
+
+    __tablename__ = "leaderboard_members"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivacyMark(Base):
+    """Per-member privacy state, keyed by a one-way hash of the user id (never the id itself).
+
+    It survives "forget me": ``untracked_since`` is the don't-track-me flag every service
+    honours, ``last_export_at`` limits exports to one per hour.
+    """
+
+    __tablename__ = "privacy_marks"
+
+    user_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    untracked_since: Mapped[datetime | None]
+    last_export_at: Mapped[datetime | None]
+
+
+class GuildRemoval(Base):
+    """A server that removed the bot: its data is deleted after the grace period."""
+
+    __tablename__ = "guild_removals"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    removed_at: Mapped[datetime]
+
+
 __all__ = [
     "AccountabilityConfig",
     "AccountabilityMember",
@@ -398,10 +440,13 @@ __all__ = [
     "DebriefNote",
     "DeliveryFailure",
     "Goal",
+    "GuildRemoval",
     "GuildSettings",
+    "LeaderboardMember",
     "OutboxMessage",
     "Participant",
     "PresenceSpan",
+    "PrivacyMark",
     "Sprint",
     "UserSettings",
     "WorkSpan",

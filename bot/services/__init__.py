@@ -6,7 +6,9 @@ from bot.services.accountability import AccountabilityService
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService, SprintHooks
+from bot.services.privacy import PrivacyService
 from bot.services.sprints import SprintService
+from bot.services.stats import StatsService
 from bot.services.timezones import TimezoneService
 
 
@@ -22,11 +24,14 @@ class Services:
             ctx, SprintHooks.for_service(self.sprints, ctx.clock, self.accountability)
         )
         self.checkins = CheckInService(ctx, self.goals)
+        self.stats = StatsService(ctx)
+        self.privacy = PrivacyService(ctx)
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""
         await self.sprints.restore()
         await self.accountability.restore()
+        await self.privacy.restore()
 
 
 __all__ = ["ServiceContext", "Services"]

@@ -1,0 +1,52 @@
+"""Privacy rules that need no database: the one-way key of a member's privacy marks, and who a
+forgotten member becomes in records others rely on."""
+
+from __future__ import annotations
+
+import hashlib
+
+__all__ = ["FORMER_MEMBER", "is_former_member", "redact", "user_hash"]
+
+FORMER_MEMBER = "a former member"
+
+_SALT = b"sprintbot-privacy-v1:"
+
+
+def user_hash(user_id: int) -> str:
+    """SHA-256 of the user id (salted with a fixed label): the key of a member's privacy marks.
+
+    The don't-track-me flag must outlive "forget me", so it is stored under this key and never
+    under the id itself: a table scan for the id finds nothing, and a lookup by id still works.
+    """
+    return hashlib.sha256(_SALT + str(int(user_id)).encode()).hexdigest()
+
+
+def is_former_member(user_id: int) -> bool:
+    """Forgotten members are replaced by negative placeholder ids in shared records."""
+    return user_id < 0
+
+
+def _mention_forms(user_id: int) -> tuple[str, ...]:
+    return (f"<@{user_id}>", f"<@!{user_id}>")
+
+
+def redact(value: object, user_id: int) -> object:
+    """``value`` (JSON-like) with every trace of ``user_id`` removed.
+
+    Mentions become "a former member", other occurrences of the id in text are cut out, and list
+    items equal to the id (e.g. ``allowed_mentions.users``) are dropped.
+    """
+    digits = str(int(user_id))
+    if isinstance(value, str):
+        for form in _mention_forms(user_id):
+            value = value.replace(form, FORMER_MEMBER)
+        return value.replace(digits, "")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return -1 if value == user_id else value
+    if isinstance(value, list):
+        return [redact(v, user_id) for v in value if v != user_id and v != digits]
+    if isinstance(value, dict):
+        return {k: redact(v, user_id) for k, v in value.items()}
+    return value

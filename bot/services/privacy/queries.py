@@ -1,0 +1,259 @@
+"""Named queries for privacy: what names a member, exporting it, forgetting it, purging a server.
+
+Every table of ``db.models`` that can hold a member's id is listed here, once, in one of two
+registries, and the forget-me test scans every table of the metadata for the id afterwards, so a
+table added later without a line here fails that test:
+
+- ``OWNED``: rows that belong to the member alone (goals, notes, check-ins, settings...):
+  exported whole and deleted by forget-me.
+- shared records others rely on (sprint participants, presence spans, a sprint's host and
+  summary, queued messages): exported as far as they are the member's, and kept with the member
+  replaced by a placeholder: a negative id and the name "a former member".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import BigInteger, String, cast, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bot.domain.privacy import FORMER_MEMBER, redact, user_hash
+from db.models import (
+    AccountabilityMember,
+    AccountabilityNote,
+    Base,
+    CheckIn,
+    DebriefNote,
+    Goal,
+    GuildRemoval,
+    LeaderboardMember,
+    OutboxMessage,
+    Participant,
+    PresenceSpan,
+    PrivacyMark,
+    Sprint,
+    UserSettings,
+)
+
+__all__ = [
+    "OWNED",
+    "count_stored",
+    "delete_guild_rows",
+    "export_tables",
+    "forget_member",
+    "guild_removals",
+    "privacy_mark",
+]
+
+
+@dataclass(frozen=True)
+class Owned:
+    label: str  # what /privacy show calls these rows
+    model: type[Base]
+    column: InstrumentedAttribute[int]
+
+
+OWNED: tuple[Owned, ...] = (
+    Owned("goals", Goal, Goal.user_id),
+    Owned("sprint check-ins", CheckIn, CheckIn.user_id),
+    Owned("debrief notes", DebriefNote, DebriefNote.user_id),
+    Owned("weekly check-in notes", AccountabilityNote, AccountabilityNote.user_id),
+    Owned("names kept for weekly threads", AccountabilityMember, AccountabilityMember.user_id),
+    Owned("personal settings", UserSettings, UserSettings.user_id),
+    Owned("leaderboard opt-ins", LeaderboardMember, LeaderboardMember.user_id),
+)
+
+
+def _plain(value: Any, column_type: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(column_type, BigInteger) and isinstance(value, int):
+        return str(value)  # snowflakes exceed JavaScript's safe integers
+    return value
+
+
+def _row_dict(row: Base, skip: Sequence[str] = ()) -> dict[str, Any]:
+    table = row.__table__
+    return {
+        c.name: _plain(getattr(row, c.key), c.type)
+        for c in table.columns
+        if c.name not in skip
+    }
+
+
+async def privacy_mark(session: AsyncSession, user_id: int, *, create: bool) -> PrivacyMark | None:
+    key = user_hash(user_id)
+    row = await session.get(PrivacyMark, key, with_for_update=create)
+    if row is None and create:
+        row = PrivacyMark(user_hash=key)
+        session.add(row)
+    return row
+
+
+async def count_stored(session: AsyncSession, user_id: int) -> dict[str, int]:
+    """How many rows of each kind name the member."""
+    out: dict[str, int] = {}
+    for owned in OWNED:
+        stmt = select(func.count()).select_from(owned.model).where(owned.column == user_id)
+        out[owned.label] = int(await session.scalar(stmt) or 0)
+    out["sprints joined"] = int(
+        await session.scalar(
+            select(func.count(Participant.id)).where(Participant.user_id == user_id)
+        )
+        or 0
+    )
+    out["sprints hosted"] = int(
+        await session.scalar(select(func.count(Sprint.id)).where(Sprint.host_id == user_id)) or 0
+    )
+    out["presence records"] = int(
+        await session.scalar(
+            select(func.count(PresenceSpan.id)).where(PresenceSpan.user_id == user_id)
+        )
+        or 0
+    )
+    return out
+
+
+async def export_tables(session: AsyncSession, user_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every stored row about the member, table by table (others' data left out)."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for owned in OWNED:
+        rows = await session.scalars(select(owned.model).where(owned.column == user_id))
+        tables[owned.model.__tablename__] = [_row_dict(r) for r in rows]
+    participants = list(
+        await session.scalars(select(Participant).where(Participant.user_id == user_id))
+    )
+    tables[Participant.__tablename__] = [_row_dict(p) for p in participants]
+    tables[PresenceSpan.__tablename__] = [
+        _row_dict(p)
+        for p in await session.scalars(select(PresenceSpan).where(PresenceSpan.user_id == user_id))
+    ]
+    # Sprints I hosted, without their summary (it holds the other members' figures).
+    tables["sprints_hosted"] = [
+        _row_dict(s, skip=("summary",))
+        for s in await session.scalars(select(Sprint).where(Sprint.host_id == user_id))
+    ]
+    # My own line of each sprint summary (the figures shown in the debrief).
+    mine: list[dict[str, Any]] = []
+    sprint_ids = [p.sprint_id for p in participants]
+    for start in range(0, len(sprint_ids), 500):
+        chunk = sprint_ids[start : start + 500]
+        stmt = select(Sprint.id, Sprint.summary).where(Sprint.id.in_(chunk))
+        for sprint_id, summary in (await session.execute(stmt)).tuples():
+            for line in (summary or {}).get("members", []):
+                if isinstance(line, dict) and line.get("user_id") == user_id:
+                    mine.append({"sprint_id": sprint_id, **line, "user_id": str(user_id)})
+    tables["sprint_summaries"] = mine
+    return tables
+
+
+async def forget_member(session: AsyncSession, user_id: int, now: datetime) -> dict[str, int]:
+    """Delete the member's own rows and turn them into "a former member" in shared ones.
+
+    Placeholders are per sprint (minus the participant row's id), so a former member's sprints
+    cannot be linked to each other. Returns how many rows of each kind were touched.
+    """
+    touched: dict[str, int] = {}
+    # A per-sprint placeholder id, taken from the participant row before it changes.
+    pseudonym = (
+        select(-Participant.id)
+        .where(Participant.sprint_id == PresenceSpan.sprint_id, Participant.user_id == user_id)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        update(PresenceSpan)
+        .where(PresenceSpan.user_id == user_id)
+        .values(
+            user_id=func.coalesce(pseudonym, -PresenceSpan.id),
+            ended_at=func.coalesce(PresenceSpan.ended_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    touched["presence records"] = result.rowcount  # type: ignore[attr-defined]
+    host_pseudonym = (
+        select(-Participant.id)
+        .where(Participant.sprint_id == Sprint.id, Participant.user_id == user_id)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        update(Sprint)
+        .where(Sprint.host_id == user_id)
+        .values(host_id=func.coalesce(host_pseudonym, -Sprint.id))
+        .execution_options(synchronize_session=False)
+    )
+    touched["sprints hosted"] = result.rowcount  # type: ignore[attr-defined]
+    # Summaries: my line keeps its figures (others' totals stay right) under the placeholder.
+    stmt = select(Participant.sprint_id, Participant.id).where(Participant.user_id == user_id)
+    placeholders = dict((await session.execute(stmt)).tuples().all())
+    sprint_ids = sorted(placeholders)
+    for start in range(0, len(sprint_ids), 500):
+        chunk = sprint_ids[start : start + 500]
+        for sprint in await session.scalars(
+            select(Sprint).where(Sprint.id.in_(chunk), Sprint.summary.is_not(None))
+        ):
+            summary = dict(sprint.summary or {})
+            lines = summary.get("members")
+            if not isinstance(lines, list):
+                continue
+            summary["members"] = [
+                {**line, "user_id": -placeholders[sprint.id], "name": FORMER_MEMBER}
+                if isinstance(line, dict) and line.get("user_id") == user_id
+                else line
+                for line in lines
+            ]
+            sprint.summary = summary
+    result = await session.execute(
+        update(Participant)
+        .where(Participant.user_id == user_id)
+        .values(
+            user_id=-Participant.id,
+            display_name=FORMER_MEMBER,
+            active=False,
+            ping=False,
+            left_at=func.coalesce(Participant.left_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    touched["sprints joined"] = result.rowcount  # type: ignore[attr-defined]
+    for owned in OWNED:
+        result = await session.execute(
+            delete(owned.model)
+            .where(owned.column == user_id)
+            .execution_options(synchronize_session=False)
+        )
+        touched[owned.label] = result.rowcount  # type: ignore[attr-defined]
+    # Queued and sent messages: mentions and ids of the member are cut out of their payloads.
+    digits = str(int(user_id))
+    rows = await session.scalars(
+        select(OutboxMessage).where(cast(OutboxMessage.payload, String).contains(digits))
+    )
+    redacted = 0
+    for row in rows:
+        row.payload = redact(row.payload, user_id)  # type: ignore[assignment]
+        redacted += 1
+    touched["queued or sent messages"] = redacted
+    return touched
+
+
+async def guild_removals(session: AsyncSession) -> list[GuildRemoval]:
+    return list(await session.scalars(select(GuildRemoval)))
+
+
+async def delete_guild_rows(session: AsyncSession, guild_id: int) -> int:
+    """Delete every row of the server: each table with a ``guild_id`` column, and by cascade the
+    rows that hang off them (participants, spans, check-ins, notes, posts)."""
+    total = 0
+    # Children first where a foreign key only sets NULL (goals and outbox rows of sprints).
+    tables = sorted(Base.metadata.tables.values(), key=lambda t: t.name != "goals")
+    for table in tables:
+        column = table.columns.get("guild_id")
+        if column is None:
+            continue
+        result = await session.execute(delete(table).where(column == guild_id))
+        total += result.rowcount or 0  # type: ignore[attr-defined]
+    return total
