@@ -4,8 +4,17 @@ forgotten member becomes in records others rely on."""
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 
-__all__ = ["FORMER_MEMBER", "is_former_member", "redact", "user_hash"]
+__all__ = [
+    "FORMER_MEMBER",
+    "REMOVED",
+    "is_former_member",
+    "phrase_pattern",
+    "redact",
+    "user_hash",
+]
 
 FORMER_MEMBER = "a former member"
 
@@ -30,23 +39,44 @@ def _mention_forms(user_id: int) -> tuple[str, ...]:
     return (f"<@{user_id}>", f"<@!{user_id}>")
 
 
-def redact(value: object, user_id: int) -> object:
-    """``value`` (JSON-like) with every trace of ``user_id`` removed.
+REMOVED = "(removed)"
 
-    Mentions become "a former member", other occurrences of the id in text are cut out, and list
-    items equal to the id (e.g. ``allowed_mentions.users``) are dropped.
+
+def phrase_pattern(names: Iterable[str], texts: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern matching any of the member's names or texts as whole words, longest first."""
+    phrases = sorted(
+        {p for p in (*names, *texts) if p and len(p.strip()) >= 2}, key=len, reverse=True
+    )
+    if not phrases:
+        return None
+    return re.compile("|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in phrases))
+
+
+def redact(
+    value: object,
+    user_id: int,
+    names: frozenset[str] = frozenset(),
+    pattern: re.Pattern[str] | None = None,
+) -> object:
+    """``value`` (JSON-like) with every trace of the member removed.
+
+    Mentions and the member's ``names`` become "a former member", the member's own texts (goals,
+    notes) matched by ``pattern`` become "(removed)", other occurrences of the id in text are cut
+    out, and list items equal to the id (e.g. ``allowed_mentions.users``) are dropped.
     """
     digits = str(int(user_id))
     if isinstance(value, str):
         for form in _mention_forms(user_id):
             value = value.replace(form, FORMER_MEMBER)
+        if pattern is not None:
+            value = pattern.sub(lambda m: FORMER_MEMBER if m.group(0) in names else REMOVED, value)
         return value.replace(digits, "")
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
         return -1 if value == user_id else value
     if isinstance(value, list):
-        return [redact(v, user_id) for v in value if v != user_id and v != digits]
+        return [redact(v, user_id, names, pattern) for v in value if v != user_id and v != digits]
     if isinstance(value, dict):
-        return {k: redact(v, user_id) for k, v in value.items()}
+        return {k: redact(v, user_id, names, pattern) for k, v in value.items()}
     return value

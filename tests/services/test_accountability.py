@@ -117,7 +117,10 @@ def make_world(database: Database, start: datetime, **settings: Any) -> World:
     timers = RecordingTimers()
     waker = CountingWaker()
     ctx = ServiceContext(
-        settings=Settings(**settings), db=database, clock=clock, timers=timers,  # type: ignore[arg-type]
+        settings=Settings(**settings),
+        db=database,
+        clock=clock,
+        timers=timers,  # type: ignore[arg-type]
         delivery=waker,
     )
     tz = TimezoneService(ctx)
@@ -145,20 +148,40 @@ async def add_sprint(
     in minutes from the start."""
     async with db.transaction() as s:
         sprint = Sprint(
-            guild_id=guild_id, channel_id=CHANNEL + 1, host_id=next(iter(members)), title="Focus",
-            plan={}, status="finished", phase_started_at=start, created_at=start,
+            guild_id=guild_id,
+            channel_id=CHANNEL + 1,
+            host_id=next(iter(members)),
+            title="Focus",
+            plan={},
+            status="finished",
+            phase_started_at=start,
+            created_at=start,
             ended_at=start + timedelta(minutes=minutes),
         )
         s.add(sprint)
         await s.flush()
-        s.add(WorkSpan(sprint_id=sprint.id, started_at=start,
-                       ended_at=start + timedelta(minutes=minutes)))
+        s.add(
+            WorkSpan(
+                sprint_id=sprint.id, started_at=start, ended_at=start + timedelta(minutes=minutes)
+            )
+        )
         for uid, (join, leave) in members.items():
-            s.add(Participant(sprint_id=sprint.id, user_id=uid, display_name=f"u{uid}",
-                              joined_at=start + timedelta(minutes=join)))
-            s.add(PresenceSpan(sprint_id=sprint.id, user_id=uid,
-                               started_at=start + timedelta(minutes=join),
-                               ended_at=start + timedelta(minutes=leave)))
+            s.add(
+                Participant(
+                    sprint_id=sprint.id,
+                    user_id=uid,
+                    display_name=f"u{uid}",
+                    joined_at=start + timedelta(minutes=join),
+                )
+            )
+            s.add(
+                PresenceSpan(
+                    sprint_id=sprint.id,
+                    user_id=uid,
+                    started_at=start + timedelta(minutes=join),
+                    ended_at=start + timedelta(minutes=leave),
+                )
+            )
         return sprint.id
 
 
@@ -170,8 +193,15 @@ async def test_week_runs_kickoff_goals_checkins_review_across_march_dst(database
     w = make_world(database, utc(2027, 3, 7, 12))
     await w.tz.set_server_zone(GUILD, "America/New_York")
     await w.acc.setup(
-        GUILD, CHANNEL, channel_is_forum=False, day="Mon", time_="09:00",
-        checkin_days="Wed, Sun", checkin_time="12:00", review_day="Sunday", review_time="17:00",
+        GUILD,
+        CHANNEL,
+        channel_is_forum=False,
+        day="Mon",
+        time_="09:00",
+        checkin_days="Wed, Sun",
+        checkin_time="12:00",
+        review_day="Sunday",
+        review_time="17:00",
         role_id=ROLE,
     )
 
@@ -209,10 +239,22 @@ async def test_week_runs_kickoff_goals_checkins_review_across_march_dst(database
     # Review Sunday 17:00 EDT = 21:00 UTC.
     assert await w.fire_next() == utc(2027, 3, 14, 21)
     figures = {line.member.user_id: line.figures() for line in await w.acc.review_lines(week.id)}
-    assert figures[ALICE] == {"user_id": ALICE, "done": 1, "open": 1, "sprints": 2,
-                              "focus_minutes": 75, "streak": 1}
-    assert figures[BOB] == {"user_id": BOB, "done": 1, "open": 0, "sprints": 1,
-                            "focus_minutes": 20, "streak": 1}
+    assert figures[ALICE] == {
+        "user_id": ALICE,
+        "done": 1,
+        "open": 1,
+        "sprints": 2,
+        "focus_minutes": 75,
+        "streak": 1,
+    }
+    assert figures[BOB] == {
+        "user_id": BOB,
+        "done": 1,
+        "open": 0,
+        "sprints": 1,
+        "focus_minutes": 20,
+        "streak": 1,
+    }
     rows = await w.outbox()
     review = next(r for r in rows if r.payload.get("content", "").startswith("🏁"))
     assert review.channel_ref == f"acc_thread:{week.id}"
@@ -338,14 +380,24 @@ async def test_text_channel_kickoff_is_a_message_with_a_thread_from_it(database:
     week = await w.week(date(2027, 3, 1))
     starter, thread, summary = await w.outbox()
     assert (starter.kind, starter.channel_id, starter.ref) == (
-        "send", CHANNEL, f"acc_kickoff:{week.id}")
+        "send",
+        CHANNEL,
+        f"acc_kickoff:{week.id}",
+    )
     assert starter.payload["content"].startswith(f"<@&{ROLE}>")
     assert starter.payload["components"][0]["components"][0]["custom_id"] == f"acc:goals:{week.id}"
     assert (thread.kind, thread.channel_id, thread.target_ref, thread.ref) == (
-        "thread", CHANNEL, f"acc_kickoff:{week.id}", f"acc_thread:{week.id}")
+        "thread",
+        CHANNEL,
+        f"acc_kickoff:{week.id}",
+        f"acc_thread:{week.id}",
+    )
     assert thread.payload == {"name": "Week of 1 Mar", "auto_archive_duration": 10080}
     assert (summary.kind, summary.channel_ref, summary.ref) == (
-        "send", f"acc_thread:{week.id}", f"acc_summary:{week.id}")
+        "send",
+        f"acc_thread:{week.id}",
+        f"acc_summary:{week.id}",
+    )
 
 
 async def test_forum_kickoff_is_one_post_whose_first_message_pings_the_role(database: Database):
@@ -355,7 +407,11 @@ async def test_forum_kickoff_is_one_post_whose_first_message_pings_the_role(data
     week = await w.week(date(2027, 3, 1))
     post, summary = await w.outbox()
     assert (post.kind, post.channel_id, post.target_ref, post.ref) == (
-        "thread", CHANNEL, None, f"acc_thread:{week.id}")
+        "thread",
+        CHANNEL,
+        None,
+        f"acc_thread:{week.id}",
+    )
     assert post.payload["name"] == "Week of 1 Mar"
     first = post.payload["message"]
     assert first["content"].startswith(f"<@&{ROLE}>")
@@ -368,8 +424,7 @@ async def test_kickoff_without_a_role_pings_nobody(database: Database):
     w = make_world(database, utc(2027, 3, 1, 8))
     await w.acc.setup(GUILD, CHANNEL, channel_is_forum=False)
     await w.fire_next()
-    assert all(r.payload.get("allowed_mentions") in ({"parse": []}, None)
-               for r in await w.outbox())
+    assert all(r.payload.get("allowed_mentions") in ({"parse": []}, None) for r in await w.outbox())
 
 
 async def test_review_keeps_the_thread_open_when_archiving_is_off(database: Database):
@@ -516,8 +571,15 @@ async def test_permanent_delivery_failure_in_the_channel_disables_posts(database
     async with database.transaction() as s:
         starter = await by_ref(s, f"acc_kickoff:{week_id}")
         starter.status = "failed"
-        s.add(DeliveryFailure(guild_id=GUILD, channel_id=CHANNEL, outbox_id=starter.id,
-                              reason="Missing Access", created_at=w.clock.now()))
+        s.add(
+            DeliveryFailure(
+                guild_id=GUILD,
+                channel_id=CHANNEL,
+                outbox_id=starter.id,
+                reason="Missing Access",
+                created_at=w.clock.now(),
+            )
+        )
     assert await w.acc.run_due(GUILD) == []
     view = await w.acc.show(GUILD)
     assert not view.enabled and "Missing Access" in (view.disabled_reason or "")

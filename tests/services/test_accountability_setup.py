@@ -47,8 +47,12 @@ async def test_refused_setup_stores_nothing(database: Database):
 async def test_text_channel_without_thread_permission_is_refused_by_name(database: Database):
     w = make_world(database, utc(2027, 3, 1, 8))
     with pytest.raises(PermissionDenied) as err:
-        await w.acc.setup(GUILD, CHANNEL, channel_is_forum=False,
-                          bot_permissions=ALL_TEXT - {"create_public_threads"})
+        await w.acc.setup(
+            GUILD,
+            CHANNEL,
+            channel_is_forum=False,
+            bot_permissions=ALL_TEXT - {"create_public_threads"},
+        )
     assert "Create Public Threads permission" in str(err.value)
     assert f"<#{CHANNEL}>" in str(err.value)
 
@@ -56,17 +60,20 @@ async def test_text_channel_without_thread_permission_is_refused_by_name(databas
 async def test_text_channel_missing_several_permissions_names_each(database: Database):
     w = make_world(database, utc(2027, 3, 1, 8))
     with pytest.raises(PermissionDenied) as err:
-        await w.acc.setup(GUILD, CHANNEL, channel_is_forum=False,
-                          bot_permissions={"view_channel", "embed_links"})
-    assert ("Send Messages, Create Public Threads and Send Messages in Threads permissions"
-            in str(err.value))
+        await w.acc.setup(
+            GUILD, CHANNEL, channel_is_forum=False, bot_permissions={"view_channel", "embed_links"}
+        )
+    assert "Send Messages, Create Public Threads and Send Messages in Threads permissions" in str(
+        err.value
+    )
 
 
 async def test_forum_needs_send_messages_but_not_create_threads(database: Database):
     w = make_world(database, utc(2027, 3, 1, 8))
     with pytest.raises(PermissionDenied, match="Send Messages permission in that forum"):
-        await w.acc.setup(GUILD, CHANNEL, channel_is_forum=True,
-                          bot_permissions=ALL_FORUM - {"send_messages"})
+        await w.acc.setup(
+            GUILD, CHANNEL, channel_is_forum=True, bot_permissions=ALL_FORUM - {"send_messages"}
+        )
     view = await w.acc.setup(GUILD, CHANNEL, channel_is_forum=True, bot_permissions=ALL_FORUM)
     assert view.enabled and view.is_forum
 
@@ -106,8 +113,9 @@ async def test_restore_skips_guilds_of_other_shards(database: Database):
     from bot.settings import DiscordSettings
 
     other = (1 << 22) * 1  # shard 1 of 2
-    w = make_world(database, utc(2027, 3, 1, 8),
-                   discord=DiscordSettings(shard_count=2, shard_ids=(0,)))
+    w = make_world(
+        database, utc(2027, 3, 1, 8), discord=DiscordSettings(shard_count=2, shard_ids=(0,))
+    )
     await w.acc.setup(other, CHANNEL, channel_is_forum=False)
     w.timers.jobs.clear()
     await w.acc.restore()

@@ -87,8 +87,10 @@ async def test_each_break_announcement_carries_the_check_in_and_adds_no_pings(en
     assert "☕ **Break**" in first.payload["content"]
     assert "✋ Check-in · round 1 of 3 — How did it go?" in first.payload["content"]
     assert _custom_ids(first) == [
-        f"checkin:{sprint_id}:1:done", f"checkin:{sprint_id}:1:progress",
-        f"checkin:{sprint_id}:1:stuck", f"checkin:{sprint_id}:1:note",
+        f"checkin:{sprint_id}:1:done",
+        f"checkin:{sprint_id}:1:progress",
+        f"checkin:{sprint_id}:1:stuck",
+        f"checkin:{sprint_id}:1:note",
     ]
     # Only the phase ping the host opted into (the default); the check-in adds none.
     assert first.payload["allowed_mentions"] == {"parse": [], "users": [str(HOST)]}
@@ -133,9 +135,7 @@ async def deliver_all(env: Env) -> None:
     longer supersede it)."""
     async with env.db.transaction() as session:
         await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.status == "pending")
-            .values(status="sent")
+            update(OutboxMessage).where(OutboxMessage.status == "pending").values(status="sent")
         )
 
 
@@ -144,8 +144,12 @@ async def test_a_pomodoro_with_three_members_costs_at_most_11_requests(env: Env)
     # three are in from the start and nobody joins or leaves mid-sprint.
     view = await env.sprints.start(
         StartRequest(
-            guild_id=GUILD, channel_id=CHANNEL, host_id=HOST, host_name="Hana",
-            preset="pomodoro", voice_channel_id=VOICE,
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            host_id=HOST,
+            host_name="Hana",
+            preset="pomodoro",
+            voice_channel_id=VOICE,
             voice_members=((ANN, "Ann"), (BOB, "Bob")),
         )
     )
@@ -155,19 +159,22 @@ async def test_a_pomodoro_with_three_members_costs_at_most_11_requests(env: Env)
         await env.next_phase(view.id)
         await deliver_all(env)
     rows = [
-        r for r in await env.outbox(OutboxMessage.sprint_id == view.id)
+        r
+        for r in await env.outbox(OutboxMessage.sprint_id == view.id)
         if r.status != "superseded" and r.channel_id == CHANNEL
     ]
     sends = [r.ref for r in rows if r.kind == "send"]
     edits = [r.target_ref for r in rows if r.kind == "edit"]
     # card, 7 phase announcements (3 of them breaks carrying the check-in), the finish, the
     # debrief; one edit: the final card. 11 requests / 1.95 h = 5.6 per sprint-hour.
-    assert sorted(sends) == sorted([
-        f"sprint_card:{view.id}",
-        *(f"sprint_phase:{view.id}:{i}" for i in range(1, 8)),
-        f"sprint_end:{view.id}",
-        f"debrief:{view.id}",
-    ])
+    assert sorted(sends) == sorted(
+        [
+            f"sprint_card:{view.id}",
+            *(f"sprint_phase:{view.id}:{i}" for i in range(1, 8)),
+            f"sprint_end:{view.id}",
+            f"debrief:{view.id}",
+        ]
+    )
     assert edits == [f"sprint_card:{view.id}"]
     assert len(rows) <= 11 and len(rows) / 1.95 <= 6
 
@@ -208,8 +215,10 @@ async def test_many_members_clicking_at_once_each_get_one_check_in(env: Env) -> 
     sprint_id = await to_break(env)
     await env.sprints.join(sprint_id, CAT, "Cat")
     await asyncio.gather(
-        *(env.checkins.record(GUILD, sprint_id, 1, uid, "progress")
-          for uid in (ANN, BOB, CAT, ANN, BOB, CAT))
+        *(
+            env.checkins.record(GUILD, sprint_id, 1, uid, "progress")
+            for uid in (ANN, BOB, CAT, ANN, BOB, CAT)
+        )
     )
     rows = await env.rows(CheckIn)
     assert sorted(r.user_id for r in rows) == [ANN, BOB, CAT]
@@ -219,7 +228,8 @@ async def test_a_check_in_refreshes_the_sprint_card_with_the_latest_emoji(env: E
     sprint_id = await to_break(env)
     await env.checkins.record(GUILD, sprint_id, 1, ANN, "stuck")
     [edit] = await env.outbox(
-        OutboxMessage.kind == "edit", OutboxMessage.status == "pending",
+        OutboxMessage.kind == "edit",
+        OutboxMessage.status == "pending",
         OutboxMessage.target_ref == f"sprint_card:{sprint_id}",
     )
     assert "🆘" in str(edit.payload)
@@ -234,7 +244,8 @@ async def test_card_lines_show_the_latest_round(env: Env) -> None:
     await env.checkins.record(GUILD, sprint_id, 1, BOB, "progress")
     async with env.db.transaction() as session:
         assert await env.checkins.card_lines(session, sprint_id) == {
-            ANN: "check-in ✅", BOB: "check-in 🔜"
+            ANN: "check-in ✅",
+            BOB: "check-in 🔜",
         }
     await env.goals.add(env.actor(ANN), "a goal")
     async with env.db.transaction() as session:
@@ -423,8 +434,10 @@ async def test_focus_matches_the_pure_function_on_the_stored_spans(env: Env) -> 
     await env.sprints.leave(sprint_id, BOB)
     await env.finish(sprint_id)
     works = [Span(w.started_at, w.ended_at) for w in await env.rows(WorkSpan)]
-    bob = [Span(p.started_at, p.ended_at)
-           for p in await env.rows(PresenceSpan, PresenceSpan.user_id == BOB)]
+    bob = [
+        Span(p.started_at, p.ended_at)
+        for p in await env.rows(PresenceSpan, PresenceSpan.user_id == BOB)
+    ]
     expected = round(focus_seconds(works, bob, env.clock.now()) / 60)
     # Bob: joined at 7, paused 12-19, round 1 ran on to 32, break to 37, left at 41.
     assert (await focus(env, sprint_id))[BOB] == expected == 5 + 13 + 4
@@ -461,12 +474,15 @@ async def test_a_finished_sprint_gets_a_debrief_whose_numbers_match(env: Env) ->
     data = await summary(env, sprint_id)
     assert data == {
         "members": [
-            {"user_id": HOST, "name": "Hana", "goals_done": 0, "goals_total": 1,
-             "focus_minutes": 75},
-            {"user_id": ANN, "name": "Ann", "goals_done": 2, "goals_total": 3,
-             "focus_minutes": 70},
-            {"user_id": BOB, "name": "Bob", "goals_done": 0, "goals_total": 1,
-             "focus_minutes": 70},
+            {
+                "user_id": HOST,
+                "name": "Hana",
+                "goals_done": 0,
+                "goals_total": 1,
+                "focus_minutes": 75,
+            },
+            {"user_id": ANN, "name": "Ann", "goals_done": 2, "goals_total": 3, "focus_minutes": 70},
+            {"user_id": BOB, "name": "Bob", "goals_done": 0, "goals_total": 1, "focus_minutes": 70},
         ]
     }
     [post] = await debrief_posts(env, sprint_id)
@@ -513,13 +529,15 @@ async def test_a_deleted_channel_writes_the_summary_without_posting(env: Env) ->
 
 async def test_the_debrief_is_also_posted_in_the_weeks_thread(env: Env) -> None:
     async with env.db.transaction() as session:
-        session.add(AccountabilityWeek(guild_id=GUILD, week_start=T0.date(), channel_id=777,
-                                       thread_id=778))
+        session.add(
+            AccountabilityWeek(guild_id=GUILD, week_start=T0.date(), channel_id=777, thread_id=778)
+        )
     sprint_id = await to_break(env)
     await env.finish(sprint_id)
     posts = await debrief_posts(env, sprint_id)
     assert [(p.ref, p.channel_id) for p in posts] == [
-        (f"debrief:{sprint_id}", CHANNEL), (f"debrief:{sprint_id}:week", 778)
+        (f"debrief:{sprint_id}", CHANNEL),
+        (f"debrief:{sprint_id}:week", 778),
     ]
 
 
@@ -528,8 +546,16 @@ async def test_the_debrief_waits_for_a_week_thread_that_is_being_created(env: En
         week = AccountabilityWeek(guild_id=GUILD, week_start=T0.date(), channel_id=777)
         session.add(week)
         await session.flush()
-        session.add(OutboxMessage(kind="thread", channel_id=777, ref=f"acc_thread:{week.id}",
-                                  payload={"name": "Week"}, nonce="n1", status="pending"))
+        session.add(
+            OutboxMessage(
+                kind="thread",
+                channel_id=777,
+                ref=f"acc_thread:{week.id}",
+                payload={"name": "Week"},
+                nonce="n1",
+                status="pending",
+            )
+        )
     sprint_id = await to_break(env)
     await env.finish(sprint_id)
     posts = await debrief_posts(env, sprint_id)
@@ -543,8 +569,9 @@ async def test_a_debrief_note_is_stored_and_shown(env: Env) -> None:
     await env.checkins.add_debrief_note(GUILD, sprint_id, ANN, "Good focus. Next: tests.")
     [note] = await env.rows(DebriefNote)
     assert (note.user_id, note.text) == (ANN, "Good focus. Next: tests.")
-    [edit] = await env.outbox(OutboxMessage.kind == "edit",
-                              OutboxMessage.target_ref == f"debrief:{sprint_id}")
+    [edit] = await env.outbox(
+        OutboxMessage.kind == "edit", OutboxMessage.target_ref == f"debrief:{sprint_id}"
+    )
     assert "Good focus. Next: tests." in str(edit.payload)
 
 
@@ -579,10 +606,13 @@ async def test_the_debrief_shows_goals_carried_nowhere_twice(env: Env) -> None:
 async def test_a_huge_debrief_stays_within_discords_embed_limits(env: Env) -> None:
     members = tuple(
         render.DebriefMember(
-            user_id=1000 + i, name="N" * 100,
+            user_id=1000 + i,
+            name="N" * 100,
             goals=tuple(render.DebriefGoal("g*" * 100, i % 2 == 0) for _ in range(10)),
-            focus_minutes=50, trail=((1, "done"), (2, "stuck"), (3, None)),
-            checkin_notes=((1, "n" * 500),), debrief_notes=("d" * 1000,),
+            focus_minutes=50,
+            trail=((1, "done"), (2, "stuck"), (3, None)),
+            checkin_notes=((1, "n" * 500),),
+            debrief_notes=("d" * 1000,),
         )
         for i in range(40)
     )

@@ -78,8 +78,11 @@ class Env:
 
     def new_service(self, timers: Timers | None = None) -> SprintService:
         ctx = ServiceContext(
-            settings=self.settings, db=self.db, clock=self.clock,
-            timers=self.timers if timers is None else timers, delivery=self.waker,
+            settings=self.settings,
+            db=self.db,
+            clock=self.clock,
+            timers=self.timers if timers is None else timers,
+            delivery=self.waker,
         )
         for kind in (SprintStarted, PhaseChanged, SprintEnded, ParticipantJoined, ParticipantLeft):
             ctx.events.subscribe(kind, self._record)
@@ -90,8 +93,11 @@ class Env:
 
     async def start(self, **kw: Any) -> Any:
         req = StartRequest(
-            guild_id=kw.pop("guild_id", GUILD), channel_id=kw.pop("channel_id", CHANNEL),
-            host_id=kw.pop("host_id", HOST), host_name=kw.pop("host_name", "Hana"), **kw,
+            guild_id=kw.pop("guild_id", GUILD),
+            channel_id=kw.pop("channel_id", CHANNEL),
+            host_id=kw.pop("host_id", HOST),
+            host_name=kw.pop("host_name", "Hana"),
+            **kw,
         )
         return await self.service.start(req)
 
@@ -152,16 +158,23 @@ MEMBER = Actor(ANN)
 
 async def test_full_pomodoro_runs_the_exact_phase_sequence_and_times(env: Env) -> None:
     view = await env.start(preset="pomodoro")
-    seen = [(view.phase.kind, view.phase.round, view.state.phase_started_at,
-             view.state.phase_ends_at)]
+    seen = [
+        (view.phase.kind, view.phase.round, view.state.phase_started_at, view.state.phase_ends_at)
+    ]
     while True:
         change = await env.next_phase(view.id)
         assert change is not None and change.skipped == 0
         view = await env.service.get(view.id)
         if view.is_over:
             break
-        seen.append((view.phase.kind, view.phase.round, view.state.phase_started_at,
-                     view.state.phase_ends_at))
+        seen.append(
+            (
+                view.phase.kind,
+                view.phase.round,
+                view.state.phase_started_at,
+                view.state.phase_ends_at,
+            )
+        )
     W, B = PhaseKind.WORK, PhaseKind.BREAK
     assert seen == [
         (PhaseKind.INTRO, 0, T0, T0 + mins(2)),
@@ -182,8 +195,13 @@ async def test_long_break_comes_every_n_rounds(env: Env) -> None:
     view = await env.start(work=10, brk=2, rounds=4, long_break=9, long_break_every=2, intro=0)
     kinds = [p.kind for p in view.phases]
     assert kinds == [
-        PhaseKind.WORK, PhaseKind.BREAK, PhaseKind.WORK, PhaseKind.LONG_BREAK,
-        PhaseKind.WORK, PhaseKind.BREAK, PhaseKind.WORK,
+        PhaseKind.WORK,
+        PhaseKind.BREAK,
+        PhaseKind.WORK,
+        PhaseKind.LONG_BREAK,
+        PhaseKind.WORK,
+        PhaseKind.BREAK,
+        PhaseKind.WORK,
     ]
     for _ in range(3):
         await env.next_phase(view.id)
@@ -941,8 +959,17 @@ async def test_history_lists_recent_sprints_with_their_summaries(env: Env) -> No
     async with env.db.transaction() as session:
         row = await session.get(Sprint, first.id)
         assert row is not None
-        row.summary = {"members": [{"user_id": ANN, "name": "Ann", "goals_done": 2,
-                                    "goals_total": 3, "focus_minutes": 25}]}
+        row.summary = {
+            "members": [
+                {
+                    "user_id": ANN,
+                    "name": "Ann",
+                    "goals_done": 2,
+                    "goals_total": 3,
+                    "focus_minutes": 25,
+                }
+            ]
+        }
     env.clock.set(T0 + mins(60))
     second = await env.start(title="Later", intro=0)
     entries = await env.service.history(GUILD)

@@ -13,7 +13,11 @@ T0 = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
 
 
 def make_view(
-    *, people: int = 1, title: str = "Deep work", paused: bool = False, voice: int | None = None,
+    *,
+    people: int = 1,
+    title: str = "Deep work",
+    paused: bool = False,
+    voice: int | None = None,
     plan: domain.SprintPlan | None = None,
 ) -> SprintView:
     plan = plan or PRESETS["pomodoro"]
@@ -21,12 +25,23 @@ def make_view(
     if paused:
         state = domain.pause(state, T0 + timedelta(seconds=30))
     return SprintView(
-        id=7, guild_id=1, channel_id=2, voice_channel_id=voice, host_id=10, title=title,
-        plan=plan, speed=1.0, state=state,
+        id=7,
+        guild_id=1,
+        channel_id=2,
+        voice_channel_id=voice,
+        host_id=10,
+        title=title,
+        plan=plan,
+        speed=1.0,
+        state=state,
         participants=tuple(
             ParticipantView(10 + i, f"member {i}", True, True, T0) for i in range(people)
         ),
-        card_message_id=None, created_at=T0, end_reason=None, summary=None, version=0,
+        card_message_id=None,
+        created_at=T0,
+        end_reason=None,
+        summary=None,
+        version=0,
     )
 
 
@@ -86,16 +101,23 @@ def test_voice_status_falls_back_to_utc_for_an_unknown_zone() -> None:
 def test_history_stays_under_the_embed_size_limit() -> None:
     summary = {
         "members": [
-            {"user_id": i, "name": "n" * 90, "goals_done": 1, "goals_total": 3,
-             "focus_minutes": 50}
+            {"user_id": i, "name": "n" * 90, "goals_done": 1, "goals_total": 3, "focus_minutes": 50}
             for i in range(40)
         ]
     }
     entries = [
         HistoryEntry(
-            id=i, title="t" * 100, channel_id=2, host_id=10, status="finished",
-            end_reason="finished", created_at=T0, ended_at=T0, rounds=4,
-            participant_ids=tuple(range(40)), summary=summary,
+            id=i,
+            title="t" * 100,
+            channel_id=2,
+            host_id=10,
+            status="finished",
+            end_reason="finished",
+            created_at=T0,
+            ended_at=T0,
+            rounds=4,
+            participant_ids=tuple(range(40)),
+            summary=summary,
         )
         for i in range(25)
     ]
@@ -108,8 +130,16 @@ def test_history_stays_under_the_embed_size_limit() -> None:
 
 def test_history_without_a_summary_lists_who_took_part() -> None:
     entry = HistoryEntry(
-        id=1, title="Evening", channel_id=2, host_id=10, status="cancelled",
-        end_reason="stopped", created_at=T0, ended_at=T0, rounds=4, participant_ids=(10, 11),
+        id=1,
+        title="Evening",
+        channel_id=2,
+        host_id=10,
+        status="cancelled",
+        end_reason="stopped",
+        created_at=T0,
+        ended_at=T0,
+        rounds=4,
+        participant_ids=(10, 11),
         summary=None,
     )
     field = render.history_embed([entry], T0)["fields"][0]
@@ -126,7 +156,11 @@ def test_late_join_reply_says_where_the_sprint_is() -> None:
 
 def test_durations_read_naturally() -> None:
     assert [render.fmt_duration(timedelta(seconds=s)) for s in (5, 89, 600, 3900, 7200)] == [
-        "5 s", "1 min", "10 min", "1 h 5 min", "2 h",
+        "5 s",
+        "1 min",
+        "10 min",
+        "1 h 5 min",
+        "2 h",
     ]
 
 

@@ -44,7 +44,10 @@ async def test_member_zone_confirmation_carries_their_local_time(database: Datab
     result = await w.tz.set_member_zone(ALICE, "Asia/Tokyo")
     assert result.local_now.tzinfo == ZoneInfo("Asia/Tokyo")
     assert (result.local_now.date(), result.local_now.hour, result.local_now.minute) == (
-        date(2027, 3, 2), 8, 30)
+        date(2027, 3, 2),
+        8,
+        30,
+    )
 
 
 async def test_plain_dates_use_the_member_zone_then_the_server_zone(database: Database):

@@ -8,21 +8,22 @@ table added later without a line here fails that test:
   exported whole and deleted by forget-me.
 - shared records others rely on (sprint participants, presence spans, a sprint's host and
   summary, queued messages): exported as far as they are the member's, and kept with the member
-  replaced by a placeholder: a negative id and the name "a former member".
+  replaced by a placeholder: a random negative id and the name "a former member".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import BigInteger, String, cast, delete, func, select, update
+from sqlalchemy import BigInteger, String, and_, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.domain.privacy import FORMER_MEMBER, redact, user_hash
+from bot.domain.privacy import FORMER_MEMBER, phrase_pattern, redact, user_hash
 from db.models import (
     AccountabilityMember,
     AccountabilityNote,
@@ -80,9 +81,7 @@ def _plain(value: Any, column_type: Any) -> Any:
 def _row_dict(row: Base, skip: Sequence[str] = ()) -> dict[str, Any]:
     table = row.__table__
     return {
-        c.name: _plain(getattr(row, c.key), c.type)
-        for c in table.columns
-        if c.name not in skip
+        c.name: _plain(getattr(row, c.key), c.type) for c in table.columns if c.name not in skip
     }
 
 
@@ -152,45 +151,47 @@ async def export_tables(session: AsyncSession, user_id: int) -> dict[str, list[d
     return tables
 
 
-async def forget_member(session: AsyncSession, user_id: int, now: datetime) -> dict[str, int]:
+async def forget_member(
+    session: AsyncSession, user_id: int, placeholder: int, now: datetime
+) -> dict[str, int]:
     """Delete the member's own rows and turn them into "a former member" in shared ones.
 
-    Placeholders are per sprint (minus the participant row's id), so a former member's sprints
-    cannot be linked to each other. Returns how many rows of each kind were touched.
+    ``placeholder`` (a negative number drawn at random) replaces the id in shared records, so a
+    sprint's head count, a server's weekly figures and the other members' totals stay as they
+    were, while nothing leads back to the member. Returns how many rows of each kind changed.
     """
+    if placeholder >= 0:
+        raise ValueError("a former member's placeholder id is negative")
     touched: dict[str, int] = {}
-    # A per-sprint placeholder id, taken from the participant row before it changes.
-    pseudonym = (
-        select(-Participant.id)
-        .where(Participant.sprint_id == PresenceSpan.sprint_id, Participant.user_id == user_id)
-        .scalar_subquery()
+    names, texts = await _names_and_texts(session, user_id)
+    pattern = phrase_pattern(names, texts)
+    sprint_ids = sorted(
+        set(
+            await session.scalars(
+                select(Participant.sprint_id).where(Participant.user_id == user_id)
+            )
+        )
     )
+    guild_ids = await _guilds_of(session, user_id)
+    if pattern is not None:
+        hosted = await session.scalars(select(Sprint).where(Sprint.host_id == user_id))
+        for sprint in hosted:
+            sprint.title = redact(sprint.title, user_id, names, pattern)  # type: ignore[assignment]
     result = await session.execute(
         update(PresenceSpan)
         .where(PresenceSpan.user_id == user_id)
-        .values(
-            user_id=func.coalesce(pseudonym, -PresenceSpan.id),
-            ended_at=func.coalesce(PresenceSpan.ended_at, now),
-        )
+        .values(user_id=placeholder, ended_at=func.coalesce(PresenceSpan.ended_at, now))
         .execution_options(synchronize_session=False)
     )
     touched["presence records"] = result.rowcount  # type: ignore[attr-defined]
-    host_pseudonym = (
-        select(-Participant.id)
-        .where(Participant.sprint_id == Sprint.id, Participant.user_id == user_id)
-        .scalar_subquery()
-    )
     result = await session.execute(
         update(Sprint)
         .where(Sprint.host_id == user_id)
-        .values(host_id=func.coalesce(host_pseudonym, -Sprint.id))
+        .values(host_id=placeholder)
         .execution_options(synchronize_session=False)
     )
     touched["sprints hosted"] = result.rowcount  # type: ignore[attr-defined]
     # Summaries: my line keeps its figures (others' totals stay right) under the placeholder.
-    stmt = select(Participant.sprint_id, Participant.id).where(Participant.user_id == user_id)
-    placeholders = dict((await session.execute(stmt)).tuples().all())
-    sprint_ids = sorted(placeholders)
     for start in range(0, len(sprint_ids), 500):
         chunk = sprint_ids[start : start + 500]
         for sprint in await session.scalars(
@@ -201,7 +202,7 @@ async def forget_member(session: AsyncSession, user_id: int, now: datetime) -> d
             if not isinstance(lines, list):
                 continue
             summary["members"] = [
-                {**line, "user_id": -placeholders[sprint.id], "name": FORMER_MEMBER}
+                {**line, "user_id": placeholder, "name": FORMER_MEMBER}
                 if isinstance(line, dict) and line.get("user_id") == user_id
                 else line
                 for line in lines
@@ -211,7 +212,7 @@ async def forget_member(session: AsyncSession, user_id: int, now: datetime) -> d
         update(Participant)
         .where(Participant.user_id == user_id)
         .values(
-            user_id=-Participant.id,
+            user_id=placeholder,
             display_name=FORMER_MEMBER,
             active=False,
             ping=False,
@@ -227,17 +228,84 @@ async def forget_member(session: AsyncSession, user_id: int, now: datetime) -> d
             .execution_options(synchronize_session=False)
         )
         touched[owned.label] = result.rowcount  # type: ignore[attr-defined]
-    # Queued and sent messages: mentions and ids of the member are cut out of their payloads.
-    digits = str(int(user_id))
-    rows = await session.scalars(
-        select(OutboxMessage).where(cast(OutboxMessage.payload, String).contains(digits))
+    touched["queued or sent messages"] = await _redact_messages(
+        session, user_id, names, pattern, sprint_ids, guild_ids
     )
-    redacted = 0
-    for row in rows:
-        row.payload = redact(row.payload, user_id)  # type: ignore[assignment]
-        redacted += 1
-    touched["queued or sent messages"] = redacted
     return touched
+
+
+async def _names_and_texts(session: AsyncSession, user_id: int) -> tuple[frozenset[str], set[str]]:
+    """The member's display names, and the texts they wrote (goals and notes)."""
+    names: set[str] = set()
+    names.update(
+        await session.scalars(
+            select(Participant.display_name).where(Participant.user_id == user_id)
+        )
+    )
+    names.update(
+        await session.scalars(
+            select(AccountabilityMember.display_name).where(AccountabilityMember.user_id == user_id)
+        )
+    )
+    texts: set[str] = set()
+    for column, owner in (
+        (Goal.text, Goal.user_id),
+        (CheckIn.note, CheckIn.user_id),
+        (DebriefNote.text, DebriefNote.user_id),
+        (AccountabilityNote.text, AccountabilityNote.user_id),
+    ):
+        texts.update(t for t in await session.scalars(select(column).where(owner == user_id)) if t)
+    return frozenset(n for n in names if n and n != FORMER_MEMBER), texts
+
+
+async def _guilds_of(session: AsyncSession, user_id: int) -> list[int]:
+    guilds: set[int] = set(
+        await session.scalars(select(Goal.guild_id).where(Goal.user_id == user_id).distinct())
+    )
+    guilds.update(
+        await session.scalars(
+            select(Sprint.guild_id)
+            .join(Participant, Participant.sprint_id == Sprint.id)
+            .where(Participant.user_id == user_id)
+            .distinct()
+        )
+    )
+    guilds.update(
+        await session.scalars(
+            select(AccountabilityMember.guild_id).where(AccountabilityMember.user_id == user_id)
+        )
+    )
+    return sorted(guilds)
+
+
+async def _redact_messages(
+    session: AsyncSession,
+    user_id: int,
+    names: frozenset[str],
+    pattern: re.Pattern[str] | None,
+    sprint_ids: Sequence[int],
+    guild_ids: Sequence[int],
+) -> int:
+    """Queued and sent messages: the member's id, mentions, names and texts cut out.
+
+    Candidates are messages naming the id, every message of the member's sprints, and the
+    sprint-less messages (weekly threads) of the member's servers.
+    """
+    conditions: list[Any] = [cast(OutboxMessage.payload, String).contains(str(int(user_id)))]
+    if pattern is not None:
+        for start in range(0, len(sprint_ids), 500):
+            conditions.append(OutboxMessage.sprint_id.in_(sprint_ids[start : start + 500]))
+        if guild_ids:
+            conditions.append(
+                and_(OutboxMessage.sprint_id.is_(None), OutboxMessage.guild_id.in_(guild_ids))
+            )
+    changed = 0
+    for row in await session.scalars(select(OutboxMessage).where(or_(*conditions))):
+        cleaned = redact(row.payload, user_id, names, pattern)
+        if cleaned != row.payload:
+            row.payload = cleaned  # type: ignore[assignment]
+            changed += 1
+    return changed
 
 
 async def guild_removals(session: AsyncSession) -> list[GuildRemoval]:

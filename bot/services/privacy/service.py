@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from bot.domain.errors import Conflict, PermissionDenied
@@ -111,7 +112,8 @@ class PrivacyService:
                     "I have already forgotten you: nothing about you is stored, and I keep "
                     "nothing new until you run `/privacy track`."
                 )
-            touched = await queries.forget_member(session, user_id, now)
+            placeholder = -(secrets.randbelow(2**62) + 1)
+            touched = await queries.forget_member(session, user_id, placeholder, now)
             mark.untracked_since = mark.untracked_since or now
         self.ctx.delivery.wake()
         return ForgetResult(touched={k: v for k, v in touched.items() if v})

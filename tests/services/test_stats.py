@@ -1,0 +1,102 @@
+"""StatsService on the real database: my figures, server figures, the opt-in leaderboard."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from PIL import Image
+
+from bot.domain.errors import NotFound, PermissionDenied, ValidationError
+from bot.render.charts import MEMBER_CHART_SIZE, SERVER_CHART_SIZE
+from bot.services.stats.types import Metric, Period
+from db.engine import Database
+from tests.services.stats_world import GUILD, HOST, ME, OTHER, T0, World, make_world, play_history
+
+
+@pytest.fixture
+async def world(database: Database) -> World:
+    w = make_world(database)
+    await play_history(w)
+    return w
+
+
+async def test_my_stats_count_focus_sprints_goals_and_streaks(world: World) -> None:
+    stats = await world.services.stats.member_stats(GUILD, ME)
+    # Three days, one sprint a day of 2 × 25 min work with me in it from the start.
+    assert stats.focus_all == 150 and stats.focus_week == 150 and stats.focus_month == 150
+    assert stats.sprints_joined == 3
+    assert (stats.goals_set, stats.goals_done) == (3, 2)
+    assert stats.share_done == pytest.approx(2 / 3)
+    assert stats.day_streak.current == 3 and stats.day_streak.best == 3
+    assert stats.week_streak.current == 1
+    assert stats.zone == "Europe/Paris"
+    assert dict(stats.daily_focus)[date(2031, 3, 4)] == 50
+    assert len(stats.daily_focus) == 28 and len(stats.weekly_goals) == 8
+
+
+async def test_streaks_follow_my_own_zone(world: World) -> None:
+    # OTHER lives in Tokyo (UTC+9): 09:00 UTC sprints fall on the same local days there too,
+    # but "today" moves: at 16:00 UTC on day 3 it is already day 4 in Tokyo.
+    world.clock.set(T0 + timedelta(days=3, hours=16))
+    stats = await world.services.stats.member_stats(GUILD, OTHER)
+    assert stats.today == date(2031, 3, 7)
+    assert stats.day_streak.current == 0  # no sprint yesterday (Tokyo) nor today
+    assert stats.day_streak.best == 3
+
+
+async def test_my_report_has_a_png_chart_of_the_documented_size(world: World) -> None:
+    report = await world.services.stats.member_report(GUILD, ME)
+    image = Image.open(io.BytesIO(report.chart_png))
+    assert image.format == "PNG" and image.size == MEMBER_CHART_SIZE
+
+
+async def test_a_member_who_never_took_part_gets_a_clear_answer(world: World) -> None:
+    with pytest.raises(NotFound, match="haven't joined a sprint"):
+        await world.services.stats.member_stats(GUILD, 123_456_789_012_345_678)
+
+
+async def test_server_stats_are_for_managers(world: World) -> None:
+    with pytest.raises(PermissionDenied, match="managers"):
+        await world.services.stats.server_report(GUILD, manage_guild=False)
+
+
+async def test_server_stats_count_weeks_and_busy_hours(world: World) -> None:
+    report = await world.services.stats.server_report(GUILD, manage_guild=True)
+    stats = report.stats
+    assert stats.weeks[-1] == date(2031, 3, 3)
+    assert stats.active_members[-1] == 2 and stats.sprints[-1] == 3
+    assert stats.focus_hours[-1] == 5.0  # 2 members × 150 min
+    assert sum(stats.busiest.values()) == pytest.approx(300)
+    assert set(stats.busiest) <= {(d, h) for d in range(3) for h in (9, 10)}  # UTC server
+    assert Image.open(io.BytesIO(report.chart_png)).size == SERVER_CHART_SIZE
+
+
+async def test_leaderboard_shows_only_members_who_opted_in(world: World) -> None:
+    board = await world.services.stats.leaderboard(GUILD, ME, "focus", "week")
+    assert {r.user_id for r in board.window.top} == {ME, OTHER}
+    assert HOST not in {r.user_id for r in board.window.top}
+    assert board.metric is Metric.FOCUS and board.period is Period.WEEK
+    assert {r.value for r in board.window.top} == {150}
+
+
+async def test_opting_out_removes_me_at_once(world: World) -> None:
+    assert await world.services.stats.leave_leaderboard(GUILD, ME) is True
+    board = await world.services.stats.leaderboard(GUILD, OTHER, "goals", "month")
+    assert [r.user_id for r in board.window.top] == [OTHER]
+    assert board.window.top[0].value == 3
+    assert await world.services.stats.leave_leaderboard(GUILD, ME) is False
+
+
+async def test_a_leaderboard_nobody_joined_says_so(database: Database) -> None:
+    w = make_world(database)
+    with pytest.raises(NotFound, match="only shows members who opt in"):
+        await w.services.stats.leaderboard(GUILD, ME)
+
+
+async def test_an_unknown_period_or_metric_is_named(world: World) -> None:
+    with pytest.raises(ValidationError, match="“year” is not a period"):
+        await world.services.stats.leaderboard(GUILD, ME, "focus", "year")
+    with pytest.raises(ValidationError, match="choose focus or goals"):
+        await world.services.stats.leaderboard(GUILD, ME, "karma", "week")
