@@ -6,10 +6,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 __all__ = [
     "FORMER_MEMBER",
     "REMOVED",
+    "ExportFile",
+    "ForgetResult",
+    "StoredSummary",
     "is_former_member",
     "phrase_pattern",
     "redact",
@@ -80,3 +85,35 @@ def redact(
     if isinstance(value, dict):
         return {k: redact(v, user_id, names, pattern) for k, v in value.items()}
     return value
+
+
+@dataclass(frozen=True)
+class StoredSummary:
+    """What is stored about a member, as counts per kind, plus their privacy state."""
+
+    user_id: int
+    counts: dict[str, int]
+    timezone: str | None
+    leaderboards: int
+    untracked_since: datetime | None
+    last_export_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    data: bytes
+    rows: int
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    touched: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.touched.values())

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.focus import focus_seconds
@@ -19,8 +20,15 @@ from bot.domain.weeks import local_to_utc, week_start
 
 __all__ = [
     "HourSlot",
+    "LeaderboardView",
     "LeaderboardWindow",
+    "MemberReport",
+    "MemberStats",
+    "Metric",
+    "Period",
     "Ranked",
+    "ServerReport",
+    "ServerStats",
     "SprintSpans",
     "Streak",
     "by_week",
@@ -267,3 +275,74 @@ def by_week(values: dict[date, float]) -> dict[date, float]:
     for day, value in values.items():
         out[week_start(day)] += value
     return dict(out)
+
+
+# -- view types (what the stats service hands to render and cogs) ----------------------------
+
+
+class Period(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+class Metric(StrEnum):
+    FOCUS = "focus"
+    GOALS = "goals"
+
+
+@dataclass(frozen=True)
+class MemberStats:
+    """One member's figures in one server, dates in the member's own zone."""
+
+    user_id: int
+    zone: str
+    today: date
+    focus_week: int
+    focus_month: int
+    focus_all: int
+    sprints_joined: int
+    goals_set: int
+    goals_done: int
+    share_done: float | None
+    day_streak: Streak
+    week_streak: Streak
+    # The chart: focus minutes per day (last 28 days) and goals done per week (last 8 weeks).
+    daily_focus: tuple[tuple[date, int], ...] = ()
+    weekly_goals: tuple[tuple[date, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class MemberReport:
+    stats: MemberStats
+    chart_png: bytes
+    chart_name: str = "my-stats.png"
+
+
+@dataclass(frozen=True)
+class ServerStats:
+    """A server's last weeks, weeks and hours in the server's zone."""
+
+    guild_id: int
+    zone: str
+    weeks: tuple[date, ...]
+    active_members: tuple[int, ...]
+    sprints: tuple[int, ...]
+    focus_hours: tuple[float, ...]
+    busiest: dict[HourSlot, float] = field(default_factory=dict)  # focus minutes per slot
+    members_ever: int = 0
+
+
+@dataclass(frozen=True)
+class ServerReport:
+    stats: ServerStats
+    chart_png: bytes
+    chart_name: str = "server-stats.png"
+
+
+@dataclass(frozen=True)
+class LeaderboardView:
+    guild_id: int
+    metric: Metric
+    period: Period
+    window: LeaderboardWindow
+    viewer_opted_in: bool

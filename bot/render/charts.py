@@ -16,8 +16,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; must come before anything imports pyplot
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
