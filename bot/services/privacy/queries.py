@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain.privacy import FORMER_MEMBER, phrase_pattern, redact, user_hash
+from bot.domain.text import escape_markdown
 from db.models import (
     AccountabilityMember,
     AccountabilityNote,
@@ -255,7 +256,11 @@ async def _names_and_texts(session: AsyncSession, user_id: int) -> tuple[frozens
         (AccountabilityNote.text, AccountabilityNote.user_id),
     ):
         texts.update(t for t in await session.scalars(select(column).where(owner == user_id)) if t)
-    return frozenset(n for n in names if n and n != FORMER_MEMBER), texts
+    # Messages show member text escaped (bot.domain.text.escape_markdown): match both forms.
+    names = {n for n in names if n and n != FORMER_MEMBER}
+    names |= {escape_markdown(n) for n in names}
+    texts |= {escape_markdown(t) for t in texts}
+    return frozenset(names), texts
 
 
 async def _guilds_of(session: AsyncSession, user_id: int) -> list[int]:
