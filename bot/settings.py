@@ -83,6 +83,13 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class StatsSettings:
+    # Draw charts (and add up a year of history) in a worker process, so the event loop never
+    # waits on matplotlib; off: a thread (the loop may then stall up to ~150 ms per chart).
+    chart_process: bool = True
+
+
+@dataclass(frozen=True)
 class PrivacySettings:
     # A server that removes the bot has its data deleted this many days later (0 = at once).
     guild_grace_days: int = 30
@@ -97,6 +104,7 @@ class Settings:
     timing: TimingSettings = TimingSettings()
     delivery: DeliverySettings = DeliverySettings()
     logging: LoggingSettings = LoggingSettings()
+    stats: StatsSettings = StatsSettings()
     privacy: PrivacySettings = PrivacySettings()
     source: str = "<defaults>"
 
@@ -267,6 +275,7 @@ RULES: dict[str, dict[str, tuple[Check, str]]] = {
         "level": _string(("DEBUG", "INFO", "WARNING", "ERROR")),
         "format": _string(("text", "json")),
     },
+    "stats": {"chart_process": _bool()},
     "privacy": {"guild_grace_days": _int_range(0, 365)},
 }
 
@@ -277,6 +286,7 @@ SECTION_TYPES: dict[str, type] = {
     "timing": TimingSettings,
     "delivery": DeliverySettings,
     "logging": LoggingSettings,
+    "stats": StatsSettings,
     "privacy": PrivacySettings,
 }
 

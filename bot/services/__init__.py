@@ -9,6 +9,7 @@ from bot.services.goals import GoalService, SprintHooks
 from bot.services.privacy import PrivacyService
 from bot.services.sprints import SprintService
 from bot.services.stats import StatsService
+from bot.services.stats.worker import ChartWorker
 from bot.services.timezones import TimezoneService
 
 
@@ -24,7 +25,9 @@ class Services:
             ctx, SprintHooks.for_service(self.sprints, ctx.clock, self.accountability)
         )
         self.checkins = CheckInService(ctx, self.goals)
-        self.stats = StatsService(ctx)
+        self.stats = StatsService(
+            ctx, ChartWorker(use_process=ctx.settings.stats.chart_process)
+        )
         self.privacy = PrivacyService(ctx)
 
     async def restore(self) -> None:
@@ -32,6 +35,10 @@ class Services:
         await self.sprints.restore()
         await self.accountability.restore()
         await self.privacy.restore()
+
+    async def aclose(self) -> None:
+        """Stop what the services started (the chart worker process)."""
+        await self.stats.aclose()
 
 
 __all__ = ["ServiceContext", "Services"]

@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.services.context import NullWaker, ServiceContext
 from bot.services.goals import Actor
 from bot.services.sprints import StartRequest
-from bot.settings import Settings
+from bot.settings import Settings, StatsSettings
 from db.engine import Database
 from db.models import AccountabilityMember, AccountabilityNote, AccountabilityWeek, Base
 
@@ -70,7 +70,9 @@ class World:
             await self.next_phase(sprint_id)
 
 
-def make_world(database: Database, **settings: Any) -> World:
+def make_world(database: Database, *, chart_process: bool = False, **settings: Any) -> World:
+    """Services on ``database``; charts in a thread unless ``chart_process`` (one test uses it)."""
+    settings.setdefault("stats", StatsSettings(chart_process=chart_process))
     clock = FakeClock(T0)
     ctx = ServiceContext(
         settings=Settings(**settings),

@@ -52,6 +52,22 @@ async def test_my_report_has_a_png_chart_of_the_documented_size(world: World) ->
     assert image.format == "PNG" and image.size == MEMBER_CHART_SIZE
 
 
+async def test_the_chart_worker_process_gives_the_same_report_as_a_thread(
+    database: Database,
+) -> None:
+    w = make_world(database, chart_process=True)
+    await play_history(w, days=2)
+    try:
+        in_process = await w.services.stats.member_report(GUILD, ME)
+        assert w.services.stats.worker._pool is not None  # a worker process did the work
+        w.services.stats.worker.use_process = False
+        in_thread = await w.services.stats.member_report(GUILD, ME)
+    finally:
+        await w.services.aclose()
+    assert in_process.stats == in_thread.stats
+    assert Image.open(io.BytesIO(in_process.chart_png)).size == MEMBER_CHART_SIZE
+
+
 async def test_a_member_who_never_took_part_gets_a_clear_answer(world: World) -> None:
     with pytest.raises(NotFound, match="haven't joined a sprint"):
         await world.services.stats.member_stats(GUILD, 123_456_789_012_345_678)

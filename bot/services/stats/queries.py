@@ -8,73 +8,84 @@ ix_goals_user_status (a member's goals), ix_participants_user (sprints joined).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.sprint import Span
-from bot.domain.stats import SprintSpans
 from db.models import Goal, LeaderboardMember, Participant, PresenceSpan, Sprint, WorkSpan
 
 __all__ = [
     "goal_counts",
     "goals_done_at",
     "goals_done_between",
-    "guild_focus_spans",
+    "guild_presence_rows",
     "is_on_leaderboard",
     "leaderboard_user_ids",
-    "member_focus_spans",
+    "member_presence_rows",
     "sprint_starts",
     "sprints_joined",
+    "work_rows",
 ]
 
 SPRINT_REACH = timedelta(days=3)
 
 
-async def _work_spans(session: AsyncSession, sprint_ids: Iterable[int]) -> dict[int, list[Span]]:
+# Raw rows, turned into spans by ``compute`` in the worker process (not on the event loop).
+PresenceRow = tuple[int, int, datetime, datetime | None, float]  # user, sprint, start, end, speed
+WorkRow = tuple[int, datetime, datetime | None]  # sprint, start, end
+
+PARTITION = 256  # rows per fetch: the loop gets a turn between partitions
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
+    out: list[Any] = []
+    result = await session.stream(stmt)
+    async for part in result.partitions(PARTITION):
+        out.extend(tuple(r) for r in part)
+    return out
+
+
+async def work_rows(session: AsyncSession, sprint_ids: Iterable[int]) -> list[WorkRow]:
     ids = sorted(set(sprint_ids))
-    out: dict[int, list[Span]] = defaultdict(list)
+    out: list[WorkRow] = []
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         stmt = select(WorkSpan.sprint_id, WorkSpan.started_at, WorkSpan.ended_at).where(
             WorkSpan.sprint_id.in_(chunk)
         )
-        for sprint_id, start, end in (await session.execute(stmt)).tuples():
-            out[sprint_id].append(Span(start, end))
+        out.extend(await _rows(session, stmt))
     return out
 
 
-async def member_focus_spans(
+async def member_presence_rows(
     session: AsyncSession, guild_id: int, user_id: int
-) -> list[SprintSpans]:
-    """Every sprint of the server the member was in: its work spans and the member's presence."""
+) -> list[PresenceRow]:
+    """The member's presence in every sprint of the server (ix_presence_user_started)."""
     stmt = (
-        select(PresenceSpan.sprint_id, PresenceSpan.started_at, PresenceSpan.ended_at, Sprint.speed)
+        select(
+            PresenceSpan.user_id,
+            PresenceSpan.sprint_id,
+            PresenceSpan.started_at,
+            PresenceSpan.ended_at,
+            Sprint.speed,
+        )
         .join(Sprint, Sprint.id == PresenceSpan.sprint_id)
         .where(PresenceSpan.user_id == user_id, Sprint.guild_id == guild_id)
     )
-    presence: dict[int, list[Span]] = defaultdict(list)
-    speeds: dict[int, float] = {}
-    for sprint_id, start, end, speed in (await session.execute(stmt)).tuples():
-        presence[sprint_id].append(Span(start, end))
-        speeds[sprint_id] = speed or 1.0
-    work = await _work_spans(session, presence)
-    return [
-        SprintSpans(work=work.get(sid, []), presence=spans, speed=speeds[sid])
-        for sid, spans in presence.items()
-    ]
+    return await _rows(session, stmt)
 
 
-async def guild_focus_spans(
+async def guild_presence_rows(
     session: AsyncSession,
     guild_id: int,
     since: datetime,
     user_ids: Sequence[int] | None = None,
-) -> dict[int, list[SprintSpans]]:
-    """Per member, the server's sprints they were in that ran at or after ``since``."""
+) -> list[PresenceRow]:
+    """Presence in the server's sprints that ran at or after ``since`` (ix_sprints_guild_created,
+    then ix_presence_sprint_user)."""
     conditions = [
         Sprint.guild_id == guild_id,
         # Narrows by the server's sprints index; no sprint runs for days.
@@ -94,18 +105,7 @@ async def guild_focus_spans(
         .join(Sprint, Sprint.id == PresenceSpan.sprint_id)
         .where(and_(*conditions))
     )
-    presence: dict[tuple[int, int], list[Span]] = defaultdict(list)
-    speeds: dict[int, float] = {}
-    for user_id, sprint_id, start, end, speed in (await session.execute(stmt)).tuples():
-        presence[(user_id, sprint_id)].append(Span(start, end))
-        speeds[sprint_id] = speed or 1.0
-    work = await _work_spans(session, (sid for _, sid in presence))
-    out: dict[int, list[SprintSpans]] = defaultdict(list)
-    for (user_id, sprint_id), spans in presence.items():
-        out[user_id].append(
-            SprintSpans(work=work.get(sprint_id, []), presence=spans, speed=speeds[sprint_id])
-        )
-    return dict(out)
+    return await _rows(session, stmt)
 
 
 async def sprints_joined(session: AsyncSession, guild_id: int, user_id: int) -> int:
