@@ -49,6 +49,7 @@ from bot.domain.weeks import (
 from bot.render import accountability as render
 from bot.render.accountability import GoalLine, MemberRef, MemberWeek, ReviewLine, WeekTimes
 from bot.services.context import ServiceContext
+from bot.services.privacy.gate import is_untracked, refuse_untracked
 from bot.services.timezones import TimezoneService, guild_zone
 from db import repositories
 from db.models import (
@@ -820,6 +821,7 @@ class AccountabilityService:
         """Store a progress note for the week; returns the cleaned note (shown in the review)."""
         note = clean_note(text)
         async with self.ctx.db.transaction() as session:
+            await refuse_untracked(session, user_id)  # issue 16: don't track me
             week = await self._live_week(session, week_id, guild_id)
             await self._remember(session, guild_id, user_id, display_name)
             session.add(AccountabilityNote(week_id=week.id, user_id=user_id, text=note,
@@ -888,6 +890,8 @@ class AccountabilityService:
         """The member left the server: their goals stay, they are shown by name, never pinged."""
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
+            if await is_untracked(session, user_id):  # issue 16: no name kept for them
+                return
             row = await session.get(AccountabilityMember, (guild_id, user_id))
             if row is None:
                 try:
@@ -908,6 +912,8 @@ class AccountabilityService:
     async def _remember(
         self, session: AsyncSession, guild_id: int, user_id: int, display_name: str
     ) -> None:
+        if await is_untracked(session, user_id):  # issue 16: no name kept for them
+            return
         name = truncate(" ".join(display_name.split()), 100) if display_name.strip() else ""
         row = await session.get(AccountabilityMember, (guild_id, user_id))
         if row is None:

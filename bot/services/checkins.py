@@ -30,6 +30,7 @@ from bot.render import goals as render
 from bot.services.context import ServiceContext
 from bot.services.events import BreakAddOn, SprintEnded, phase_message_ref
 from bot.services.goals import GoalService, Scope
+from bot.services.privacy.gate import refuse_untracked
 from db import repositories as repo
 from db.models import (
     CheckIn,
@@ -162,6 +163,7 @@ class CheckInService:
         A concurrent insert of the same (sprint, user, round) loses on the unique constraint and
         becomes an update of the winner's row, so the round is never counted twice.
         """
+        await refuse_untracked(session, user_id)  # issue 16: don't track me
         now = self.ctx.clock.now()
 
         async def find() -> CheckIn | None:
@@ -585,6 +587,7 @@ class CheckInService:
         """The debrief's "Add a note" modal: stored and shown in the debrief."""
         cleaned = clean_note(text, 1000)
         async with self.ctx.db.transaction() as session:
+            await refuse_untracked(session, user_id)  # issue 16: don't track me
             sprint = await self._debrief_sprint(session, guild_id, sprint_id, user_id)
             session.add(
                 DebriefNote(

@@ -26,6 +26,7 @@ from bot.domain.weeks import week_label, week_start
 from bot.render import goals as render
 from bot.services.context import ServiceContext
 from bot.services.events import ParticipantJoined
+from bot.services.privacy.gate import refuse_untracked
 from db import repositories as repo
 from db.models import (
     AccountabilityConfig,
@@ -362,6 +363,7 @@ class GoalService:
     ) -> AddResult:
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
+            await refuse_untracked(session, actor.user_id)  # issue 16: don't track me
             sprint: Sprint | None = None
             moved = False
             if sprint_id is not None:

@@ -48,6 +48,7 @@ from bot.services.events import (
     SprintStarted,
     phase_message_ref,
 )
+from bot.services.privacy.gate import is_untracked, refuse_untracked
 from db.models import (
     GuildSettings,
     OutboxMessage,
@@ -499,6 +500,7 @@ class SprintService:
                         f"<#{req.voice_channel_id}> is already linked to the sprint in "
                         f"<#{linked.channel_id}>. Pick another voice channel or none."
                     )
+            await refuse_untracked(session, req.host_id)  # issue 16: don't track me
             now = self.ctx.clock.now()
             speed = self.ctx.speed
             state = domain.start(plan, now, speed)
@@ -532,6 +534,8 @@ class SprintService:
             if req.voice_channel_id is not None and defaults.auto_join_voice:
                 members += [m for m in req.voice_members if m[0] != req.host_id]
             for user_id, name in members:
+                if await is_untracked(session, user_id):
+                    continue
                 session.add(
                     Participant(
                         sprint_id=row.id, user_id=user_id, display_name=name[:100],
@@ -634,6 +638,7 @@ class SprintService:
         *,
         ping: bool | None = None,
     ) -> bool:
+        await refuse_untracked(session, user_id)  # issue 16: don't track me
         part = await self._participant(session, row.id, user_id)
         already = part is not None and part.active
         if part is None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.timezones import search_zones, validate_zone
 from bot.domain.weeks import week_start
 from bot.services.context import ServiceContext
+from bot.services.privacy.gate import refuse_untracked
 from db import repositories
 from db.models import GuildSettings, UserSettings
 
@@ -121,6 +122,7 @@ class TimezoneService:
     async def set_member_zone(self, user_id: int, name: str) -> MemberZone:
         zone = validate_zone(name)
         async with self.ctx.db.transaction() as session:
+            await refuse_untracked(session, user_id)  # issue 16: don't track me
             row = await repositories.user_settings(session, user_id)
             row.timezone = zone.key
         return MemberZone(zone=zone, local_now=self.ctx.clock.now().astimezone(zone))

@@ -53,7 +53,8 @@ def club(server: LocalDiscord) -> Club:
 
 
 async def ok(result: Any) -> Message:
-    return await result.message()
+    """The reply; charts may wait for the worker process to start (it imports matplotlib)."""
+    return await result.message(timeout=30)
 
 
 async def one_sprint(club: Club, bot: AnyBot, *members: Member) -> None:
