@@ -62,6 +62,9 @@ expect "in the debrief"
 echo ── Looking back ──
 /goals list
 /sprint history
+echo ── Your progress, only for you: figures and a chart attached as a PNG file ──
+/stats me
+expect "my-stats.png" within 30
 """
 
 

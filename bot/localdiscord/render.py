@@ -98,8 +98,17 @@ def render_message(
     for embed in message.embeds:
         lines.extend(f"  ┃ {line}" for line in _embed_lines(embed, text))
     lines.extend(_component_lines(message.components, text))
-    lines.extend(f"  📎 {a.filename} ({a.size} B)" for a in message.attachments)
+    lines.extend(f"  📎 file {a.filename} ({_size(a.size)})" for a in message.attachments)
     return "\n".join(lines)
+
+
+def _size(count: int) -> str:
+    """``812 B``, ``23.8 KiB``, ``1.2 MiB``."""
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KiB"
+    return f"{count / 1024 / 1024:.1f} MiB"
 
 
 def render_transcript(

@@ -246,6 +246,8 @@ def test_the_demo_plays_the_whole_coworking_ritual_to_the_end() -> None:
         "📝 Chapter 3 drafted. Next: edit it.",
         "Goals of you",
         "Recent sprints",
+        "📈 Your progress",
+        "📎 file my-stats.png (",
         "✓ the demo: all",
     ]:
         assert text in out, f"{text!r} not in the demo output:\n{out}"
