@@ -57,10 +57,9 @@ DAYS = 365
 async def populate(db: Database) -> dict[str, int]:
     """A year of daily 4 × 25/5 sprints for ME (with 3 of 20 others each day) and 3 goals a day."""
     sprints, participants, presence, work, goals = [], [], [], [], []
-    sprint_id = 0
     for day in range(DAYS):
+        sprint_id = day + 1
         start = NOW - timedelta(days=DAYS - day) + timedelta(hours=-11 + (day % 5))
-        sprint_id += 1
         end = start + timedelta(minutes=4 * 25 + 3 * 5)
         sprints.append(
             dict(
@@ -237,8 +236,9 @@ async def bench(url: str, runs: int) -> list[str]:
         times, watch = await timed(runs, call)
         over = sum(1 for x in watch.late if x > 0.010)
         lines.append(
-            f"- {name}: p50 {statistics.median(times) * 1e3:.0f} ms, p99 {pct(times, 0.99) * 1e3:.0f}"
-            f" ms, max {max(times) * 1e3:.0f} ms ({runs} runs); loop lag p99 "
+            f"- {name}: p50 {statistics.median(times) * 1e3:.0f} ms, "
+            f"p99 {pct(times, 0.99) * 1e3:.0f} ms, max {max(times) * 1e3:.0f} ms "
+            f"({runs} runs); loop lag p99 "
             f"{pct(watch.late, 0.99) * 1e3:.1f} ms, max {max(watch.late) * 1e3:.1f} ms, "
             f"{over} of {len(watch.late)} wake-ups > 10 ms late"
         )
