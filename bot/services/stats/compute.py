@@ -138,9 +138,14 @@ def server_figures(
     busiest: dict[tuple[int, int], float] = defaultdict(float)
     first = weeks[0]
     for user_id, sprints in spans.items():
+        # Active: took part in a sprint that week (even one that ended before work began).
+        for sprint in sprints:
+            for span in sprint.presence:
+                week = week_start(figures.local_date(span.start, zone))
+                if week in active:
+                    active[week].add(user_id)
         for week, value in figures.by_week(figures.focus_by_day(sprints, zone, now)).items():
-            if week >= first and value > 0:
-                active[week].add(user_id)
+            if week >= first:
                 minutes[week] += value
         for slot, value in figures.focus_by_hour(sprints, zone, now).items():
             busiest[slot] += value
