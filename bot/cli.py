@@ -171,20 +171,31 @@ def cmd_console(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(*, on_subcommand: bool) -> argparse.ArgumentParser:
+    """--config and --log-level, accepted before and after the subcommand.
+
+    On a subcommand they default to "not given" (SUPPRESS), so ``sprintbot --config PATH run``
+    keeps the PATH that the main parser read instead of resetting it to the default.
+    """
+    default = argparse.SUPPRESS if on_subcommand else None
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", metavar="PATH",
+        "--config", metavar="PATH", default=default,
         help="configuration file (default: $SPRINTBOT_CONFIG, else ./config.toml if present)",
     )
     common.add_argument(
-        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="override [logging] level",
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], default=default,
+        type=str.upper, help="override [logging] level",
     )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(on_subcommand=True)
     parser = argparse.ArgumentParser(
         prog="sprintbot",
         description="Sprintbot: virtual coworking for Discord (sprints, goals, accountability).",
-        parents=[common],
+        parents=[_common_options(on_subcommand=False)],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -249,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
+        print(exc.describe(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

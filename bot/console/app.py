@@ -253,7 +253,7 @@ def main(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     try:
         return asyncio.run(_main(plan, stream))
     except ConfigError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
+        print(exc.describe(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
