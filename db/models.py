@@ -448,7 +448,7 @@ class PodMember(Base):
 
 
 class PodBlock(Base):
-    """"Not again": ``user_id`` never wants a pod with ``other_id`` (private; never shown)."""
+    """A private "not again": ``user_id`` never wants a pod with ``other_id`` (never shown)."""
 
     __tablename__ = "pod_blocks"
 
