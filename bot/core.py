@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta", "cogs.goals", "cogs.sprint", "cogs.accountability", "cogs.timezone",
     "cogs.stats", "cogs.privacy",
+    "cogs.availability", "cogs.pods",
 )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.services.accountability import AccountabilityService
+from bot.services.availability import AvailabilityService
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService, SprintHooks
+from bot.services.pods import PodService
 from bot.services.privacy import PrivacyService
 from bot.services.sprints import SprintService
 from bot.services.stats import StatsService
@@ -29,11 +31,14 @@ class Services:
             ctx, ChartWorker(use_process=ctx.settings.stats.chart_process)
         )
         self.privacy = PrivacyService(ctx)
+        self.availability = AvailabilityService(ctx)
+        self.pods = PodService(ctx, timezones=self.timezones)
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""
         await self.sprints.restore()
         await self.accountability.restore()
+        await self.pods.restore()
         await self.privacy.restore()
 
     async def aclose(self) -> None:

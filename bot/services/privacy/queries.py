@@ -7,8 +7,9 @@ table added later without a line here fails that test:
 - ``OWNED``: rows that belong to the member alone (goals, notes, check-ins, settings...):
   exported whole and deleted by forget-me.
 - shared records others rely on (sprint participants, presence spans, a sprint's host and
-  summary, queued messages): exported as far as they are the member's, and kept with the member
-  replaced by a placeholder: a random negative id and the name "a former member".
+  summary, pod seats, others' pod blocks naming the member, queued messages): exported as far
+  as they are the member's, and kept with the member replaced by a placeholder: a random
+  negative id and the name "a former member".
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ from db.models import (
     Goal,
     GuildRemoval,
     LeaderboardMember,
+    MemberAvailability,
     OutboxMessage,
     Participant,
+    PodBlock,
+    PodMember,
+    PodSeat,
     PresenceSpan,
     PrivacyMark,
     Sprint,
@@ -68,6 +73,9 @@ OWNED: tuple[Owned, ...] = (
     Owned("names kept for weekly threads", AccountabilityMember, AccountabilityMember.user_id),
     Owned("personal settings", UserSettings, UserSettings.user_id),
     Owned("leaderboard opt-ins", LeaderboardMember, LeaderboardMember.user_id),
+    Owned("available hours", MemberAvailability, MemberAvailability.user_id),
+    Owned("pod preferences", PodMember, PodMember.user_id),
+    Owned("pod blocks you set", PodBlock, PodBlock.user_id),
 )
 
 
@@ -110,6 +118,9 @@ async def count_stored(session: AsyncSession, user_id: int) -> dict[str, int]:
     out["sprints hosted"] = int(
         await session.scalar(select(func.count(Sprint.id)).where(Sprint.host_id == user_id)) or 0
     )
+    out["pod places"] = int(
+        await session.scalar(select(func.count(PodSeat.id)).where(PodSeat.user_id == user_id)) or 0
+    )
     out["presence records"] = int(
         await session.scalar(
             select(func.count(PresenceSpan.id)).where(PresenceSpan.user_id == user_id)
@@ -132,6 +143,10 @@ async def export_tables(session: AsyncSession, user_id: int) -> dict[str, list[d
     tables[PresenceSpan.__tablename__] = [
         _row_dict(p)
         for p in await session.scalars(select(PresenceSpan).where(PresenceSpan.user_id == user_id))
+    ]
+    tables[PodSeat.__tablename__] = [
+        _row_dict(p)
+        for p in await session.scalars(select(PodSeat).where(PodSeat.user_id == user_id))
     ]
     # Sprints I hosted, without their summary (it holds the other members' figures).
     tables["sprints_hosted"] = [
@@ -210,6 +225,20 @@ async def forget_member(
             ]
             sprint.summary = summary
     result = await session.execute(
+        update(PodSeat)
+        .where(PodSeat.user_id == user_id)
+        .values(user_id=placeholder)
+        .execution_options(synchronize_session=False)
+    )
+    touched["pod places"] = result.rowcount  # type: ignore[attr-defined]
+    # Someone else's private "not again" naming me stays theirs, pointing at the placeholder.
+    await session.execute(
+        update(PodBlock)
+        .where(PodBlock.other_id == user_id)
+        .values(other_id=placeholder)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(
         update(Participant)
         .where(Participant.user_id == user_id)
         .values(
@@ -247,6 +276,9 @@ async def _names_and_texts(session: AsyncSession, user_id: int) -> tuple[frozens
         await session.scalars(
             select(AccountabilityMember.display_name).where(AccountabilityMember.user_id == user_id)
         )
+    )
+    names.update(
+        await session.scalars(select(PodMember.display_name).where(PodMember.user_id == user_id))
     )
     texts: set[str] = set()
     for column, owner in (
