@@ -95,6 +95,10 @@ async def test_after_forget_me_nothing_new_is_stored_until_i_opt_back_in(world: 
         await world.services.goals.add(world.actor(ME), "sneaky goal")
     with pytest.raises(Untracked):
         await world.services.stats.join_leaderboard(GUILD, ME)
+    with pytest.raises(Untracked):
+        await world.services.timezones.set_member_zone(ME, "Europe/Rome")
+    with pytest.raises(Untracked):
+        await world.services.availability.set(GUILD, ME, "weekdays 08:00-12:00")
     assert await traces(world.db, ME, NAMES[ME]) == []
 
     assert await world.services.privacy.set_tracking(ME, True) is True

@@ -17,6 +17,7 @@ from bot.domain.timezones import validate_zone
 from bot.services.availability import queries
 from bot.services.availability.types import AvailabilityView
 from bot.services.context import ServiceContext
+from bot.services.privacy.gate import refuse_untracked
 from bot.services.timezones import guild_zone, member_zone
 from db.models import MemberAvailability
 
@@ -41,6 +42,7 @@ class AvailabilityService:
             )
         given = validate_zone(zone) if zone and zone.strip() else None
         async with self.ctx.db.transaction() as session:
+            await refuse_untracked(session, user_id)  # issue 16: don't track me
             row = await queries.row_of(session, guild_id, user_id)
             if given is not None:
                 chosen, source = given, "given"

@@ -51,6 +51,7 @@ from bot.services.pods.types import (
     RoundResult,
     RoundSummary,
 )
+from bot.services.privacy.gate import refuse_untracked
 from bot.services.timezones import TimezoneService, guild_zone, zone_or_utc
 from db.models import PodBlock, PodConfig, PodGroup, PodMember, PodRound, PodSeat
 
@@ -226,6 +227,7 @@ class PodService:
         placed: PodRef | None = None
         async with self.ctx.db.transaction() as session:
             cfg = await self._resolve(session, guild_id, channel_id)
+            await refuse_untracked(session, user_id)  # issue 16: don't track me
             member, _ = await queries.get_or_create_member(session, cfg.id, user_id, name)
             member.display_name = name[:100] or member.display_name
             zone = await guild_zone(session, guild_id)
