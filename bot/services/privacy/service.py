@@ -49,6 +49,9 @@ def purge_timer_key(guild_id: int) -> str:
 class PrivacyService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        # Servers with a pending purge (loaded at start-up), so the bot seeing its servers at
+        # start-up costs no database round trip per server.
+        self._pending: set[int] = set()
 
     # -- a member's data -----------------------------------------------------------------------
 
@@ -153,6 +156,7 @@ class PrivacyService:
             removals = await queries.guild_removals(session)
         for removal in removals:
             if self.ctx.handles_guild(removal.guild_id):
+                self._pending.add(removal.guild_id)
                 self._arm(removal.guild_id, removal.removed_at)
 
     def _arm(self, guild_id: int, removed_at: datetime) -> None:
@@ -168,11 +172,15 @@ class PrivacyService:
                 row = GuildRemoval(guild_id=guild_id, removed_at=now)
                 session.add(row)
             removed_at = row.removed_at
+        self._pending.add(guild_id)
         self._arm(guild_id, removed_at)
         return removed_at + self.grace
 
     async def guild_present(self, guild_id: int) -> bool:
         """The bot is (back) in the server: cancel a pending purge. True when one was pending."""
+        if guild_id not in self._pending:
+            return False
+        self._pending.discard(guild_id)
         async with self.ctx.db.transaction() as session:
             row = await session.get(GuildRemoval, guild_id)
             if row is None:
@@ -187,6 +195,7 @@ class PrivacyService:
             if row is None:  # came back in the meantime
                 return
             count = await queries.delete_guild_rows(session, guild_id)
+        self._pending.discard(guild_id)
         log.info("deleted %d rows of server %s after its grace period", count, guild_id)
 
     async def delete_server_now(self, guild_id: int, *, manage_guild: bool) -> int:
