@@ -6,6 +6,7 @@ from bot.services.accountability import AccountabilityService
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService, SprintHooks
+from bot.services.sharing import SharingService
 from bot.services.sprints import SprintService
 from bot.services.timezones import TimezoneService
 
@@ -22,6 +23,7 @@ class Services:
             ctx, SprintHooks.for_service(self.sprints, ctx.clock, self.accountability)
         )
         self.checkins = CheckInService(ctx, self.goals)
+        self.sharing = SharingService(ctx)
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""
