@@ -15,7 +15,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member
 from bot.localdiscord.testing import DiscordErrorLog, problems
 from db.engine import Database
