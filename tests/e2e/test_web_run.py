@@ -43,10 +43,12 @@ async def test_run_serves_a_health_check_with_database_and_gateway_state(tmp_pat
                 match = re.search(r"health: (http://127\.0\.0\.1:\d+)/healthz", log[-1])
                 assert match is not None, log[-1]
                 await read_until(proc.stderr, "ready as", log)
-            async with aiohttp.ClientSession() as http:
-                async with http.get(match[1] + "/healthz") as response:
-                    assert response.status == 200
-                    body = await response.json()
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(match[1] + "/healthz") as response,
+            ):
+                assert response.status == 200
+                body = await response.json()
             assert (body["status"], body["database"], body["gateway"]) == ("ok", "ok", "ready")
             proc.send_signal(signal.SIGTERM)
             async with asyncio.timeout(30):

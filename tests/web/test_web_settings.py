@@ -1,4 +1,4 @@
-"""[web] settings: defaults, validation with clear sentences, environment overrides, check-config."""
+"""[web] settings: defaults, validation in clear sentences, environment overrides, check-config."""
 
 from __future__ import annotations
 
