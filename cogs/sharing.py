@@ -57,8 +57,9 @@ class Sharing(commands.Cog):
             "admin sets `[web] public_base_url`."
         )
 
-    async def _send(self, interaction: discord.Interaction[Any], text: str, link: ShareLink,
-                    label: str) -> None:
+    async def _send(
+        self, interaction: discord.Interaction[Any], text: str, link: ShareLink, label: str
+    ) -> None:
         await reply(interaction, text + self._where(), view=_open_button(link.url, label))
 
     @share.command(name="sprint")
@@ -79,7 +80,8 @@ class Sharing(commands.Cog):
             sprint.id, actor_of(interaction), show_people=names_and_goals
         )
         people = (
-            "It shows names and goals." if link.show_people
+            "It shows names and goals."
+            if link.show_people
             else "It shows the timer and how many people are in, not names or goals."
         )
         first = "Here is the live page" if link.created else "This sprint's live page"
@@ -87,7 +89,8 @@ class Sharing(commands.Cog):
             interaction,
             f"{first}: <{link.url}>\nAnyone with the link can watch the timer without logging "
             f"in. {people} The host or a manager turns it off with `/share stop`.",
-            link, "Open live page",
+            link,
+            "Open live page",
         )
 
     @share.command(name="stop")
@@ -126,20 +129,21 @@ class Sharing(commands.Cog):
             f"{done}Your private calendar feed: <{link.url}>\nSubscribe to it in your calendar "
             f"app (or open <{webcal}>). It follows changes by itself. Keep it to yourself; "
             "`/share calendar new_link:true` replaces it.",
-            link, "Open calendar feed",
+            link,
+            "Open calendar feed",
         )
 
     @share.command(name="server_calendar")
     @app_commands.choices(
         action=[
             app_commands.Choice(name="show the link (make it if needed)", value="show"),
-            app_commands.Choice(name="replace the link (the old one stops working)",
-                                value="reset"),
+            app_commands.Choice(name="replace the link (the old one stops working)", value="reset"),
             app_commands.Choice(name="stop publishing", value="stop"),
         ]
     )
     async def server_calendar(
-        self, interaction: discord.Interaction[Any],
+        self,
+        interaction: discord.Interaction[Any],
         action: app_commands.Choice[str] | None = None,
     ) -> None:
         """The server's public calendar feed of its weekly series (managers).
@@ -157,7 +161,8 @@ class Sharing(commands.Cog):
             stopped = await self.service.revoke_guild_feed(interaction.guild_id, actor)
             await reply(
                 interaction,
-                "The server's calendar feed is no longer published." if stopped
+                "The server's calendar feed is no longer published."
+                if stopped
                 else "The server has no published calendar feed.",
             )
             return
@@ -166,7 +171,8 @@ class Sharing(commands.Cog):
             interaction,
             f"The server's public calendar feed: <{link.url}>\nShare it anywhere; it lists the "
             "weekly accountability posts in the server's time zone.",
-            link, "Open calendar feed",
+            link,
+            "Open calendar feed",
         )
 
 

@@ -148,7 +148,8 @@ class WebApp:
         if wait <= 0:
             return None
         return web.Response(
-            status=429, text="Too many requests from your address; try again in a moment.",
+            status=429,
+            text="Too many requests from your address; try again in a moment.",
             headers={"Retry-After": str(max(1, round(wait)))},
         )
 
@@ -156,9 +157,7 @@ class WebApp:
 
     def _render(self, name: str, *, status: int = 200, **context: Any) -> web.Response:
         html = self.env.get_template(name).render(asset_version=self.asset_version, **context)
-        return web.Response(
-            status=status, text=html, content_type="text/html", charset="utf-8"
-        )
+        return web.Response(status=status, text=html, content_type="text/html", charset="utf-8")
 
     def not_found(self) -> web.Response:
         """The same body for every unknown or revoked link."""
@@ -179,7 +178,9 @@ class WebApp:
             return self.not_found()
         now = self.clock.now()
         return self._render(
-            "live.html", page=view, state={"now": _ms(now), "page": view.to_json()},
+            "live.html",
+            page=view,
+            state={"now": _ms(now), "page": view.to_json()},
             remaining=_remaining_text(view, now),
         )
 
@@ -194,7 +195,8 @@ class WebApp:
         address = self.client(request)
         if not self.streams.acquire(address):
             return web.Response(
-                status=429, text="Too many open pages from your address.",
+                status=429,
+                text="Too many open pages from your address.",
                 headers={"Retry-After": "30"},
             )
         stream = self.sharing.live.open(share.id, share.sprint_id, share.show_people)
@@ -249,7 +251,9 @@ class WebApp:
             return self.not_found()
         body = feed_ics(feed, self.clock.now())
         return web.Response(
-            body=body, content_type="text/calendar", charset="utf-8",
+            body=body,
+            content_type="text/calendar",
+            charset="utf-8",
             headers={"Content-Disposition": 'inline; filename="sprintbot.ics"'},
         )
 
@@ -277,7 +281,8 @@ class WebApp:
         return web.Response(
             body=asset.body,
             headers={
-                "Content-Type": asset.content_type, "ETag": asset.etag,
+                "Content-Type": asset.content_type,
+                "ETag": asset.etag,
                 "Cache-Control": "public, max-age=86400",
             },
         )

@@ -11,9 +11,7 @@ _MAX_TRACKED = 10_000  # addresses remembered before idle ones are forgotten
 class RateLimiter:
     """``per_minute`` requests per address with bursts up to a fifth of that (at least 10)."""
 
-    def __init__(
-        self, per_minute: int, *, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, per_minute: int, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(max(10, per_minute // 5))
         self._clock = monotonic

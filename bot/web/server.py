@@ -57,7 +57,9 @@ class WebServer:
                 log.error(
                     "web: cannot listen on %s:%s (%s); live pages and feeds are off. Set [web] "
                     "port to a free port or [web] enabled = false.",
-                    self.settings.host, port, exc.strerror or exc,
+                    self.settings.host,
+                    port,
+                    exc.strerror or exc,
                 )
                 await runner.cleanup()
                 return False
@@ -69,7 +71,8 @@ class WebServer:
             self.sharing.base_url = self.local_url
         log.info(
             "web: serving live pages on %s (health: %s/healthz)",
-            self.sharing.base_url, self.local_url,
+            self.sharing.base_url,
+            self.local_url,
         )
         return True
 

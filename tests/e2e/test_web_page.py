@@ -97,11 +97,22 @@ async def live(driver: Any) -> None:
 
 
 async def test_page_counts_down_follows_skip_and_pause_within_a_second_and_ends_with_summary(
-    club: Club, database: Database, error_log: DiscordErrorLog, chrome: Any  # noqa: F811
+    club: Club,
+    database: Database,
+    error_log: DiscordErrorLog,
+    chrome: Any,  # noqa: F811
 ) -> None:
     async with sprintbot(club.server, database, speed=SPEED) as bot:
-        await say(club, club.alice, "sprint start", work=5, rounds=2, intro=0,
-                  title="Thesis writing", **{"break": 2})
+        await say(
+            club,
+            club.alice,
+            "sprint start",
+            work=5,
+            rounds=2,
+            intro=0,
+            title="Thesis writing",
+            **{"break": 2},
+        )
         url = await share(club, club.alice)
         await browse(chrome, url)
         await live(chrome)
@@ -146,7 +157,10 @@ async def test_page_counts_down_follows_skip_and_pause_within_a_second_and_ends_
 
 
 async def test_goal_markup_shows_as_text_and_a_turned_off_link_gives_404(
-    club: Club, database: Database, error_log: DiscordErrorLog, chrome: Any  # noqa: F811
+    club: Club,
+    database: Database,
+    error_log: DiscordErrorLog,
+    chrome: Any,  # noqa: F811
 ) -> None:
     attack = '<script>window.__owned = 1</script><img src=x onerror="window.__owned = 2">'
     async with sprintbot(club.server, database, speed=SPEED) as bot:

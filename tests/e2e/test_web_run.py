@@ -31,8 +31,13 @@ async def test_run_serves_a_health_check_with_database_and_gateway_state(tmp_pat
         for var in ("SPRINTBOT_CONFIG", "SPRINTBOT_DATABASE_URL", "SPRINTBOT_PUBLIC_BASE_URL"):
             env.pop(var, None)
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run",
-            cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL,
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
         assert proc.stderr is not None

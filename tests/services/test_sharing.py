@@ -44,9 +44,15 @@ def services(database: Database, clock: FakeClock, **web: object) -> Services:
 async def start(svc: Services, **plan: int) -> int:
     view = await svc.sprints.start(
         StartRequest(
-            guild_id=GUILD, channel_id=CHANNEL, host_id=HOST, host_name="Ann",
-            work=plan.get("work", 25), brk=5, rounds=plan.get("rounds", 2),
-            intro=plan.get("intro", 0), title="Deep work",
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            host_id=HOST,
+            host_name="Ann",
+            work=plan.get("work", 25),
+            brk=5,
+            rounds=plan.get("rounds", 2),
+            intro=plan.get("intro", 0),
+            title="Deep work",
         )
     )
     return view.id
@@ -155,11 +161,17 @@ async def test_page_shows_phase_timeline_and_count_but_no_ids_or_names_by_defaul
     page = await svc.sharing.page(share)
     assert page is not None
     assert (page.title, page.status, page.phase_kind, page.round) == (
-        "Deep work", "running", "intro", 0
+        "Deep work",
+        "running",
+        "intro",
+        0,
     )
     assert page.phase_ends_at == T0 + timedelta(minutes=2)
     assert [(p.kind, p.state) for p in page.timeline] == [
-        ("intro", "current"), ("work", "next"), ("break", "next"), ("work", "next")
+        ("intro", "current"),
+        ("work", "next"),
+        ("break", "next"),
+        ("work", "next"),
     ]
     assert page.participant_count == 1 and page.people is None
     text = json.dumps(page.to_json())
@@ -173,12 +185,21 @@ async def test_page_lists_names_and_goals_when_allowed_and_sums_up_the_end(
     svc = services(database, clock)
     sprint_id = await start(svc)
     async with database.transaction() as session:
-        session.add_all([
-            Goal(guild_id=GUILD, user_id=HOST, text="<b>outline</b>", scope="sprint",
-                 sprint_id=sprint_id, status="done"),
-            Goal(guild_id=GUILD, user_id=HOST, text="draft", scope="sprint",
-                 sprint_id=sprint_id),
-        ])
+        session.add_all(
+            [
+                Goal(
+                    guild_id=GUILD,
+                    user_id=HOST,
+                    text="<b>outline</b>",
+                    scope="sprint",
+                    sprint_id=sprint_id,
+                    status="done",
+                ),
+                Goal(
+                    guild_id=GUILD, user_id=HOST, text="draft", scope="sprint", sprint_id=sprint_id
+                ),
+            ]
+        )
     link = await svc.sharing.share_sprint(sprint_id, Actor(HOST), show_people=True)
     share = await svc.sharing.lookup(link.token, ShareKind.SPRINT)
     assert share is not None
@@ -186,7 +207,8 @@ async def test_page_lists_names_and_goals_when_allowed_and_sums_up_the_end(
     assert page is not None and page.people is not None
     assert page.people[0].name == "Ann"
     assert [(g.text, g.done) for g in page.people[0].goals] == [
-        ("<b>outline</b>", True), ("draft", False)
+        ("<b>outline</b>", True),
+        ("draft", False),
     ]
     clock.advance(timedelta(minutes=10))
     await svc.sprints.stop(sprint_id, Actor(HOST))
@@ -194,12 +216,12 @@ async def test_page_lists_names_and_goals_when_allowed_and_sums_up_the_end(
     assert page is not None and page.summary is not None
     assert page.is_over
     assert (page.summary.reason, page.summary.rounds_done, page.summary.took_part) == (
-        "Stopped early", 0, 1
+        "Stopped early",
+        0,
+        1,
     )
     assert page.summary.focus_minutes == 10
-    assert [(m.name, m.goals_done, m.goals_total) for m in page.summary.members] == [
-        ("Ann", 1, 2)
-    ]
+    assert [(m.name, m.goals_done, m.goals_total) for m in page.summary.members] == [("Ann", 1, 2)]
 
 
 # -- live updates ---------------------------------------------------------------------------------
@@ -273,9 +295,15 @@ async def test_member_feed_lists_the_weekly_posts_in_the_server_zone_once_they_j
         session.add(GuildSettings(guild_id=GUILD, timezone="Europe/Berlin"))
         session.add(
             AccountabilityConfig(
-                guild_id=GUILD, channel_id=CHANNEL, kickoff_day=0, kickoff_time=time(9, 0),
-                checkin_days=[2], checkin_time=time(12, 30), review_day=4,
-                review_time=time(17, 0), updated_at=T0,
+                guild_id=GUILD,
+                channel_id=CHANNEL,
+                kickoff_day=0,
+                kickoff_time=time(9, 0),
+                checkin_days=[2],
+                checkin_time=time(12, 30),
+                review_day=4,
+                review_time=time(17, 0),
+                updated_at=T0,
             )
         )
     link = await svc.sharing.member_feed(GUILD, BOB)

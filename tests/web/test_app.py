@@ -45,8 +45,17 @@ class Site:
 
     async def sprint_link(self, title: str = "Deep work", **kwargs: bool) -> tuple[int, str]:
         view = await self.services.sprints.start(
-            StartRequest(guild_id=GUILD, channel_id=500, host_id=HOST, host_name="Ann",
-                         work=25, brk=5, rounds=2, intro=0, title=title)
+            StartRequest(
+                guild_id=GUILD,
+                channel_id=500,
+                host_id=HOST,
+                host_name="Ann",
+                work=25,
+                brk=5,
+                rounds=2,
+                intro=0,
+                title=title,
+            )
         )
         link = await self.services.sharing.share_sprint(view.id, Actor(HOST), **kwargs)
         return view.id, link.token
@@ -55,8 +64,13 @@ class Site:
 async def make_site(database: Database, **web: int) -> AsyncIterator[Site]:
     settings = Settings(web=WebSettings(**web))  # type: ignore[arg-type]
     services = Services(
-        ServiceContext(settings=settings, db=database, clock=SystemClock(), timers=Timers(),
-                       delivery=NullWaker())
+        ServiceContext(
+            settings=settings,
+            db=database,
+            clock=SystemClock(),
+            timers=Timers(),
+            delivery=NullWaker(),
+        )
     )
     probe = Probe()
     app = WebApp(services.sharing, probe, settings.web, SystemClock()).build()
@@ -91,8 +105,15 @@ async def test_unknown_revoked_and_malformed_links_get_the_same_404(site: Site) 
     sprint_id, token = await site.sprint_link()
     await site.services.sharing.unshare_sprint(sprint_id, Actor(HOST))
     answers = []
-    for path in (f"/s/{token}", f"/s/{'A' * 32}", "/s/%00%ff", f"/s/{'x' * 3000}",
-                 f"/s/{token}/events", "/calendar/nothing.ics", "/nowhere"):
+    for path in (
+        f"/s/{token}",
+        f"/s/{'A' * 32}",
+        "/s/%00%ff",
+        f"/s/{'x' * 3000}",
+        f"/s/{token}/events",
+        "/calendar/nothing.ics",
+        "/nowhere",
+    ):
         response = await site.client.get(path)
         answers.append((response.status, await response.read()))
     assert {status for status, _ in answers} == {404}
@@ -103,8 +124,14 @@ async def test_static_files_are_a_fixed_list_without_directory_listing(site: Sit
     ok = await site.client.get("/static/live.js")
     assert ok.status == 200
     assert ok.headers["Content-Type"].startswith("text/javascript")
-    for path in ("/static/", "/static", "/static/..%2fapp.py", "/static/templates",
-                 "/static/live.html", "/templates/live.html"):
+    for path in (
+        "/static/",
+        "/static",
+        "/static/..%2fapp.py",
+        "/static/templates",
+        "/static/live.html",
+        "/templates/live.html",
+    ):
         assert (await site.client.get(path)).status == 404, path
 
 
@@ -155,7 +182,10 @@ async def test_health_reports_database_and_gateway(site: Site) -> None:
     ok = await site.client.get("/healthz")
     assert ok.status == 200
     assert await ok.json() == {
-        "status": "ok", "database": "ok", "gateway": "ready", "open_pages": 0
+        "status": "ok",
+        "database": "ok",
+        "gateway": "ready",
+        "open_pages": 0,
     }
     site.probe.ready = False
     down = await site.client.get("/healthz")
@@ -170,10 +200,16 @@ async def test_calendar_feed_is_icalendar_with_its_time_zone(
 ) -> None:
     async with database.transaction() as session:
         session.add(GuildSettings(guild_id=GUILD, timezone="America/New_York"))
-        session.add(AccountabilityConfig(
-            guild_id=GUILD, channel_id=1, kickoff_time=time(9, 0), checkin_days=[2],
-            checkin_time=time(12, 0), review_time=time(17, 0),
-        ))
+        session.add(
+            AccountabilityConfig(
+                guild_id=GUILD,
+                channel_id=1,
+                kickoff_time=time(9, 0),
+                checkin_days=[2],
+                checkin_time=time(12, 0),
+                review_time=time(17, 0),
+            )
+        )
         session.add(AccountabilityMember(guild_id=GUILD, user_id=HOST, display_name="Ann"))
     link = await site.services.sharing.member_feed(GUILD, HOST)
     response = await site.client.get(f"/calendar/{link.token}.ics")

@@ -18,9 +18,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_web_is_on_for_this_machine_only_by_default() -> None:
     web = load_settings(env={}, use_default_file=False).web
-    assert (web.enabled, web.host, web.port, web.public_base_url) == (
-        True, "127.0.0.1", 8080, None
-    )
+    assert (web.enabled, web.host, web.port, web.public_base_url) == (True, "127.0.0.1", 8080, None)
     assert web.local_base_url == "http://127.0.0.1:8080"
 
 
@@ -60,14 +58,18 @@ def test_bad_web_values_are_refused_with_what_is_allowed(
 def test_environment_overrides_the_web_settings(tmp_path: Path) -> None:
     web = load_settings(
         env={
-            "SPRINTBOT_WEB_ENABLED": "false", "SPRINTBOT_WEB_PORT": "0",
+            "SPRINTBOT_WEB_ENABLED": "false",
+            "SPRINTBOT_WEB_PORT": "0",
             "SPRINTBOT_WEB_HOST": "::1",
             "SPRINTBOT_PUBLIC_BASE_URL": "https://s.example.org",
         },
         use_default_file=False,
     ).web
     assert (web.enabled, web.port, web.host, web.public_base_url) == (
-        False, 0, "::1", "https://s.example.org"
+        False,
+        0,
+        "::1",
+        "https://s.example.org",
     )
     assert web.local_base_url == "http://[::1]:0"
 

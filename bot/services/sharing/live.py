@@ -41,9 +41,7 @@ _PENDING = "sharing.live.pending"  # session.info key: sprint id -> when to push
 class Stream:
     """One open page's subscription: the newest page text waiting to be sent, if any."""
 
-    __slots__ = (
-        "_event", "_payload", "closed", "revoked", "share_id", "show_people", "sprint_id"
-    )
+    __slots__ = ("_event", "_payload", "closed", "revoked", "share_id", "show_people", "sprint_id")
 
     def __init__(self, share_id: int, sprint_id: int, show_people: bool) -> None:
         self.share_id = share_id
@@ -135,9 +133,7 @@ class LiveHub:
         if pending is None:
             pending = info[_PENDING] = {}
             sa_event.listen(session.sync_session, "after_commit", self._after_commit, once=True)
-            sa_event.listen(
-                session.sync_session, "after_rollback", _forget_pending, once=True
-            )
+            sa_event.listen(session.sync_session, "after_rollback", _forget_pending, once=True)
         previous = pending.get(sprint_id)
         pending[sprint_id] = at if previous is None else max(previous, at)
 

@@ -56,9 +56,7 @@ async def live_feed(
     )
     if user_id is not None:
         stmt = stmt.where(WebShare.user_id == user_id)
-    return (
-        await session.execute(stmt.order_by(WebShare.id.desc()).limit(1))
-    ).scalar_one_or_none()
+    return (await session.execute(stmt.order_by(WebShare.id.desc()).limit(1))).scalar_one_or_none()
 
 
 async def revoke_sprint_links(

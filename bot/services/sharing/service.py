@@ -103,7 +103,10 @@ class SharingService:
             created = row is None
             if row is None:
                 row = self._new_row(
-                    ShareKind.SPRINT, sprint.guild_id, actor.user_id, sprint_id=sprint.id,
+                    ShareKind.SPRINT,
+                    sprint.guild_id,
+                    actor.user_id,
+                    sprint_id=sprint.id,
                     show_people=bool(show_people),
                 )
                 session.add(row)
@@ -202,8 +205,12 @@ class SharingService:
             if row is None or not found or row.kind != kind.value:
                 return None
             return Share(
-                id=row.id, kind=ShareKind(row.kind), guild_id=row.guild_id,
-                sprint_id=row.sprint_id, user_id=row.user_id, show_people=row.show_people,
+                id=row.id,
+                kind=ShareKind(row.kind),
+                guild_id=row.guild_id,
+                sprint_id=row.sprint_id,
+                user_id=row.user_id,
+                show_people=row.show_people,
             )
 
     async def still_live(self, share_id: int) -> bool:
@@ -241,13 +248,18 @@ class SharingService:
                 )
             if cfg is not None and include:
                 schedule = WeekSchedule(
-                    kickoff_day=cfg.kickoff_day, kickoff_time=cfg.kickoff_time,
+                    kickoff_day=cfg.kickoff_day,
+                    kickoff_time=cfg.kickoff_time,
                     checkin_days=tuple(int(d) for d in cfg.checkin_days),
-                    checkin_time=cfg.checkin_time, review_day=cfg.review_day,
+                    checkin_time=cfg.checkin_time,
+                    review_day=cfg.review_day,
                     review_time=cfg.review_time,
                 )
                 entries = _accountability_entries(
-                    schedule, zone_name, self.ctx.clock.now(), cfg.updated_at,
+                    schedule,
+                    zone_name,
+                    self.ctx.clock.now(),
+                    cfg.updated_at,
                     anchor=hashlib.sha256(f"guild:{share.guild_id}".encode()).hexdigest()[:16],
                 )
         if share.kind is ShareKind.MEMBER_FEED:
@@ -265,13 +277,25 @@ class SharingService:
     # ---- internals ------------------------------------------------------------------------------
 
     def _new_row(
-        self, kind: ShareKind, guild_id: int, by: int, *, sprint_id: int | None = None,
-        user_id: int | None = None, show_people: bool = False,
+        self,
+        kind: ShareKind,
+        guild_id: int,
+        by: int,
+        *,
+        sprint_id: int | None = None,
+        user_id: int | None = None,
+        show_people: bool = False,
     ) -> WebShare:
         token = new_token()
         return WebShare(
-            kind=kind.value, token=token, token_hash=token_hash(token), guild_id=guild_id,
-            sprint_id=sprint_id, user_id=user_id, show_people=show_people, created_by=by,
+            kind=kind.value,
+            token=token,
+            token_hash=token_hash(token),
+            guild_id=guild_id,
+            sprint_id=sprint_id,
+            user_id=user_id,
+            show_people=show_people,
+            created_by=by,
             created_at=self.ctx.clock.now(),
         )
 
@@ -279,7 +303,11 @@ class SharingService:
         kind = ShareKind(row.kind)
         url = self.page_url(row.token) if kind is ShareKind.SPRINT else self.feed_url(row.token)
         return ShareLink(
-            id=row.id, kind=kind, token=row.token, url=url, show_people=row.show_people,
+            id=row.id,
+            kind=kind,
+            token=row.token,
+            url=url,
+            show_people=row.show_people,
             created=created,
         )
 
@@ -308,7 +336,8 @@ class SharingService:
             phase_started_at=sprint.phase_started_at,
             phase_ends_at=sprint.phase_ends_at,
             paused_remaining=(
-                None if sprint.paused_remaining_s is None
+                None
+                if sprint.paused_remaining_s is None
                 else timedelta(seconds=sprint.paused_remaining_s)
             ),
             ended_at=sprint.ended_at,
@@ -330,8 +359,10 @@ class SharingService:
                 minutes=p.minutes,
                 round=p.round,
                 state=(
-                    "done" if finished or p.index < phase.index
-                    else "current" if p.index == phase.index
+                    "done"
+                    if finished or p.index < phase.index
+                    else "current"
+                    if p.index == phase.index
                     else "next"
                 ),
             )
@@ -362,8 +393,7 @@ class SharingService:
             phase_started_at=state.phase_started_at,
             phase_ends_at=state.phase_ends_at,
             paused_remaining_s=(
-                None if state.paused_remaining is None
-                else state.paused_remaining.total_seconds()
+                None if state.paused_remaining is None else state.paused_remaining.total_seconds()
             ),
             phase_seconds=length,
             timeline=timeline,
@@ -374,12 +404,17 @@ class SharingService:
         )
 
     async def _summary(
-        self, session: AsyncSession, sprint: Sprint, plan: SprintPlan, phase: domain.Phase,
-        goals: dict[int, list[GoalItem]], show_people: bool,
+        self,
+        session: AsyncSession,
+        sprint: Sprint,
+        plan: SprintPlan,
+        phase: domain.Phase,
+        goals: dict[int, list[GoalItem]],
+        show_people: bool,
     ) -> SummaryView:
         finished = sprint.status == Status.FINISHED.value
-        rounds_done = plan.rounds if finished else (
-            phase.round if phase.kind is not PhaseKind.INTRO else 0
+        rounds_done = (
+            plan.rounds if finished else (phase.round if phase.kind is not PhaseKind.INTRO else 0)
         )
         if not finished and phase.kind is PhaseKind.WORK:
             rounds_done = max(0, phase.round - 1)
@@ -431,15 +466,34 @@ def _accountability_entries(
         zone, zone_name = ZoneInfo("UTC"), "UTC"
     local_today = now.astimezone(zone).date()
     monday = local_today - timedelta(days=local_today.weekday())
-    moments = [("kickoff", "Weekly kickoff", schedule.kickoff_day, schedule.kickoff_time,
-                "Post your goals for the week in the accountability thread.")]
+    moments = [
+        (
+            "kickoff",
+            "Weekly kickoff",
+            schedule.kickoff_day,
+            schedule.kickoff_time,
+            "Post your goals for the week in the accountability thread.",
+        )
+    ]
     moments += [
-        (f"checkin-{day}", "Mid-week check-in", day, schedule.checkin_time,
-         "How are your week's goals going? Tick off what's done.")
+        (
+            f"checkin-{day}",
+            "Mid-week check-in",
+            day,
+            schedule.checkin_time,
+            "How are your week's goals going? Tick off what's done.",
+        )
         for day in schedule.checkin_days
     ]
-    moments.append(("review", "Weekly review", schedule.review_day, schedule.review_time,
-                    "Review the week: what got done, what carries over."))
+    moments.append(
+        (
+            "review",
+            "Weekly review",
+            schedule.review_day,
+            schedule.review_time,
+            "Review the week: what got done, what carries over.",
+        )
+    )
     out: list[FeedEntry] = []
     for key, title, day, at, text in moments:
         start = datetime.combine(monday + timedelta(days=day), at, tzinfo=zone)

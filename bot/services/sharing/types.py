@@ -118,30 +118,44 @@ class LivePage:
                 "started": _ms(self.phase_started_at),
                 "ends": _ms(self.phase_ends_at),
                 "paused_remaining_ms": (
-                    None if self.paused_remaining_s is None
+                    None
+                    if self.paused_remaining_s is None
                     else round(self.paused_remaining_s * 1000)
                 ),
                 "length_ms": round(self.phase_seconds * 1000),
             },
             "timeline": [
-                {"kind": p.kind, "label": p.label, "minutes": p.minutes, "round": p.round,
-                 "state": p.state}
+                {
+                    "kind": p.kind,
+                    "label": p.label,
+                    "minutes": p.minutes,
+                    "round": p.round,
+                    "state": p.state,
+                }
                 for p in self.timeline
             ],
             "count": self.participant_count,
-            "people": None if self.people is None else [
+            "people": None
+            if self.people is None
+            else [
                 {"name": p.name, "goals": [{"text": g.text, "done": g.done} for g in p.goals]}
                 for p in self.people
             ],
-            "summary": None if self.summary is None else {
+            "summary": None
+            if self.summary is None
+            else {
                 "reason": self.summary.reason,
                 "rounds_done": self.summary.rounds_done,
                 "rounds": self.summary.rounds,
                 "took_part": self.summary.took_part,
                 "focus_minutes": self.summary.focus_minutes,
                 "members": [
-                    {"name": m.name, "goals_done": m.goals_done, "goals_total": m.goals_total,
-                     "focus_minutes": m.focus_minutes}
+                    {
+                        "name": m.name,
+                        "goals_done": m.goals_done,
+                        "goals_total": m.goals_total,
+                        "focus_minutes": m.focus_minutes,
+                    }
                     for m in self.summary.members
                 ],
             },
