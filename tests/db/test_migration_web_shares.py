@@ -1,4 +1,4 @@
-"""Revision 0002_web (the web_shares table) upgrades a populated database losing nothing."""
+"""Revision w17_web (the web_shares table) upgrades a populated database losing nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from db.engine import create_engine
 from db.migrate import downgrade, upgrade
 from tests.db.populate import lost, populate, snapshot
 
-REVISION = "0002_web"
+REVISION = "w17_web"
 
 
 async def run(url: str, sql: str, **params: Any) -> list[Any]:

@@ -1,7 +1,7 @@
 """web shares: live pages and calendar feeds
 
-Revision ID: 0002_web
-Revises: 0001
+Revision ID: w17_web
+Revises: p15_pods
 Create Date: 2026-11-29 13:29:22.012806
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import db.models
 
 
-revision: str = '0002_web'
-down_revision: str | None = '0001'
+revision: str = 'w17_web'
+down_revision: str | None = 'p15_pods'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
