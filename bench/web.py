@@ -242,6 +242,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 def text(result: dict[str, Any]) -> str:
     lat, lag = result["latency_ms"], result["lag_ms"]
     ok = lambda good: "met" if good else "MISSED"  # noqa: E731
+    before, opened = result["rss_before_mib"], result["rss_open_mib"]
+    per_page = result["kib_per_page"]
     return "\n".join(
         [
             f"- {result['pages']} pages on {result['sprints']} sprints, {result['seconds']} s "
@@ -253,9 +255,8 @@ def text(result: dict[str, Any]) -> str:
             f"- server loop lag: p50 {lag['p50']:.2f} ms, p99 {lag['p99']:.2f} ms, max "
             f"{lag['max']:.1f} ms over {lag['samples']} samples (target p99 ≤ 10 ms: "
             f"{ok(lag['p99'] <= 10)})",
-            f"- memory: {result['rss_before_mib']:.1f} MiB before, {result['rss_open_mib']:.1f} MiB "
-            f"with every page open: {result['kib_per_page']:.1f} KiB per page (target ≤ 50 KiB: "
-            f"{ok(result['kib_per_page'] <= 50)})",
+            f"- memory: {before:.1f} MiB before, {opened:.1f} MiB with every page open: "
+            f"{per_page:.1f} KiB per page (target ≤ 50 KiB: {ok(per_page <= 50)})",
         ]
     )
 
