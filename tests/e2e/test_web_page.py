@@ -156,7 +156,7 @@ async def test_page_counts_down_follows_skip_and_pause_within_a_second_and_ends_
     assert problems(club.server, error_log) == []
 
 
-async def test_goal_markup_shows_as_text_and_a_turned_off_link_gives_404(
+async def test_goal_markup_shows_as_text_a_dropped_stream_reconnects_and_off_link_gives_404(
     club: Club,
     database: Database,
     error_log: DiscordErrorLog,
@@ -181,6 +181,13 @@ async def test_goal_markup_shows_as_text_and_a_turned_off_link_gives_404(
         await page_until(chrome, "status", "^Paused$", 3)
         assert attack in await text_of(chrome, "people")
         assert await script(chrome, "return window.__owned === undefined;")
+
+        # The stream drops (the server ends it): the page reconnects by itself and follows on.
+        bot.services.sharing.live.close_all()
+        await page_until(chrome, "connection", "^Reconnecting", 3)
+        await page_until(chrome, "connection", "^Live", 10)
+        await say(club, club.alice, "sprint resume")
+        await page_until(chrome, "status", "^Live$", 3)
 
         # Turned off: the open page says so, and the link answers 404 from then on.
         reply = await say(club, club.alice, "share stop")
