@@ -588,21 +588,27 @@ class PodService:
             not_again=await queries.blocks_among(session, cfg.guild_id, ids),
         )
 
-        pods: list[PodGroup] = []
-        for number_in_round, found in enumerate(matching.pods, 1):
-            pod = PodGroup(
-                round_id=rnd.id,
-                number=number_in_round,
-                kept=found.kept,
-                shared_minutes=found.shared_slots * (SLOT.seconds // 60),
-            )
-            pods.append(pod)
-        session.add_all(pods)
-        await session.flush()
-        session.add_all(
-            PodSeat(pod_id=pod.id, user_id=uid)
-            for pod, found in zip(pods, matching.pods, strict=True)
-            for uid in found.members
+        # Many pods in one round: plain multi-row inserts, then the pods read back with ids.
+        await queries.insert_pods(
+            session,
+            [
+                {
+                    "round_id": rnd.id,
+                    "number": n,
+                    "kept": found.kept,
+                    "shared_minutes": found.shared_slots * (SLOT.seconds // 60),
+                }
+                for n, found in enumerate(matching.pods, 1)
+            ],
+        )
+        pods = await queries.pods_of(session, rnd.id)
+        await queries.insert_seats(
+            session,
+            [
+                {"pod_id": pod.id, "user_id": uid}
+                for pod, found in zip(pods, matching.pods, strict=True)
+                for uid in found.members
+            ],
         )
         names = {m.user_id: m.display_name for m in eligible}
         zones = await queries.personal_zones(session, [uid for uid in ids if uid not in hours])
