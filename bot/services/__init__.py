@@ -9,6 +9,7 @@ from bot.services.context import ServiceContext
 from bot.services.goals import GoalService, SprintHooks
 from bot.services.pods import PodService
 from bot.services.privacy import PrivacyService
+from bot.services.sharing import SharingService
 from bot.services.sprints import SprintService
 from bot.services.stats import StatsService
 from bot.services.stats.worker import ChartWorker
@@ -33,6 +34,7 @@ class Services:
         self.privacy = PrivacyService(ctx)
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)
+        self.sharing = SharingService(ctx)
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""

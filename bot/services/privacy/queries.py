@@ -45,6 +45,7 @@ from db.models import (
     PrivacyMark,
     Sprint,
     UserSettings,
+    WebShare,
 )
 
 __all__ = [
@@ -62,7 +63,7 @@ __all__ = [
 class Owned:
     label: str  # what /privacy show calls these rows
     model: type[Base]
-    column: InstrumentedAttribute[int]
+    column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
 
 
 OWNED: tuple[Owned, ...] = (
@@ -76,6 +77,7 @@ OWNED: tuple[Owned, ...] = (
     Owned("available hours", MemberAvailability, MemberAvailability.user_id),
     Owned("pod preferences", PodMember, PodMember.user_id),
     Owned("pod blocks you set", PodBlock, PodBlock.user_id),
+    Owned("calendar feed links", WebShare, WebShare.user_id),
 )
 
 
@@ -231,6 +233,14 @@ async def forget_member(
         .execution_options(synchronize_session=False)
     )
     touched["pod places"] = result.rowcount  # type: ignore[attr-defined]
+    # Links I created or revoked stay (others may use them), made by "a former member".
+    for column in (WebShare.created_by, WebShare.revoked_by):
+        await session.execute(
+            update(WebShare)
+            .where(column == user_id)
+            .values({column.key: placeholder})
+            .execution_options(synchronize_session=False)
+        )
     # Someone else's private "not again" naming me stays theirs, pointing at the placeholder.
     await session.execute(
         update(PodBlock)
