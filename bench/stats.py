@@ -202,6 +202,14 @@ async def plans(db: Database) -> list[str]:
             rows = (await conn.execute(text(prefix + sql), params)).all()
             lines = [str(r[-1]) for r in rows]
             out.append(f"- {name}: " + " | ".join(line.strip() for line in lines))
+        if db.dialect == "postgresql":
+            # With one server of 365 sprints the planner rightly prefers sequential scans of
+            # these small tables; forbid them once to show which index each query can use.
+            await conn.execute(text("SET enable_seqscan = off"))
+            for name, sql in SQLITE_PLANS.items():
+                rows = (await conn.execute(text(prefix + sql), params)).all()
+                used = [str(r[0]).strip() for r in rows if "Index" in str(r[0])]
+                out.append(f"- {name} (seqscan off): " + " | ".join(used))
     return out
 
 
