@@ -1,7 +1,7 @@
 """outbox rows carry a topic; delivery keeps which topics are closed
 
 Revision ID: b11_outbox_topics
-Revises: 0001
+Revises: p15_pods
 Create Date: 2026-11-29 13:40:00
 
 Delivery no longer reads the sprints table: a row names its ``topic`` (``sprint:<id>`` for a
@@ -18,7 +18,7 @@ from alembic import op
 import db.models
 
 revision: str = "b11_outbox_topics"
-down_revision: str | None = "0001"
+down_revision: str | None = "p15_pods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
