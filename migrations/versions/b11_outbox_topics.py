@@ -1,7 +1,7 @@
 """outbox rows carry a topic; delivery keeps which topics are closed
 
 Revision ID: b11_outbox_topics
-Revises: p15_pods
+Revises: w17_web
 Create Date: 2026-11-29 13:40:00
 
 Delivery no longer reads the sprints table: a row names its ``topic`` (``sprint:<id>`` for a
@@ -18,7 +18,7 @@ from alembic import op
 import db.models
 
 revision: str = "b11_outbox_topics"
-down_revision: str | None = "p15_pods"
+down_revision: str | None = "w17_web"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
