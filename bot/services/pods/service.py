@@ -158,6 +158,7 @@ class PodService:
             if changed_schedule:
                 cfg.anchor = first_anchor(cfg.day, cfg.time_of_day, zone, now)
                 await self._retime(session, cfg, zone, now)
+            await queries.acknowledge_problems(session, guild_id, channel_id)
             await session.flush()
             config_id = cfg.id
         await self.run_due(config_id)
@@ -703,6 +704,7 @@ class PodService:
         users = {s.user_id for group in seats.values() for s in group}
         members = await queries.members_by_user(session, cfg.id, users)
         await queries.resolve_threads(session, list(pods.values()))
+        await queries.mark_failed_threads(session, list(pods.values()))
         rows: list[Outgoing] = []
         for pod_id, group in seats.items():
             pod = pods[pod_id]
@@ -726,6 +728,7 @@ class PodService:
         pods = await queries.pods_of(session, rnd.id)
         seats = await queries.seats_of_round(session, rnd.id)
         await queries.resolve_threads(session, pods)
+        await queries.mark_failed_threads(session, pods)
         out = []
         for pod in pods:
             ids = [s.user_id for s in seats.get(pod.id, []) if s.left_at is None]
@@ -937,6 +940,7 @@ class PodService:
             next_round_at=self._next_round_at(cfg, zone, active, now),
             members_in=await queries.count_in(session, cfg.id),
             current=summary,
+            problems=tuple(await queries.problems(session, cfg.guild_id, cfg.channel_id)),
         )
 
 
