@@ -71,8 +71,12 @@ async def open_failures(
         )
         reports.append(
             FailureReport(
-                id=failure.id, reason=failure.reason, created_at=failure.created_at,
-                channel_id=failure.channel_id, outbox_id=failure.outbox_id, post=post,
+                id=failure.id,
+                reason=failure.reason,
+                created_at=failure.created_at,
+                channel_id=failure.channel_id,
+                outbox_id=failure.outbox_id,
+                post=post,
             )
         )
     return reports

@@ -28,8 +28,10 @@ def _ours(failure: FailureReport) -> bool:
 async def channel_failure(session: AsyncSession, cfg: AccountabilityConfig) -> str | None:
     """The reason of a permanent failure of one of our posts to the configured channel."""
     for failure in await reports.open_failures(session, cfg.guild_id, since=cfg.active_from):
-        if _ours(failure) and failure.post is not None and (
-            failure.post.channel_id == cfg.channel_id
+        if (
+            _ours(failure)
+            and failure.post is not None
+            and (failure.post.channel_id == cfg.channel_id)
         ):
             return f"Posting in <#{cfg.channel_id}> failed: {failure.reason}"
     return None
@@ -65,7 +67,12 @@ def disable_for(
     cfg.disabled_reason = truncate(reason, 200)
     if note:
         session.add(
-            DeliveryFailure(guild_id=cfg.guild_id, channel_id=cfg.channel_id, outbox_id=None,
-                            reason=truncate(reason, 300), created_at=now)
+            DeliveryFailure(
+                guild_id=cfg.guild_id,
+                channel_id=cfg.channel_id,
+                outbox_id=None,
+                reason=truncate(reason, 300),
+                created_at=now,
+            )
         )
     log.warning("weekly accountability disabled in guild %s: %s", cfg.guild_id, reason)

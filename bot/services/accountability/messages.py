@@ -52,8 +52,12 @@ def kickoff_posts(
         starter = render.kickoff_ref(week.id)
         rows.append(
             Outgoing(
-                "send", payload=message, channel_id=cfg.channel_id, ref=starter,
-                guild_id=cfg.guild_id, priority=Priority.ANNOUNCE,
+                "send",
+                payload=message,
+                channel_id=cfg.channel_id,
+                ref=starter,
+                guild_id=cfg.guild_id,
+                priority=Priority.ANNOUNCE,
             )
         )
         rows.append(
@@ -81,7 +85,9 @@ def kickoff_posts(
 
 
 def checkin_post(
-    week: AccountabilityWeek, open_members: Sequence[MemberWeek], review_at: datetime,
+    week: AccountabilityWeek,
+    open_members: Sequence[MemberWeek],
+    review_at: datetime,
     thread: Where,
 ) -> Outgoing:
     return Outgoing(
@@ -137,7 +143,8 @@ def summary_edit(
 ) -> Outgoing:
     """An edit of the week's summary (superseding any pending one)."""
     target: Where = (
-        {"target_message_id": summary_id} if summary_id
+        {"target_message_id": summary_id}
+        if summary_id
         else {"target_ref": render.summary_ref(week.id)}
     )
     return Outgoing(

@@ -60,8 +60,10 @@ async def resolve_week_ids(
     """The week's thread and summary message ids, once the sender created them (cached on the
     week row)."""
     if week.thread_id is None or week.summary_message_id is None:
-        refs = {render.thread_ref(week.id): "thread_id",
-                render.summary_ref(week.id): "summary_message_id"}
+        refs = {
+            render.thread_ref(week.id): "thread_id",
+            render.summary_ref(week.id): "summary_message_id",
+        }
         for ref, result_id in (await queries.created_ids_of_refs(session, list(refs))).items():
             if getattr(week, refs[ref]) is None:
                 setattr(week, refs[ref], result_id)
@@ -78,8 +80,9 @@ async def thread_of(session: AsyncSession, week: AccountabilityWeek) -> messages
 
 
 def _review_at(cfg: AccountabilityConfig, ws: date, zone: ZoneInfo) -> datetime:
-    return next(p.at for p in posts_for_week(schedule_of(cfg), ws, zone)
-                if p.kind is PostKind.REVIEW)
+    return next(
+        p.at for p in posts_for_week(schedule_of(cfg), ws, zone) if p.kind is PostKind.REVIEW
+    )
 
 
 class WeekPosts:
@@ -107,7 +110,9 @@ class WeekPosts:
         except Exception:
             log.exception("weekly posts for guild %s failed; retrying shortly", guild_id)
             self.ctx.timers.arm(
-                timer_key(guild_id), self.ctx.clock.now() + RETRY_AFTER, self._timer_fired,
+                timer_key(guild_id),
+                self.ctx.clock.now() + RETRY_AFTER,
+                self._timer_fired,
                 guild_id,
             )
 
@@ -149,7 +154,7 @@ class WeekPosts:
         handled = {(ws, k) for k in done} | {p.done_key for p in due}
         kickoff_at = done.get(PostKind.KICKOFF.value)
         for i, post in enumerate(due):
-            later = due[i + 1:]
+            later = due[i + 1 :]
             if cfg.active_from is not None and post.at < cfg.active_from:
                 continue
             if post.kind is PostKind.KICKOFF:
@@ -288,7 +293,11 @@ class WeekPosts:
     ) -> Outgoing:
         _, summary_id = await resolve_week_ids(session, week)
         return messages.summary_edit(
-            week, members, now, thread=await thread_of(session, week), summary_id=summary_id,
+            week,
+            members,
+            now,
+            thread=await thread_of(session, week),
+            summary_id=summary_id,
             final=final,
         )
 
@@ -307,7 +316,9 @@ class WeekPosts:
             if last is not None and now - last < interval:
                 self._summary_pending.add(week_id)
                 self.ctx.timers.arm(
-                    summary_timer_key(week_id), last + interval, self._refresh_summary_job,
+                    summary_timer_key(week_id),
+                    last + interval,
+                    self._refresh_summary_job,
                     week_id,
                 )
                 return

@@ -46,7 +46,7 @@ async def config_of(
     )
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return await session.scalar(stmt)
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def enabled_guild_ids(session: AsyncSession) -> list[int]:
@@ -64,7 +64,7 @@ async def posts_done(session: AsyncSession, week_id: int) -> dict[str, datetime]
 
 async def week_for_update(session: AsyncSession, week_id: int) -> AccountabilityWeek | None:
     stmt = select(AccountabilityWeek).where(AccountabilityWeek.id == week_id).with_for_update()
-    return await session.scalar(stmt)
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def created_ids_of_refs(session: AsyncSession, refs: Sequence[str]) -> dict[str, int]:
@@ -86,7 +86,7 @@ async def week_of_thread(
     stmt = select(AccountabilityWeek).where(
         AccountabilityWeek.guild_id == guild_id, AccountabilityWeek.thread_id == thread_id
     )
-    return await session.scalar(stmt)
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def refs_of_created(session: AsyncSession, guild_id: int, discord_id: int) -> list[str]:

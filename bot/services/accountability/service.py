@@ -17,11 +17,10 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import Conflict, NotFound, PermissionDenied
-from bot.domain.text import clean_note, truncate
+from bot.domain.text import clean_note
 from bot.domain.weeks import (
     PostKind,
     ScheduledPost,
@@ -32,7 +31,7 @@ from bot.domain.weeks import (
 )
 from bot.render import accountability as render
 from bot.render.accountability import GoalLine, MemberWeek, ReviewLine
-from bot.services.accountability import health, queries, stats
+from bot.services.accountability import health, members, queries, stats
 from bot.services.accountability.config import (
     and_join,
     missing_permissions,
@@ -53,7 +52,6 @@ from bot.services.timezones import TimezoneService, guild_zone
 from db import repositories
 from db.models import (
     AccountabilityConfig,
-    AccountabilityMember,
     AccountabilityNote,
     AccountabilityWeek,
 )
@@ -63,8 +61,11 @@ __all__ = ["AccountabilityService"]
 
 class AccountabilityService:
     def __init__(
-        self, ctx: ServiceContext, timezones: TimezoneService | None = None,
-        *, goals: GoalService,
+        self,
+        ctx: ServiceContext,
+        timezones: TimezoneService | None = None,
+        *,
+        goals: GoalService,
     ) -> None:
         self.ctx = ctx
         self.goals = goals
@@ -192,7 +193,8 @@ class AccountabilityService:
             )
             if review.at <= now:
                 following = next(
-                    p for p in posts_for_week(schedule, ws + timedelta(weeks=1), zone)
+                    p
+                    for p in posts_for_week(schedule, ws + timedelta(weeks=1), zone)
                     if p.kind is PostKind.KICKOFF
                 )
                 raise Conflict(
@@ -257,7 +259,8 @@ class AccountabilityService:
         """The week if it still takes changes (locked for writes, so concurrent clicks on one
         week run one at a time); raises saying why not (reviewed, or over)."""
         week = (
-            await queries.week_for_update(session, week_id) if lock
+            await queries.week_for_update(session, week_id)
+            if lock
             else await session.get(AccountabilityWeek, week_id)
         )
         if week is None or week.guild_id != guild_id:
@@ -302,7 +305,11 @@ class AccountabilityService:
         return [GoalLine(g.id, g.text, False, g.carried_from_id is not None) for g in goals]
 
     async def mark_done(
-        self, guild_id: int, week_id: int, user_id: int, goal_ids: Iterable[int],
+        self,
+        guild_id: int,
+        week_id: int,
+        user_id: int,
+        goal_ids: Iterable[int],
         display_name: str = "",
     ) -> list[str]:
         """The thread's "Mark done" menu: tick off the member's own open goals of the week with
@@ -328,9 +335,12 @@ class AccountabilityService:
         note = clean_note(text)
         async with self.ctx.db.transaction() as session:
             week = await self.live_week(session, week_id, guild_id)
-            await self._remember(session, guild_id, user_id, display_name)
-            session.add(AccountabilityNote(week_id=week.id, user_id=user_id, text=note,
-                                           created_at=self.ctx.clock.now()))
+            await members.remember(session, guild_id, user_id, display_name)
+            session.add(
+                AccountabilityNote(
+                    week_id=week.id, user_id=user_id, text=note, created_at=self.ctx.clock.now()
+                )
+            )
         return note
 
     # -- members --------------------------------------------------------------------------------
@@ -338,49 +348,12 @@ class AccountabilityService:
     async def remember_member(self, guild_id: int, user_id: int, display_name: str) -> None:
         """Keep the member's current name (shown if they later leave); clears "left"."""
         async with self.ctx.db.transaction() as session:
-            await self._remember(session, guild_id, user_id, display_name)
+            await members.remember(session, guild_id, user_id, display_name)
 
     async def member_left(self, guild_id: int, user_id: int, display_name: str = "") -> None:
         """The member left the server: their goals stay, they are shown by name, never pinged."""
-        now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
-            row = await session.get(AccountabilityMember, (guild_id, user_id))
-            if row is None:
-                try:
-                    async with session.begin_nested():
-                        session.add(
-                            AccountabilityMember(guild_id=guild_id, user_id=user_id,
-                                                 display_name=truncate(display_name, 100),
-                                                 left_at=now)
-                        )
-                except IntegrityError:
-                    row = await session.get(AccountabilityMember, (guild_id, user_id),
-                                            populate_existing=True)
-            if row is not None:
-                row.left_at = now
-                if display_name and not row.display_name:
-                    row.display_name = truncate(display_name, 100)
-
-    async def _remember(
-        self, session: AsyncSession, guild_id: int, user_id: int, display_name: str
-    ) -> None:
-        name = truncate(" ".join(display_name.split()), 100) if display_name.strip() else ""
-        row = await session.get(AccountabilityMember, (guild_id, user_id))
-        if row is None:
-            try:
-                async with session.begin_nested():
-                    session.add(
-                        AccountabilityMember(guild_id=guild_id, user_id=user_id, display_name=name)
-                    )
-                return
-            except IntegrityError:
-                row = await session.get(AccountabilityMember, (guild_id, user_id),
-                                        populate_existing=True)
-                assert row is not None
-        if name and row.display_name != name:
-            row.display_name = name
-        if row.left_at is not None:
-            row.left_at = None
+            await members.mark_left(session, guild_id, user_id, display_name, self.ctx.clock.now())
 
     # -- channels going away and delivery failures -------------------------------------------
 
@@ -404,10 +377,12 @@ class AccountabilityService:
             cfg = await queries.config_of(session, guild_id, for_update=True)
             if cfg is not None and cfg.channel_id == channel_id and cfg.enabled:
                 health.disable_for(
-                    session, cfg,
+                    session,
+                    cfg,
                     "The accountability channel was deleted. Pick a new one with "
                     "`/accountability setup`.",
-                    note=True, now=self.ctx.clock.now(),
+                    note=True,
+                    now=self.ctx.clock.now(),
                 )
                 disabled = True
             week = await self._week_of_thread(session, guild_id, channel_id)
@@ -447,13 +422,18 @@ class AccountabilityService:
         review = next(p for p in posts if p.kind is PostKind.REVIEW)
         started = PostKind.KICKOFF.value in done
         missed = (
-            cfg.enabled and not started and kickoff.at <= now < review.at
-            and cfg.active_from is not None and kickoff.at < cfg.active_from
+            cfg.enabled
+            and not started
+            and kickoff.at <= now < review.at
+            and cfg.active_from is not None
+            and kickoff.at < cfg.active_from
         )
         # This week's posts still happen if its thread is up or its kickoff is still ahead (or
         # about to be caught up); otherwise only next week's.
-        this_week_live = started or kickoff.at > now or (
-            cfg.active_from is not None and kickoff.at >= cfg.active_from
+        this_week_live = (
+            started
+            or kickoff.at > now
+            or (cfg.active_from is not None and kickoff.at >= cfg.active_from)
         )
         upcoming: list[ScheduledPost] = []
         if cfg.enabled:

@@ -15,6 +15,7 @@ from bot.domain.goals import CheckInStatus, GoalStatus
 from bot.domain.sprint import PhaseKind, SprintPlan, timeline
 from bot.domain.text import clean_note
 from bot.render import goals as render
+from bot.render.accountability import thread_ref
 from bot.services.checkins import queries
 from bot.services.context import ServiceContext
 from bot.services.events import SprintEnded
@@ -30,7 +31,6 @@ __all__ = [
     "Debriefs",
     "plan_of",
     "resolve_huddles",
-    "week_thread_ref",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,6 @@ ACTIVE = repo.ACTIVE_STATUSES
 BREAK_KINDS = (PhaseKind.BREAK.value, PhaseKind.LONG_BREAK.value)
 POSTED_REASONS = ("finished", "stopped")
 MAX_DEBRIEF_NOTES_PER_MEMBER = 5
-
-
-def week_thread_ref(week_id: int) -> str:
-    """The outbox ref weekly accountability gives a week's thread (bot.render.accountability)."""
-    return f"acc_thread:{week_id}"
 
 
 def plan_of(sprint: Sprint) -> SprintPlan | None:
@@ -130,8 +125,11 @@ class Debriefs:
                 )
             )
         return render.Debrief(
-            sprint_id=sprint.id, title=sprint.title, reason=reason,
-            ended_at=sprint.ended_at or now, members=tuple(members),
+            sprint_id=sprint.id,
+            title=sprint.title,
+            reason=reason,
+            ended_at=sprint.ended_at or now,
+            members=tuple(members),
         )
 
     async def _week_thread(
@@ -148,7 +146,7 @@ class Debriefs:
             return None, None
         if week.thread_id is not None:
             return int(week.thread_id), None
-        ref = week_thread_ref(week.id)
+        ref = thread_ref(week.id)
         row = await queries.thread_row_of_ref(session, ref)
         if row is None:
             return None, None
@@ -170,18 +168,27 @@ class Debriefs:
         payload = render.debrief_payload(data)
         out = [
             Outgoing(
-                "send", payload, channel_id=event.channel_id,
-                ref=render.debrief_ref(sprint.id), priority=Priority.NOTICE,
-                guild_id=event.guild_id, sprint_id=sprint.id,
+                "send",
+                payload,
+                channel_id=event.channel_id,
+                ref=render.debrief_ref(sprint.id),
+                priority=Priority.NOTICE,
+                guild_id=event.guild_id,
+                sprint_id=sprint.id,
             )
         ]
         thread_id, thread_ref = await self._week_thread(session, sprint)
         if (thread_id is not None and thread_id != event.channel_id) or thread_ref is not None:
             out.append(
                 Outgoing(
-                    "send", payload, channel_id=thread_id, channel_ref=thread_ref,
-                    ref=render.debrief_ref(sprint.id, "week"), priority=Priority.COSMETIC,
-                    guild_id=event.guild_id, sprint_id=sprint.id,
+                    "send",
+                    payload,
+                    channel_id=thread_id,
+                    channel_ref=thread_ref,
+                    ref=render.debrief_ref(sprint.id, "week"),
+                    priority=Priority.COSMETIC,
+                    guild_id=event.guild_id,
+                    sprint_id=sprint.id,
                 )
             )
         await enqueue(session, *out)
@@ -201,9 +208,15 @@ class Debriefs:
             session,
             *(
                 Outgoing(
-                    "edit", payload, channel_id=channel, channel_ref=channel_ref,
-                    target_ref=ref, supersede_key=f"edit:{ref}", priority=Priority.CARD,
-                    guild_id=sprint.guild_id, sprint_id=sprint.id,
+                    "edit",
+                    payload,
+                    channel_id=channel,
+                    channel_ref=channel_ref,
+                    target_ref=ref,
+                    supersede_key=f"edit:{ref}",
+                    priority=Priority.CARD,
+                    guild_id=sprint.guild_id,
+                    sprint_id=sprint.id,
                 )
                 for ref, (channel, channel_ref) in targets.items()
                 if channel is not None or channel_ref is not None
@@ -239,7 +252,9 @@ class Debriefs:
             sprint = await self._sprint_for_note(session, guild_id, sprint_id, user_id)
             session.add(
                 DebriefNote(
-                    sprint_id=sprint_id, user_id=user_id, text=cleaned,
+                    sprint_id=sprint_id,
+                    user_id=user_id,
+                    text=cleaned,
                     created_at=self.ctx.clock.now(),
                 )
             )

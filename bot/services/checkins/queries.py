@@ -37,7 +37,7 @@ async def checkin_for_update(
         .where(CheckIn.sprint_id == sprint_id, CheckIn.user_id == user_id, CheckIn.round == round_)
         .with_for_update()
     )
-    return await session.scalar(stmt)
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def checkin_note(
@@ -46,7 +46,7 @@ async def checkin_note(
     stmt = select(CheckIn.note).where(
         CheckIn.sprint_id == sprint_id, CheckIn.user_id == user_id, CheckIn.round == round_
     )
-    return await session.scalar(stmt)
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def is_participant(session: AsyncSession, sprint_id: int, user_id: int) -> bool:
@@ -104,7 +104,8 @@ async def has_huddle_thread_in_round(session: AsyncSession, sprint_id: int, roun
     stmt = (
         select(CheckIn.id)
         .where(
-            CheckIn.sprint_id == sprint_id, CheckIn.round == round_,
+            CheckIn.sprint_id == sprint_id,
+            CheckIn.round == round_,
             CheckIn.huddle_thread_id.is_not(None),
         )
         .limit(1)
@@ -126,7 +127,8 @@ async def listed_sprint_goals(session: AsyncSession, sprint_id: int) -> list[Goa
     stmt = (
         select(Goal)
         .where(
-            Goal.sprint_id == sprint_id, Goal.scope == Scope.SPRINT,
+            Goal.sprint_id == sprint_id,
+            Goal.scope == Scope.SPRINT,
             Goal.status.in_(LISTED_STATUSES),
         )
         .order_by(Goal.created_at, Goal.id)

@@ -78,8 +78,13 @@ class CheckInService:
     # -- recording clicks ----------------------------------------------------------------------
 
     async def _sprint_for_checkin(
-        self, session: AsyncSession, guild_id: int, sprint_id: int, round_: int,
-        *, allow_ended: bool = False,
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        sprint_id: int,
+        round_: int,
+        *,
+        allow_ended: bool = False,
     ) -> Sprint:
         sprint = await session.get(Sprint, sprint_id)
         if sprint is None or sprint.guild_id != guild_id:
@@ -102,8 +107,14 @@ class CheckInService:
             )
 
     async def _upsert(
-        self, session: AsyncSession, sprint_id: int, user_id: int, round_: int, *,
-        status: str | None = None, note: str | None = None,
+        self,
+        session: AsyncSession,
+        sprint_id: int,
+        user_id: int,
+        round_: int,
+        *,
+        status: str | None = None,
+        note: str | None = None,
     ) -> tuple[CheckIn, str | None]:
         """The member's check-in for the round, created or updated; returns (row, old status).
 
@@ -114,8 +125,12 @@ class CheckInService:
         row = await queries.checkin_for_update(session, sprint_id, user_id, round_)
         if row is None:
             row = CheckIn(
-                sprint_id=sprint_id, user_id=user_id, round=round_,
-                status=status or CheckInStatus.PROGRESS, note=note, created_at=now,
+                sprint_id=sprint_id,
+                user_id=user_id,
+                round=round_,
+                status=status or CheckInStatus.PROGRESS,
+                note=note,
+                created_at=now,
                 updated_at=now,
             )
             try:
@@ -171,7 +186,12 @@ class CheckInService:
             else:
                 await self.debriefs.refresh(session, sprint)
             result = CheckInResult(
-                sprint_id, round_, row.status, row.status, row.note, row.huddle_thread_id,
+                sprint_id,
+                round_,
+                row.status,
+                row.status,
+                row.note,
+                row.huddle_thread_id,
                 sprint_active=active,
             )
         self.ctx.delivery.wake()
@@ -215,23 +235,38 @@ class CheckInService:
                 or await queries.has_huddle_thread_in_round(session, sprint_id, round_)
             )
             thread_payload: dict[str, object] = {
-                "name": name, "auto_archive_duration": HUDDLE_ARCHIVE_MINUTES,
+                "name": name,
+                "auto_archive_duration": HUDDLE_ARCHIVE_MINUTES,
             }
             if from_message:
                 thread = Outgoing(
-                    "thread", thread_payload, channel_id=sprint.channel_id,
-                    target_ref=_break_message_ref(sprint, round_), ref=ref,
-                    priority=Priority.NOTICE, guild_id=guild_id, sprint_id=sprint_id,
+                    "thread",
+                    thread_payload,
+                    channel_id=sprint.channel_id,
+                    target_ref=_break_message_ref(sprint, round_),
+                    ref=ref,
+                    priority=Priority.NOTICE,
+                    guild_id=guild_id,
+                    sprint_id=sprint_id,
                 )
             else:
                 thread_payload["type"] = 11  # a public thread in the channel
                 thread = Outgoing(
-                    "thread", thread_payload, channel_id=sprint.channel_id, ref=ref,
-                    priority=Priority.NOTICE, guild_id=guild_id, sprint_id=sprint_id,
+                    "thread",
+                    thread_payload,
+                    channel_id=sprint.channel_id,
+                    ref=ref,
+                    priority=Priority.NOTICE,
+                    guild_id=guild_id,
+                    sprint_id=sprint_id,
                 )
             intro = Outgoing(
-                "send", render.huddle_intro_payload(user_id, round_, row.note), channel_ref=ref,
-                priority=Priority.NOTICE, guild_id=guild_id, sprint_id=sprint_id,
+                "send",
+                render.huddle_intro_payload(user_id, round_, row.note),
+                channel_ref=ref,
+                priority=Priority.NOTICE,
+                guild_id=guild_id,
+                sprint_id=sprint_id,
             )
             await enqueue(session, thread, intro)
             await self.goals.card_changed(session, sprint_id)

@@ -14,7 +14,7 @@ from bot.domain.goals import Scope
 from bot.domain.weeks import week_label
 from bot.services.goals import queries
 from bot.services.goals.queries import GoalRow
-from bot.services.goals.types import GoalInfo
+from bot.services.goals.types import Actor, GoalInfo
 from bot.services.timezones import local_week_start
 from db import repositories as repo
 from db.models import AccountabilityWeek, Sprint
@@ -23,9 +23,11 @@ __all__ = [
     "AUTOCOMPLETE_LIMIT",
     "OPEN_WEEKS_BACK",
     "choose_one",
+    "echo",
     "goals_listed",
     "matching",
     "open_goal_rows",
+    "target_sprint",
     "where_label",
 ]
 
@@ -105,7 +107,11 @@ def choose_one(value: str, matches: Sequence[GoalInfo]) -> int:
 
 
 async def goals_listed(
-    session: AsyncSession, guild_id: int, channel_id: int, owner_id: int, scope: Scope | None,
+    session: AsyncSession,
+    guild_id: int,
+    channel_id: int,
+    owner_id: int,
+    scope: Scope | None,
     now: datetime,
 ) -> list[GoalInfo]:
     """/goals list: the member's goals in this channel's sprint and/or the current week.
@@ -136,3 +142,43 @@ async def goals_listed(
             ]
     return out
 
+
+def echo(text: str) -> str:
+    """What the member typed, shown back in a code block so it can be copied."""
+    safe = text.replace("```", "`\u200b``")
+    return f"\nWhat you wrote:\n```\n{safe[:1500]}\n```"
+
+
+async def target_sprint(
+    session: AsyncSession,
+    actor: Actor,
+    scope: Scope | None,
+    sprint_id: int | None,
+    first_line: str | None,
+) -> tuple[Sprint | None, bool]:
+    """The running sprint the goals go to (locked), or None for the week; and whether a
+    sprint was asked for that has ended (the goals then go to the week)."""
+    if sprint_id is not None:
+        sprint = await queries.sprint_for_update(session, sprint_id)
+        if (
+            sprint is None
+            or sprint.guild_id != actor.guild_id
+            or sprint.status not in repo.ACTIVE_STATUSES
+        ):
+            return None, True
+        return sprint, False
+    if scope is Scope.WEEK:
+        return None, False
+    sprint = None
+    found = await repo.active_sprint_in_channel(session, actor.channel_id)
+    if found is not None:
+        sprint = await queries.sprint_for_update(session, found.id)
+        if sprint is not None and sprint.status not in repo.ACTIVE_STATUSES:
+            sprint = None
+    if sprint is None and scope is Scope.SPRINT:
+        raise NotFound(
+            "There's no sprint running in this channel, so I can't add a sprint "
+            "goal here. Start one with `/sprint start`, or use `scope: week`."
+            + (echo(first_line) if first_line is not None else "")
+        )
+    return sprint, False

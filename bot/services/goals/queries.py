@@ -41,7 +41,7 @@ GoalRow = tuple[Goal, Sprint | None, AccountabilityWeek | None]
 async def sprint_for_update(session: AsyncSession, sprint_id: int) -> Sprint | None:
     """The sprint row, locked for the rest of the transaction."""
     stmt = select(Sprint).where(Sprint.id == sprint_id).with_for_update()
-    return await session.scalar(stmt)
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def week_for_update(session: AsyncSession, week_id: int) -> AccountabilityWeek:
@@ -51,7 +51,10 @@ async def week_for_update(session: AsyncSession, week_id: int) -> Accountability
 
 
 async def goals_counting_toward_limit(
-    session: AsyncSession, user_id: int, *, sprint_id: int | None = None,
+    session: AsyncSession,
+    user_id: int,
+    *,
+    sprint_id: int | None = None,
     week_id: int | None = None,
 ) -> int:
     """How many of the member's goals count toward a limit: open ones in a sprint; open or done
@@ -59,12 +62,14 @@ async def goals_counting_toward_limit(
     stmt = select(func.count(Goal.id)).where(Goal.user_id == user_id)
     if sprint_id is not None:
         stmt = stmt.where(
-            Goal.scope == Scope.SPRINT, Goal.sprint_id == sprint_id,
+            Goal.scope == Scope.SPRINT,
+            Goal.sprint_id == sprint_id,
             Goal.status == GoalStatus.OPEN,
         )
     else:
         stmt = stmt.where(
-            Goal.scope == Scope.WEEK, Goal.week_id == week_id,
+            Goal.scope == Scope.WEEK,
+            Goal.week_id == week_id,
             Goal.status.in_(LISTED_STATUSES),
         )
     return int((await session.execute(stmt)).scalar_one())
@@ -93,8 +98,12 @@ async def current_open_goals(
 
 
 async def recent_goals_with_status(
-    session: AsyncSession, guild_id: int, user_id: int, statuses: Collection[str],
-    *, limit: int = 200,
+    session: AsyncSession,
+    guild_id: int,
+    user_id: int,
+    statuses: Collection[str],
+    *,
+    limit: int = 200,
 ) -> list[GoalRow]:
     """The member's latest goals in any of ``statuses``, newest first."""
     stmt = (
@@ -110,7 +119,7 @@ async def recent_goals_with_status(
 
 async def goal_for_update(session: AsyncSession, goal_id: int) -> Goal | None:
     stmt = select(Goal).where(Goal.id == goal_id).with_for_update()
-    return await session.scalar(stmt)
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def status_counts_beside(session: AsyncSession, goal: Goal) -> tuple[int, int]:
@@ -135,7 +144,7 @@ async def latest_sprint_in_channel(session: AsyncSession, channel_id: int) -> Sp
         .order_by(Sprint.created_at.desc(), Sprint.id.desc())
         .limit(1)
     )
-    return await session.scalar(stmt)
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def member_sprint_goals(session: AsyncSession, sprint_id: int, user_id: int) -> list[Goal]:
@@ -143,8 +152,10 @@ async def member_sprint_goals(session: AsyncSession, sprint_id: int, user_id: in
     stmt = (
         select(Goal)
         .where(
-            Goal.sprint_id == sprint_id, Goal.user_id == user_id,
-            Goal.scope == Scope.SPRINT, Goal.status != GoalStatus.DROPPED,
+            Goal.sprint_id == sprint_id,
+            Goal.user_id == user_id,
+            Goal.scope == Scope.SPRINT,
+            Goal.status != GoalStatus.DROPPED,
         )
         .order_by(Goal.created_at, Goal.id)
     )
@@ -156,8 +167,10 @@ async def member_week_goals(session: AsyncSession, week_id: int, user_id: int) -
     stmt = (
         select(Goal)
         .where(
-            Goal.week_id == week_id, Goal.user_id == user_id,
-            Goal.scope == Scope.WEEK, Goal.status != GoalStatus.DROPPED,
+            Goal.week_id == week_id,
+            Goal.user_id == user_id,
+            Goal.scope == Scope.WEEK,
+            Goal.status != GoalStatus.DROPPED,
         )
         .order_by(Goal.created_at, Goal.id)
     )
@@ -171,8 +184,10 @@ async def open_sprint_goals_for_update(
     stmt = (
         select(Goal)
         .where(
-            Goal.sprint_id == sprint_id, Goal.user_id == user_id,
-            Goal.scope == Scope.SPRINT, Goal.status == GoalStatus.OPEN,
+            Goal.sprint_id == sprint_id,
+            Goal.user_id == user_id,
+            Goal.scope == Scope.SPRINT,
+            Goal.status == GoalStatus.OPEN,
         )
         .order_by(Goal.created_at, Goal.id)
         .with_for_update()
@@ -182,8 +197,10 @@ async def open_sprint_goals_for_update(
 
 async def open_sprint_goal_ids(session: AsyncSession, sprint_id: int, user_id: int) -> list[int]:
     stmt = select(Goal.id).where(
-        Goal.sprint_id == sprint_id, Goal.user_id == user_id,
-        Goal.scope == Scope.SPRINT, Goal.status == GoalStatus.OPEN,
+        Goal.sprint_id == sprint_id,
+        Goal.user_id == user_id,
+        Goal.scope == Scope.SPRINT,
+        Goal.status == GoalStatus.OPEN,
     )
     return list(await session.scalars(stmt))
 
@@ -206,7 +223,8 @@ async def sprint_goal_counts(session: AsyncSession, sprint_id: int) -> dict[int,
     stmt = (
         select(Goal.user_id, Goal.status, func.count(Goal.id))
         .where(
-            Goal.sprint_id == sprint_id, Goal.scope == Scope.SPRINT,
+            Goal.sprint_id == sprint_id,
+            Goal.scope == Scope.SPRINT,
             Goal.status.in_(LISTED_STATUSES),
         )
         .group_by(Goal.user_id, Goal.status)
@@ -233,7 +251,11 @@ async def member_listed_week_goals_for_update(
 
 
 async def member_open_week_goals(
-    session: AsyncSession, week_id: int, user_id: int, *, goal_ids: Sequence[int] | None = None,
+    session: AsyncSession,
+    week_id: int,
+    user_id: int,
+    *,
+    goal_ids: Sequence[int] | None = None,
     for_update: bool = False,
 ) -> list[Goal]:
     """The member's open goals of a week (only ``goal_ids`` when given), oldest first."""

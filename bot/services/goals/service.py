@@ -20,7 +20,7 @@ from bot.domain.goals import GoalStatus, Scope
 from bot.domain.text import clean_goal_text, split_lines_goals
 from bot.render import goals as render
 from bot.services.context import ServiceContext
-from bot.services.goals import lookup, messages, queries
+from bot.services.goals import carry, lookup, messages, queries
 from bot.services.goals.hooks import SprintHooks
 from bot.services.goals.types import (
     MAX_GOAL_LEN,
@@ -33,7 +33,6 @@ from bot.services.goals.types import (
     DoneResult,
     GoalInfo,
     Rejected,
-    week_goals_phrase,
 )
 from bot.services.goals.week import WeekGoals
 from bot.services.timezones import local_week_start
@@ -65,12 +64,6 @@ def _limit_reason(sprint: bool, limit: int) -> str:
         f"You already have {limit} goals for this week (the most allowed). Remove one with "
         "`/goals drop` first."
     )
-
-
-def _echo(text: str) -> str:
-    """What the member typed, shown back in a code block so it can be copied."""
-    safe = text.replace("```", "`\u200b``")
-    return f"\nWhat you wrote:\n```\n{safe[:1500]}\n```"
 
 
 class GoalService:
@@ -132,18 +125,16 @@ class GoalService:
 
     # -- adding --------------------------------------------------------------------------------
 
-    async def add(
-        self, actor: Actor, text: str, *, scope: Scope | None = None
-    ) -> AddResult:
+    async def add(self, actor: Actor, text: str, *, scope: Scope | None = None) -> AddResult:
         """/goal text: one goal; bad text or a full list raises with what the member wrote."""
         try:
             cleaned = clean_goal_text(text, MAX_GOAL_LEN)
         except ValidationError as err:
-            raise ValidationError(str(err) + _echo(text)) from None
+            raise ValidationError(str(err) + lookup.echo(text)) from None
         result = await self._add(actor, [(1, text, cleaned)], [], scope=scope, sprint_id=None)
         if not result.added:
             reason = result.rejected[0].reason if result.rejected else "It was not saved."
-            raise Conflict(reason + _echo(text))
+            raise Conflict(reason + lookup.echo(text))
         return result
 
     async def add_many(
@@ -165,33 +156,6 @@ class GoalService:
                 bad.append(Rejected(i, line, str(err)))
         return await self._add(actor, good, bad, scope=scope, sprint_id=sprint_id)
 
-    async def _target_sprint(
-        self, session: AsyncSession, actor: Actor, scope: Scope | None, sprint_id: int | None,
-        first_line: str | None,
-    ) -> tuple[Sprint | None, bool]:
-        """The running sprint the goals go to (locked), or None for the week; and whether a
-        sprint was asked for that has ended (the goals then go to the week)."""
-        if sprint_id is not None:
-            sprint = await queries.sprint_for_update(session, sprint_id)
-            if sprint is None or sprint.guild_id != actor.guild_id or sprint.status not in ACTIVE:
-                return None, True
-            return sprint, False
-        if scope is Scope.WEEK:
-            return None, False
-        sprint = None
-        found = await repo.active_sprint_in_channel(session, actor.channel_id)
-        if found is not None:
-            sprint = await queries.sprint_for_update(session, found.id)
-            if sprint is not None and sprint.status not in ACTIVE:
-                sprint = None
-        if sprint is None and scope is Scope.SPRINT:
-            raise NotFound(
-                "There's no sprint running in this channel, so I can't add a sprint "
-                "goal here. Start one with `/sprint start`, or use `scope: week`."
-                + (_echo(first_line) if first_line is not None else "")
-            )
-        return sprint, False
-
     async def _add(
         self,
         actor: Actor,
@@ -203,7 +167,7 @@ class GoalService:
     ) -> AddResult:
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
-            sprint, moved = await self._target_sprint(
+            sprint, moved = await lookup.target_sprint(
                 session, actor, scope, sprint_id, good[0][1] if good else None
             )
             week: AccountabilityWeek | None = None
@@ -229,11 +193,14 @@ class GoalService:
                 )
             added = [
                 Goal(
-                    guild_id=actor.guild_id, user_id=actor.user_id, text=cleaned,
+                    guild_id=actor.guild_id,
+                    user_id=actor.user_id,
+                    text=cleaned,
                     scope=Scope.SPRINT if sprint is not None else Scope.WEEK,
                     sprint_id=sprint.id if sprint is not None else None,
                     week_id=week.id if week is not None else None,
-                    status=GoalStatus.OPEN, created_at=now,
+                    status=GoalStatus.OPEN,
+                    created_at=now,
                 )
                 for _, _, cleaned in take
             ]
@@ -283,7 +250,11 @@ class GoalService:
             return await self._is_manager(session, actor)
 
     async def open_goals(
-        self, guild_id: int, user_id: int, channel_id: int | None = None, query: str = "",
+        self,
+        guild_id: int,
+        user_id: int,
+        channel_id: int | None = None,
+        query: str = "",
         limit: int = AUTOCOMPLETE_LIMIT,
     ) -> list[GoalInfo]:
         """The member's current open goals for autocomplete, filtered by what they typed."""
@@ -422,8 +393,12 @@ class GoalService:
             await enqueue(
                 session,
                 messages.celebration(
-                    goal, done, total, guild_id=guild_id,
-                    sprint_id=sprint.id if sprint is not None else None, **where,
+                    goal,
+                    done,
+                    total,
+                    guild_id=guild_id,
+                    sprint_id=sprint.id if sprint is not None else None,
+                    **where,
                 ),
             )
         if sprint is not None and sprint.status in ACTIVE:
@@ -436,8 +411,7 @@ class GoalService:
             goal = await self._goal_for_change(session, actor, goal_id)
             if goal.status != GoalStatus.DONE:
                 raise Conflict(
-                    f"“{render.user_text(goal.text, 100)}” isn't done, so there's nothing to "
-                    "undo."
+                    f"“{render.user_text(goal.text, 100)}” isn't done, so there's nothing to undo."
                 )
             if goal.scope == Scope.SPRINT:  # a week's limit counts done goals already
                 count = await queries.goals_counting_toward_limit(
@@ -476,13 +450,13 @@ class GoalService:
         try:
             cleaned = clean_goal_text(text, MAX_GOAL_LEN)
         except ValidationError as err:
-            raise ValidationError(str(err) + _echo(text)) from None
+            raise ValidationError(str(err) + lookup.echo(text)) from None
         async with self.ctx.db.transaction() as session:
             goal = await self._goal_for_change(session, actor, goal_id)
             if goal.status == GoalStatus.DROPPED:
                 raise Conflict(
                     f"“{render.user_text(goal.text, 100)}” was dropped; add it again with "
-                    "`/goal` instead." + _echo(text)
+                    "`/goal` instead." + lookup.echo(text)
                 )
             goal.text = cleaned
             await session.flush()
@@ -503,101 +477,14 @@ class GoalService:
 
     # -- carrying over -------------------------------------------------------------------------
 
-    async def _ended_sprint_of(self, session: AsyncSession, actor: Actor, sprint_id: int,
-                               running: str) -> Sprint:
-        source = await session.get(Sprint, sprint_id)
-        if source is None or source.guild_id != actor.guild_id:
-            raise NotFound("I can't find that sprint any more.")
-        if source.status in ACTIVE:
-            raise Conflict(running)
-        return source
-
     async def carry_over(self, actor: Actor, from_sprint_id: int, to: Scope) -> CarryResult:
         """Copy the member's open goals of an ended sprint to the channel's running sprint or
-        to their week. Each goal is carried at most once (``Goal.carried_from_id``)."""
-        async with self.ctx.db.transaction() as session:
-            source = await self._ended_sprint_of(
-                session, actor, from_sprint_id,
-                "This sprint is still running; your goals are already in it. Carry them "
-                "over once it has ended.",
-            )
-            goals = await queries.open_sprint_goals_for_update(session, source.id, actor.user_id)
-            if not goals:
-                raise NotFound("You have no open goals left from this sprint. Nice work! 🎉")
-            children = await queries.carried_copies(session, [g.id for g in goals])
-            already = [GoalInfo.of(children[g.id]) for g in goals if g.id in children]
-            pending = [g for g in goals if g.id not in children]
-            if not pending:
-                return CarryResult((), to, "", tuple(already))
-            target_sprint: Sprint | None = None
-            week: AccountabilityWeek | None = None
-            if to is Scope.SPRINT:
-                found = await repo.active_sprint_in_channel(session, source.channel_id)
-                if found is not None:
-                    target_sprint = await queries.sprint_for_update(session, found.id)
-                if target_sprint is None:
-                    raise NotFound(
-                        f"No sprint is running in <#{source.channel_id}> right now. Start one "
-                        "with `/sprint start` and press this again, or carry them to your week."
-                    )
-                count = await queries.goals_counting_toward_limit(
-                    session, actor.user_id, sprint_id=target_sprint.id
-                )
-                limit = MAX_OPEN_PER_SPRINT
-                where = f"the sprint “{target_sprint.title}”"
-            else:
-                week = await self.current_week(
-                    session, actor.guild_id, source.channel_id, lock=True
-                )
-                count = await queries.goals_counting_toward_limit(
-                    session, actor.user_id, week_id=week.id
-                )
-                limit = MAX_OPEN_PER_WEEK
-                where = week_goals_phrase(week.week_start)
-            room = max(limit - count, 0)
-            take, left = pending[:room], pending[room:]
-            if take and target_sprint is not None:
-                await self.ensure_participant(
-                    session, target_sprint, actor.user_id, actor.display_name
-                )
-            now = self.ctx.clock.now()
-            carried = [
-                Goal(
-                    guild_id=g.guild_id, user_id=g.user_id, text=g.text, scope=to,
-                    sprint_id=target_sprint.id if target_sprint is not None else None,
-                    week_id=week.id if week is not None else None, status=GoalStatus.OPEN,
-                    carried_from_id=g.id, created_at=now,
-                )
-                for g in take
-            ]
-            session.add_all(carried)
-            await session.flush()
-            if carried and target_sprint is not None:
-                await self.card_changed(session, target_sprint.id)
-            result = CarryResult(
-                tuple(GoalInfo.of(c) for c in carried), to, where, tuple(already),
-                tuple(GoalInfo.of(g) for g in left),
-            )
-        self.ctx.delivery.wake()
-        if carried and week is not None:
-            await self.week_changed(week.id)
-        return result
+        to their week (``carry.py``)."""
+        return await carry.carry_over(self, actor, from_sprint_id, to)
 
     async def carry_options(self, actor: Actor, from_sprint_id: int) -> tuple[int, Sprint | None]:
         """How many of the member's goals could be carried, and the sprint they could go to."""
-        async with self.ctx.db.transaction() as session:
-            source = await self._ended_sprint_of(
-                session, actor, from_sprint_id,
-                "This sprint is still running; carry goals over once it has ended.",
-            )
-            ids = await queries.open_sprint_goal_ids(session, source.id, actor.user_id)
-            if not ids:
-                raise NotFound("You have no open goals left from this sprint. Nice work! 🎉")
-            pending = len(ids) - await queries.count_carried_copies(session, ids)
-            if pending <= 0:
-                raise Conflict("You've already carried your open goals from this sprint over.")
-            target = await repo.active_sprint_in_channel(session, source.channel_id)
-            return pending, target
+        return await carry.carry_options(self, actor, from_sprint_id)
 
     # -- the sprint card -----------------------------------------------------------------------
 

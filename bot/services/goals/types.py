@@ -64,10 +64,18 @@ class GoalInfo:
     @classmethod
     def of(cls, goal: Goal, where: str = "", channel_id: int | None = None) -> GoalInfo:
         return cls(
-            id=goal.id, user_id=goal.user_id, text=goal.text, scope=goal.scope,
-            status=goal.status, sprint_id=goal.sprint_id, week_id=goal.week_id,
-            carried_from_id=goal.carried_from_id, created_at=goal.created_at,
-            done_at=goal.done_at, where=where, channel_id=channel_id,
+            id=goal.id,
+            user_id=goal.user_id,
+            text=goal.text,
+            scope=goal.scope,
+            status=goal.status,
+            sprint_id=goal.sprint_id,
+            week_id=goal.week_id,
+            carried_from_id=goal.carried_from_id,
+            created_at=goal.created_at,
+            done_at=goal.done_at,
+            where=where,
+            channel_id=channel_id,
         )
 
 

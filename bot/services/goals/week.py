@@ -36,7 +36,12 @@ class WeekRules(Protocol):
     """What the weekly thread decides about its week (``bot.services.accountability``)."""
 
     async def live_week(
-        self, session: AsyncSession, week_id: int, guild_id: int, *, allow_reviewed: bool = False,
+        self,
+        session: AsyncSession,
+        week_id: int,
+        guild_id: int,
+        *,
+        allow_reviewed: bool = False,
         lock: bool = False,
     ) -> AccountabilityWeek:
         """The week, if it still takes changes; raises a UserError saying why not."""
@@ -67,9 +72,7 @@ class WeekGoals:
         over: list[str] = []
         async with self.ctx.db.transaction() as session:
             week = await rules.live_week(session, week_id, guild_id, lock=True)
-            existing = await queries.member_listed_week_goals_for_update(
-                session, week.id, user_id
-            )
+            existing = await queries.member_listed_week_goals_for_update(session, week.id, user_id)
             seen = {g.text.casefold() for g in existing}
             count = len(existing)
             for line in lines:
@@ -85,8 +88,15 @@ class WeekGoals:
                     over.append(cleaned)
                     continue
                 session.add(
-                    Goal(guild_id=guild_id, user_id=user_id, text=cleaned, scope=Scope.WEEK,
-                         week_id=week.id, status=GoalStatus.OPEN, created_at=now)
+                    Goal(
+                        guild_id=guild_id,
+                        user_id=user_id,
+                        text=cleaned,
+                        scope=Scope.WEEK,
+                        week_id=week.id,
+                        status=GoalStatus.OPEN,
+                        created_at=now,
+                    )
                 )
                 seen.add(cleaned.casefold())
                 count += 1
@@ -95,8 +105,12 @@ class WeekGoals:
         if added:
             await self.goals.week_changed(week_id)
         return WeekAddResult(
-            week_id=week_id, week_start=week_start, added=tuple(added),
-            duplicates=tuple(duplicates), refused=tuple(refused), over_limit=tuple(over),
+            week_id=week_id,
+            week_start=week_start,
+            added=tuple(added),
+            duplicates=tuple(duplicates),
+            refused=tuple(refused),
+            over_limit=tuple(over),
         )
 
     async def open_goals(
@@ -111,7 +125,11 @@ class WeekGoals:
             ]
 
     async def mark_done(
-        self, rules: WeekRules, guild_id: int, week_id: int, user_id: int,
+        self,
+        rules: WeekRules,
+        guild_id: int,
+        week_id: int,
+        user_id: int,
         goal_ids: Iterable[int],
     ) -> list[str]:
         """Tick off the member's own open goals of the week with the rules of ``/done`` (the
@@ -159,14 +177,19 @@ class WeekGoals:
                     already.append(goal.text)
                     continue
                 session.add(
-                    Goal(guild_id=guild_id, user_id=user_id, text=goal.text, scope=Scope.WEEK,
-                         week_id=target.id, status=GoalStatus.OPEN, carried_from_id=goal.id,
-                         created_at=now)
+                    Goal(
+                        guild_id=guild_id,
+                        user_id=user_id,
+                        text=goal.text,
+                        scope=Scope.WEEK,
+                        week_id=target.id,
+                        status=GoalStatus.OPEN,
+                        carried_from_id=goal.id,
+                        created_at=now,
+                    )
                 )
                 carried.append(goal.text)
             target_id = target.id
         if carried:
             await self.goals.week_changed(target_id)
-        return WeekCarryResult(
-            next_week=next_start, carried=tuple(carried), already=tuple(already)
-        )
+        return WeekCarryResult(next_week=next_start, carried=tuple(carried), already=tuple(already))
