@@ -18,9 +18,7 @@ class Services:
         self.sprints = SprintService(ctx)
         self.timezones = TimezoneService(ctx)
         self.goals = GoalService(ctx, SprintHooks.for_service(self.sprints, ctx.clock))
-        self.accountability = AccountabilityService(
-            ctx, timezones=self.timezones, goals=self.goals
-        )
+        self.accountability = AccountabilityService(ctx, timezones=self.timezones, goals=self.goals)
         self.checkins = CheckInService(ctx, self.goals)
 
     async def restore(self) -> None:

@@ -101,8 +101,13 @@ def test_checkin_with_nothing_open_says_so() -> None:
 
 def test_review_shows_figures_streak_and_note_and_offers_carry_over() -> None:
     line = ReviewLine(
-        member=MemberRef(1), done=("shipped",), open=("docs",), sprints=1, focus_minutes=75,
-        streak=3, note="good *week*",
+        member=MemberRef(1),
+        done=("shipped",),
+        open=("docs",),
+        sprints=1,
+        focus_minutes=75,
+        streak=3,
+        note="good *week*",
     )
     payload = render.review_payload(4, WEEK, [line], archived=True)
     description = payload["embeds"][0]["description"]
@@ -127,17 +132,19 @@ def test_review_of_a_big_week_stays_within_the_description_limit() -> None:
         ReviewLine(MemberRef(i), ("d" * 120,) * 10, ("o" * 120,) * 10, 3, 60, 2, "n" * 200)
         for i in range(80)
     ]
-    description = render.review_payload(4, WEEK, lines, archived=False)["embeds"][0][
-        "description"
-    ]
+    description = render.review_payload(4, WEEK, lines, archived=False)["embeds"][0]["description"]
     assert len(description) <= render.EMBED_DESCRIPTION
     assert "more member" in description
 
 
 def test_schedule_lines_read_in_server_time() -> None:
     schedule = WeekSchedule(
-        kickoff_day=0, kickoff_time=time(9), checkin_days=(2,), checkin_time=time(12),
-        review_day=4, review_time=time(17),
+        kickoff_day=0,
+        kickoff_time=time(9),
+        checkin_days=(2,),
+        checkin_time=time(12),
+        review_day=4,
+        review_time=time(17),
     )
     lines = render.schedule_lines(schedule, "Europe/Berlin")
     assert lines[-1] == "(server time, Europe/Berlin)"

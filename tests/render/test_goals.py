@@ -14,9 +14,7 @@ from bot.render.goals import Debrief, DebriefGoal, DebriefMember, ListedGoal
 
 def test_celebration_names_the_owner_without_pinging_and_escapes_the_goal() -> None:
     payload = render.celebration_payload(42, "ship **v2** @everyone", 2, 3)
-    assert payload["content"] == (
-        "🎉 <@42> finished **ship \\*\\*v2\\*\\* @\u200beveryone** (2/3)"
-    )
+    assert payload["content"] == ("🎉 <@42> finished **ship \\*\\*v2\\*\\* @\u200beveryone** (2/3)")
     assert payload["allowed_mentions"] == {"parse": []}
 
 
@@ -61,9 +59,7 @@ def test_goals_list_without_goals_says_how_to_add_one() -> None:
 
 
 def test_goals_list_of_many_long_goals_stays_within_embed_limits() -> None:
-    goals = [
-        ListedGoal(i, "g" * 200, "open", "week", f"Week {i % 30}") for i in range(600)
-    ]
+    goals = [ListedGoal(i, "g" * 200, "open", "week", f"Week {i % 30}") for i in range(600)]
     embed = render.goals_list_embed(7, "Ann", goals)
     assert len(embed["fields"]) <= render.EMBED_FIELDS
     assert all(len(f["value"]) <= render.FIELD_VALUE for f in embed["fields"])
@@ -73,8 +69,12 @@ def test_goals_list_of_many_long_goals_stays_within_embed_limits() -> None:
 def test_checkin_buttons_carry_sprint_round_and_action() -> None:
     [row] = render.checkin_components(12, 2)
     ids = [b["custom_id"] for b in row["components"]]
-    assert ids == ["checkin:12:2:done", "checkin:12:2:progress", "checkin:12:2:stuck",
-                   "checkin:12:2:note"]
+    assert ids == [
+        "checkin:12:2:done",
+        "checkin:12:2:progress",
+        "checkin:12:2:stuck",
+        "checkin:12:2:note",
+    ]
     assert [b["label"] for b in row["components"]] == ["Done", "Progress", "Stuck", "Add a note"]
 
 
@@ -108,7 +108,9 @@ def _member(user_id: int, name: str, **kw: object) -> DebriefMember:
 
 def test_debrief_sums_the_sprint_and_lists_each_member() -> None:
     data = Debrief(
-        sprint_id=3, title="Deep *work*", reason="stopped",
+        sprint_id=3,
+        title="Deep *work*",
+        reason="stopped",
         ended_at=datetime(2031, 3, 3, 10, tzinfo=UTC),
         members=(_member(1, "Ann", checkin_notes=((1, "ok"),)), _member(2, "Bob")),
     )
@@ -127,11 +129,8 @@ def test_debrief_sums_the_sprint_and_lists_each_member() -> None:
 
 
 def test_debrief_of_a_crowd_stays_within_embed_limits() -> None:
-    members = tuple(
-        _member(i, "n" * 90, debrief_notes=("x" * 300,) * 5) for i in range(60)
-    )
-    data = Debrief(sprint_id=1, title="t" * 300, reason="finished", ended_at=None,
-                   members=members)
+    members = tuple(_member(i, "n" * 90, debrief_notes=("x" * 300,) * 5) for i in range(60))
+    data = Debrief(sprint_id=1, title="t" * 300, reason="finished", ended_at=None, members=members)
     [embed] = render.debrief_payload(data)["embeds"]
     assert len(embed["fields"]) <= render.EMBED_FIELDS
     assert embed["fields"][-1]["name"] == f"…and {60 - render.EMBED_FIELDS + 1} more"
@@ -145,7 +144,11 @@ def test_debrief_with_nobody_left_says_so() -> None:
 
 
 def test_debrief_summary_is_what_the_sprint_row_stores() -> None:
-    data = Debrief(sprint_id=1, title="t", reason="finished", ended_at=None,
-                   members=(_member(1, "Ann"),))
-    assert data.summary() == {"members": [{"user_id": 1, "name": "Ann", "goals_done": 1,
-                                           "goals_total": 2, "focus_minutes": 50}]}
+    data = Debrief(
+        sprint_id=1, title="t", reason="finished", ended_at=None, members=(_member(1, "Ann"),)
+    )
+    assert data.summary() == {
+        "members": [
+            {"user_id": 1, "name": "Ann", "goals_done": 1, "goals_total": 2, "focus_minutes": 50}
+        ]
+    }
