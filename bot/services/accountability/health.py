@@ -1,6 +1,6 @@
-"""Whether the weekly posts can still be delivered: failures of our posts, read through
-``bot.delivery.reports``, turn the schedule off with a reason a manager sees in
-``/accountability show``."""
+"""Whether the weekly posts can still be delivered: failures of our posts (outbox topic
+``accountability``), read through ``bot.delivery.failures``, turn the schedule off with a reason a
+manager sees in ``/accountability show``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import reports
-from bot.delivery.reports import FailureReport
+from bot.delivery.failures import acknowledge_failures as acknowledge_topic
+from bot.delivery.failures import failures_for
 from bot.domain.text import truncate
-from bot.render.accountability import is_week_ref
+from bot.services.accountability.messages import TOPIC
 from db.models import AccountabilityConfig, DeliveryFailure
 
 __all__ = ["acknowledge_failures", "channel_failure", "disable_for", "problems"]
@@ -20,42 +20,32 @@ __all__ = ["acknowledge_failures", "channel_failure", "disable_for", "problems"]
 log = logging.getLogger(__name__)
 
 
-def _ours(failure: FailureReport) -> bool:
-    """A failure of one of the weekly thread's posts."""
-    return failure.post is not None and any(is_week_ref(r) for r in failure.post.refs)
-
-
 async def channel_failure(session: AsyncSession, cfg: AccountabilityConfig) -> str | None:
     """The reason of a permanent failure of one of our posts to the configured channel."""
-    for failure in await reports.open_failures(session, cfg.guild_id, since=cfg.active_from):
-        if (
-            _ours(failure)
-            and failure.post is not None
-            and (failure.post.channel_id == cfg.channel_id)
-        ):
-            return f"Posting in <#{cfg.channel_id}> failed: {failure.reason}"
-    return None
+    failures = await failures_for(
+        session,
+        cfg.guild_id,
+        topic=TOPIC,
+        channel_id=cfg.channel_id,
+        since=cfg.active_from,
+        limit=1,
+    )
+    if not failures:
+        return None
+    return f"Posting in <#{cfg.channel_id}> failed: {failures[0].reason}"
 
 
 async def acknowledge_failures(session: AsyncSession, guild_id: int) -> None:
     """Mark our failures (and those not tied to a post) as seen: a manager set things up anew."""
-    await reports.acknowledge(
-        session,
-        [
-            f.id
-            for f in await reports.open_failures(session, guild_id)
-            if f.outbox_id is None or _ours(f)
-        ],
-    )
+    await acknowledge_topic(session, guild_id, topic=TOPIC)
 
 
 async def problems(session: AsyncSession, cfg: AccountabilityConfig) -> list[str]:
-    """The latest three unacknowledged failures of the weekly posts."""
-    return [
-        f.reason
-        for f in await reports.open_failures(session, cfg.guild_id)
-        if (f.outbox_id is None and f.channel_id == cfg.channel_id) or _ours(f)
-    ][:3]
+    """The latest three unacknowledged failures of the weekly posts (and of the channel)."""
+    failures = await failures_for(
+        session, cfg.guild_id, topic=TOPIC, unattributed_in=cfg.channel_id, limit=3
+    )
+    return [f.reason for f in failures]
 
 
 def disable_for(

@@ -12,7 +12,11 @@ from bot.render import accountability as render
 from bot.render.accountability import MemberWeek, ReviewLine, WeekTimes
 from db.models import AccountabilityConfig, AccountabilityWeek
 
-__all__ = ["Where", "checkin_post", "kickoff_posts", "review_posts", "summary_edit"]
+__all__ = ["TOPIC", "Where", "checkin_post", "kickoff_posts", "review_posts", "summary_edit"]
+
+# The outbox topic of every post of the weekly thread: ``bot.delivery.failures`` reads the
+# failures of our posts by it (``health.py``).
+TOPIC = "accountability"
 
 # Keyword arguments of ``Outgoing`` naming the week's thread: ``channel_id`` once it exists,
 # else ``channel_ref`` (the kickoff's thread row fills it in); plus the summary's target.
@@ -45,6 +49,7 @@ def kickoff_posts(
                 channel_id=cfg.channel_id,
                 ref=thread_ref,
                 guild_id=cfg.guild_id,
+                topic=TOPIC,
                 priority=Priority.ANNOUNCE,
             )
         )
@@ -57,6 +62,7 @@ def kickoff_posts(
                 channel_id=cfg.channel_id,
                 ref=starter,
                 guild_id=cfg.guild_id,
+                topic=TOPIC,
                 priority=Priority.ANNOUNCE,
             )
         )
@@ -68,6 +74,7 @@ def kickoff_posts(
                 target_ref=starter,
                 ref=thread_ref,
                 guild_id=cfg.guild_id,
+                topic=TOPIC,
                 priority=Priority.ANNOUNCE,
             )
         )
@@ -78,6 +85,7 @@ def kickoff_posts(
             channel_ref=thread_ref,
             ref=render.summary_ref(week.id),
             guild_id=cfg.guild_id,
+            topic=TOPIC,
             priority=Priority.NOTICE,
         )
     )
@@ -94,6 +102,7 @@ def checkin_post(
         "send",
         payload=render.checkin_payload(week.id, week.week_start, open_members, review_at),
         guild_id=week.guild_id,
+        topic=TOPIC,
         priority=Priority.ANNOUNCE,
         **thread,
     )
@@ -114,6 +123,7 @@ def review_posts(
         payload=render.review_payload(week.id, week.week_start, lines, archived=archive),
         ref=review_ref,
         guild_id=week.guild_id,
+        topic=TOPIC,
         priority=Priority.NOTICE,
         **thread,
     )
@@ -123,6 +133,7 @@ def review_posts(
             payload=render.archive_payload(),
             target_ref=review_ref,
             guild_id=week.guild_id,
+            topic=TOPIC,
             priority=Priority.COSMETIC,
             **thread,
         )
@@ -154,6 +165,7 @@ def summary_edit(
         ),
         supersede_key=render.summary_supersede_key(week.id),
         guild_id=week.guild_id,
+        topic=TOPIC,
         priority=Priority.CARD,
         **thread,
         **target,
