@@ -23,10 +23,8 @@ class Services:
         self.ctx = ctx
         self.sprints = SprintService(ctx)
         self.timezones = TimezoneService(ctx)
-        self.accountability = AccountabilityService(ctx, timezones=self.timezones)
-        self.goals = GoalService(
-            ctx, SprintHooks.for_service(self.sprints, ctx.clock, self.accountability)
-        )
+        self.goals = GoalService(ctx, SprintHooks.for_service(self.sprints, ctx.clock))
+        self.accountability = AccountabilityService(ctx, timezones=self.timezones, goals=self.goals)
         self.checkins = CheckInService(ctx, self.goals)
         self.stats = StatsService(
             ctx, ChartWorker(use_process=ctx.settings.stats.chart_process)
