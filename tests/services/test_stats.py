@@ -10,6 +10,7 @@ from PIL import Image
 
 from bot.domain.errors import NotFound, PermissionDenied, ValidationError
 from bot.render.charts import MEMBER_CHART_SIZE, SERVER_CHART_SIZE
+from bot.services.focus import focus_minutes
 from bot.services.stats.types import Metric, Period
 from db.engine import Database
 from tests.services.stats_world import GUILD, HOST, ME, OTHER, T0, World, make_world, play_history
@@ -116,3 +117,14 @@ async def test_an_unknown_period_or_metric_is_named(world: World) -> None:
         await world.services.stats.leaderboard(GUILD, ME, "focus", "year")
     with pytest.raises(ValidationError, match="choose focus or goals"):
         await world.services.stats.leaderboard(GUILD, ME, "karma", "week")
+
+
+async def test_my_focus_totals_agree_with_the_one_focus_loader(world: World) -> None:
+    """/stats me cuts focus into local days; its totals are the loader's (bot/services/focus)."""
+    world.clock.set(T0 + timedelta(days=3))
+    stats = await world.services.stats.member_stats(GUILD, OTHER)
+    async with world.db.transaction() as session:
+        everything = await focus_minutes(session, guild_id=GUILD, until=world.clock.now())
+    assert stats.focus_all == everything[OTHER] == 150
+    board = await world.services.stats.leaderboard(GUILD, OTHER, "focus", "month")
+    assert {r.user_id: r.value for r in board.window.top} == {ME: 150, OTHER: 150}

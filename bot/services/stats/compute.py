@@ -1,5 +1,9 @@
 """The CPU side of stats: rows → figures → chart, run in the chart worker (another process).
 
+Focus here is cut into local days and hours, so it is computed from the spans with the same rule
+as the one loader of focus minutes (``bot/services/focus.py``: ``focus_seconds`` × the sprint's
+speed / 60, see ``bot.domain.stats``); a test checks that the totals agree with that loader.
+
 Everything here is importable without a database or Discord and takes plain, picklable values,
 so :class:`~bot.services.stats.worker.ChartWorker` can run it in a worker process: neither the
 arithmetic over a year of history nor matplotlib (whose C code holds the GIL for up to ~150 ms
@@ -29,7 +33,6 @@ __all__ = [
     "CHART_DAYS",
     "CHART_WEEKS",
     "SERVER_WEEKS",
-    "focus_totals",
     "member_figures",
     "member_report",
     "server_figures",
@@ -186,16 +189,3 @@ def server_report(
         )
     )
     return ServerReport(stats=stats, chart_png=png)
-
-
-def focus_totals(
-    members: Sequence[int],
-    lo: datetime,
-    hi: datetime,
-    now: datetime,
-    presence: Sequence[PresenceRow],
-    work: Sequence[WorkRow],
-) -> dict[int, int]:
-    """Focus minutes of each member within [lo, hi) (the leaderboard's figure)."""
-    spans = spans_by_user(presence, work)
-    return {uid: round(figures.focus_between(spans.get(uid, []), lo, hi, now)) for uid in members}

@@ -9,7 +9,6 @@ history or by matplotlib.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ from bot.domain.errors import NotFound, PermissionDenied, ValidationError
 from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import local_to_utc, week_start
 from bot.services.context import ServiceContext
+from bot.services.focus import focus_minutes
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.stats import compute, queries
 from bot.services.stats.types import (
@@ -179,13 +179,8 @@ class StatsService:
             lo, hi = period_bounds(chosen_period, now, zone)
             if chosen_metric is Metric.GOALS:
                 values = await queries.goals_done_between(session, guild_id, members, lo, hi)
-            else:
-                presence = await queries.guild_presence_rows(session, guild_id, lo, members)
-                work = await queries.work_rows(session, {row[1] for row in presence})
-        if chosen_metric is Metric.FOCUS:
-            values = await asyncio.to_thread(
-                compute.focus_totals, members, lo, hi, now, presence, work
-            )
+            else:  # the one loader of focus minutes (bot/services/focus.py)
+                values = await focus_minutes(session, guild_id=guild_id, since=lo, until=hi)
         ranked = {uid: values.get(uid, 0) for uid in members}
         return LeaderboardView(
             guild_id=guild_id,
