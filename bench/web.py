@@ -267,6 +267,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     except TimeoutError:
         child.kill()
     return {
+        "load": os.getloadavg()[0],
         "sprints": args.sprints,
         "pages": args.pages,
         "seconds": args.seconds,
@@ -311,6 +312,8 @@ def text(result: dict[str, Any]) -> str:
             f"{ok(lag['p99'] <= 10)})",
             f"- memory: {before:.1f} MiB before, {opened:.1f} MiB with every page open: "
             f"{per_page:.1f} KiB per page (target ≤ 50 KiB: {ok(per_page <= 50)})",
+            f"- the machine's load average at the end: {result['load']:.1f} "
+            f"({os.cpu_count()} vCPUs, shared)",
             f"- where the time goes: the sprints area commits a change p50 "
             f"{late['p50']:.0f} ms / p99 {late['p99']:.0f} ms after its moment; the hub read "
             f"{reads['count']} batches (p50 {reads['sprints_p50']:.0f} sprints, p50 "
