@@ -8,6 +8,7 @@ from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService, SprintHooks
 from bot.services.pods import PodService
+from bot.services.sharing import SharingService
 from bot.services.sprints import SprintService
 from bot.services.timezones import TimezoneService
 
@@ -26,6 +27,7 @@ class Services:
         self.checkins = CheckInService(ctx, self.goals)
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)
+        self.sharing = SharingService(ctx)
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""

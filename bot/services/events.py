@@ -54,6 +54,14 @@ class SprintEnded:
 
 
 @dataclass(frozen=True)
+class SprintUpdated:
+    """Something the sprint's card shows changed (pause, resume, extend, members, goals)."""
+
+    sprint_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ParticipantJoined:
     sprint_id: int
     user_id: int

@@ -46,6 +46,7 @@ from bot.services.events import (
     PhaseChanged,
     SprintEnded,
     SprintStarted,
+    SprintUpdated,
     phase_message_ref,
 )
 from db.models import (
@@ -1181,6 +1182,7 @@ class SprintService:
         )
 
     async def _enqueue_card(self, session: AsyncSession, row: Sprint, now: datetime) -> None:
+        await self.ctx.events.publish(session, SprintUpdated(row.id, now))
         view = await self._view(session, row)
         lines = await self.ctx.events.card_lines(session, row.id)
         await enqueue(session, self._card_edit(row, view, lines, now))
