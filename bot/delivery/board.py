@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.delivery.items import (
+    BEHIND,
     DONE,
+    ORDERED_KINDS,
     PARKED,
     READY,
     RECENT_DONE,
@@ -104,6 +106,8 @@ class Board:
         # topic -> (until, first row id): a phase change prepared ahead holds its rows until
         # the phase ends; later rows of that topic wait as long, so they keep their order.
         self._holds: dict[str, tuple[datetime, int]] = {}
+        # channel -> heap of the ids of its unfinished ordered rows: only the smallest may go.
+        self._lines: dict[int, list[int]] = {}
         self._sending = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[tuple[Item, int | BaseException | None]] = []
@@ -210,6 +214,25 @@ class Board:
             if item.target_message_id is not None
             else self._refs.get(item.target_ref or "")
         )
+        self._line_up(item)
+
+    def _line_up(self, item: Item) -> None:
+        """Put an ordered row in its channel's line once the channel is known."""
+        if item.in_line or item.channel is None or item.kind not in ORDERED_KINDS:
+            return
+        item.in_line = True
+        heapq.heappush(self._lines.setdefault(item.channel, []), item.id)
+
+    def _line_head(self, channel: int) -> Item | None:
+        """The channel's earliest unfinished ordered row (finished ones are cleared on the way)."""
+        line = self._lines.get(channel)
+        while line:
+            head = self._items.get(line[0])
+            if head is not None and head.state != DONE:
+                return head
+            heapq.heappop(line)
+        self._lines.pop(channel, None)
+        return None
 
     def _make_ready(self, item: Item) -> None:
         item.state = READY
@@ -262,6 +285,9 @@ class Board:
             if item.channel is None:
                 self.stats.dropped += 1
                 self._finish(item, "dropped", "no channel to deliver to")
+                continue
+            if item.in_line and self._line_head(item.channel) is not item:
+                item.state = BEHIND  # goes when the rows before it are finished (``_release``)
                 continue
             budget_key = item.budget_key
             at = budgets.ready_at(budget_key)
@@ -317,3 +343,8 @@ class Board:
                 refs.discard(item.id)
                 if not refs:
                     del self._by_ref[item.ref]
+        if item.in_line and item.channel is not None:
+            head = self._line_head(item.channel)
+            if head is not None and head.state == BEHIND:
+                self._make_ready(head)
+                self._event.set()

@@ -16,7 +16,12 @@ How it works (two asyncio tasks, plus one short task per request in flight):
 - **Pick and send.** The dispatcher task works in memory only: when the global bucket has a
   token, the best row (lowest priority number, then oldest) whose channel budget allows it is
   sent; rows superseded by a newer row with the same ``supersede_key`` are dropped instead.
-  Being "in flight" is only a state in memory. Many requests may be in flight at once:
+  Being "in flight" is only a state in memory. Many requests may be in flight at once, but
+  within one channel (a sprint's channel, an accountability thread) messages, threads, deletes
+  and channel edits go one at a time in the order they were committed (``ORDERED_KINDS``): a
+  row that fails for now (a 5xx or 429 retried by us, or by discord.py itself) holds back the
+  later ones of its channel, so a retry never reorders what members read. Edits and voice
+  statuses only set state and are not held back (a newer one supersedes an older one).
   discord.py's own bucket handling holds a request that empties a channel's bucket until the
   bucket resets (about 5 s), although Discord has already stored the message.
 - **Record.** The recorder writes results in small batches. Success: ``status='sent'``,
@@ -48,6 +53,7 @@ from datetime import timedelta
 
 from bot.delivery.board import Board
 from bot.delivery.items import (
+    BEHIND,
     FAILURE_REPEAT_SECONDS,
     PARKED,
     READY,
@@ -367,7 +373,7 @@ class Sender(Recorder):
     def _channel_gone(self, channel_id: int, reason: str) -> None:
         """Everything else queued for a deleted channel is pointless: drop it."""
         for other in list(self._items.values()):
-            if other.channel == channel_id and other.state in (READY, RETRY, PARKED):
+            if other.channel == channel_id and other.state in (READY, RETRY, PARKED, BEHIND):
                 self.stats.dropped += 1
                 self._finish(other, "dropped", reason)
         self._gone_channels[channel_id] = reason
