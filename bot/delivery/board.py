@@ -159,9 +159,10 @@ class Board:
             return
         item.bucket = budget_bucket(item.kind, item.payload)
         self._hold(item)
-        if item.unresolved(self._refs):
+        missing = self._unresolved(item)
+        if missing:
             item.state = WAITING
-            for ref in item.unresolved(self._refs):
+            for ref in missing:
                 self._waiting.setdefault(ref, set()).add(item.id)
                 if ref not in self._by_ref:  # delivered before this process knew it: look it up
                     self._scan_wanted = True
@@ -238,11 +239,30 @@ class Board:
         item.state = READY
         heapq.heappush(self._ready, (item.priority, item.id))
 
+    def _unresolved(self, item: Item) -> list[str]:
+        """The refs ``item`` waits for: not delivered yet, or being made anew by an earlier row
+        (e.g. a deleted card posted again: later edits go to the new message, not the old)."""
+        missing = item.unresolved(self._refs)
+        for ref in (
+            item.channel_ref if item.channel_id is None else None,
+            item.target_ref if item.target_message_id is None else None,
+        ):
+            if ref is None or ref in missing:
+                continue
+            if any(other < item.id for other in self._by_ref.get(ref, ())):
+                missing.append(ref)
+        return missing
+
     def _release_resolved(self, refs: Iterable[str]) -> None:
         for ref in [r for r in refs if r in self._refs and r in self._waiting]:
             for item_id in self._waiting.pop(ref):
                 item = self._items.get(item_id)
-                if item is None or item.state != WAITING or item.unresolved(self._refs):
+                if item is None or item.state != WAITING:
+                    continue
+                missing = self._unresolved(item)
+                if missing:  # still waits for another ref (or for this one made anew)
+                    for other in missing:
+                        self._waiting.setdefault(other, set()).add(item.id)
                     continue
                 self._resolve(item)
                 self._queue(item)
@@ -311,8 +331,11 @@ class Board:
             {"id": item.id, "status": status, "last_error": reason[:1000] if reason else None}
         )
         self._done(item)
-        if item.ref is not None and item.ref not in self._by_ref and item.ref not in self._refs:
-            self._kill_waiters(item.ref, f"it needs '{item.ref}', which was not delivered")
+        if item.ref is not None and item.ref not in self._by_ref:
+            if item.ref in self._refs:  # made anew but not delivered: the earlier one stands
+                self._release_resolved((item.ref,))
+            else:
+                self._kill_waiters(item.ref, f"it needs '{item.ref}', which was not delivered")
 
     def _done(self, item: Item) -> None:
         self._release(item)

@@ -49,7 +49,9 @@ import contextlib
 import heapq
 import logging
 import random
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 from bot.delivery.board import Board
 from bot.delivery.items import (
@@ -65,7 +67,7 @@ from bot.delivery.items import (
 )
 from bot.delivery.outbox import add_sink, remove_sink
 from bot.delivery.recorder import Recorder, sqlite_reader, wait_for
-from bot.delivery.transport import DeliveryRequest, Permanent, Transient
+from bot.delivery.transport import UNKNOWN_MESSAGE, DeliveryRequest, Permanent, Transient
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -348,6 +350,14 @@ class Sender(Recorder):
             self._record_failure(item, exc)
         if exc.channel_gone and item.channel is not None:
             self._channel_gone(item.channel, exc.reason)
+        elif (
+            exc.code == UNKNOWN_MESSAGE
+            and item.kind == "edit"
+            and item.channel is not None
+            and item.target is not None
+            and self.listener is not None
+        ):  # e.g. someone deleted the sprint card: the service may post it again
+            self._notify(self.listener.message_gone(item.channel, item.target))
 
     def _record_failure(self, item: Item, exc: Permanent) -> None:
         key = (item.guild_id, item.channel, exc.code)
@@ -378,16 +388,19 @@ class Sender(Recorder):
                 self._finish(other, "dropped", reason)
         self._gone_channels[channel_id] = reason
         if self.listener is not None:
-            task = asyncio.create_task(self._call_channel_gone(channel_id))
-            self._hook_tasks.add(task)
-            task.add_done_callback(self._hook_tasks.discard)
+            self._notify(self.listener.channel_gone(channel_id))
 
-    async def _call_channel_gone(self, channel_id: int) -> None:
-        assert self.listener is not None
+    def _notify(self, call: Coroutine[Any, Any, object]) -> None:
+        """Run a listener call in its own task (owned here: cancelled at stop)."""
+        task = asyncio.create_task(self._call_listener(call))
+        self._hook_tasks.add(task)
+        task.add_done_callback(self._hook_tasks.discard)
+
+    async def _call_listener(self, call: Coroutine[Any, Any, object]) -> None:
         try:
-            await self.listener.channel_gone(channel_id)
+            await call
         except Exception:
-            log.exception("handling the deleted channel %s failed", channel_id)
+            log.exception("the delivery listener failed")
 
 
 __all__ = ["Board", "DeliveryStats", "Sender", "ShardScope", "sqlite_reader"]

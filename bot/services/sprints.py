@@ -946,6 +946,41 @@ class SprintService:
     # Delivery may call this when Discord says a channel no longer exists.
     channel_gone = channel_deleted
 
+    async def message_gone(self, channel_id: int, message_id: int) -> bool:
+        """Delivery found a message gone when it edited it: a deleted card is posted again.
+
+        Only the current card of an active sprint in that channel, once: the fresh card becomes
+        the sprint's card and later edits go to it (issue #12 item 4). Returns whether it posted.
+        """
+        async with self.ctx.db.transaction() as session:
+            row = (
+                await session.execute(
+                    select(Sprint)
+                    .where(Sprint.channel_id == channel_id, Sprint.status.in_(ACTIVE_STATUSES))
+                    .with_for_update()
+                )
+            ).scalar_one_or_none()
+            if row is None or await self._card_message_id(session, row) != message_id:
+                return False
+            now = self.ctx.clock.now()
+            view = await self._view(session, row)
+            lines = await self.ctx.events.card_lines(session, row.id)
+            await enqueue(
+                session,
+                Outgoing(
+                    kind="send",
+                    payload=render.card_payload(view, lines, now),
+                    channel_id=row.channel_id,
+                    ref=card_ref(row.id),
+                    priority=Priority.NOTICE,
+                    guild_id=row.guild_id,
+                    sprint_id=row.id,
+                ),
+            )
+            row.card_message_id = None  # the new card's id, once delivered (_card_message_id)
+        self.ctx.delivery.wake()
+        return True
+
     # ---- internals: state transitions -----------------------------------------------------------
 
     async def _catch_up(
@@ -1279,14 +1314,12 @@ class SprintService:
 
     async def _card_message_id(self, session: AsyncSession, row: Sprint) -> int | None:
         if row.card_message_id is None:
+            # The newest card (a deleted card is posted again); None until it is delivered.
             found = (
                 await session.execute(
                     select(OutboxMessage.result_id)
-                    .where(
-                        OutboxMessage.ref == card_ref(row.id),
-                        OutboxMessage.kind == "send",
-                        OutboxMessage.result_id.is_not(None),
-                    )
+                    .where(OutboxMessage.ref == card_ref(row.id), OutboxMessage.kind == "send")
+                    .order_by(OutboxMessage.id.desc())
                     .limit(1)
                 )
             ).scalar_one_or_none()
