@@ -16,6 +16,7 @@ import discord
 
 from bot.domain.errors import UserError
 from bot.domain.text import truncate
+from bot.ids import GOAL_ADD_TEMPLATE, goal_add_id
 from bot.render import goals as render
 from bot.services.goals import (
     Actor,
@@ -272,7 +273,7 @@ async def _submit_debrief(interaction: discord.Interaction[Any], sprint_id: int,
 
 
 class AddGoalButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"goal:add:(?P<sid>\d+)"
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=GOAL_ADD_TEMPLATE
 ):
     """"Add my goal" on the sprint's late-join reply: opens the goal form for that sprint."""
 
@@ -280,7 +281,7 @@ class AddGoalButton(
         super().__init__(
             discord.ui.Button(
                 label="Add my goal", emoji="🎯", style=discord.ButtonStyle.primary,
-                custom_id=f"goal:add:{sprint_id}",
+                custom_id=goal_add_id(sprint_id),
             )
         )
         self.sprint_id = sprint_id

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.ids import SPRINT_BUTTON_TEMPLATE, goal_add_id
 from bot.render import sprint as render
 from bot.services.sprints import Actor, PhaseNotice, SprintService
 from bot.ui import bot_of, handle_interaction_error
@@ -54,7 +55,7 @@ def goal_button_view(sprint_id: int) -> discord.ui.View:
     view.add_item(
         discord.ui.Button(
             label="Add my goal", emoji="🎯", style=discord.ButtonStyle.primary,
-            custom_id=f"goal:add:{sprint_id}",
+            custom_id=goal_add_id(sprint_id),
         )
     )
     return view
@@ -167,7 +168,7 @@ async def do_control(
 
 class SprintButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"sprint:(?P<id>\d+):(?P<action>join|leave|pause|resume|skip)",
+    template=SPRINT_BUTTON_TEMPLATE,
 ):
     """Join / Leave / Pause / Resume / Skip on a sprint card; works after restarts."""
 

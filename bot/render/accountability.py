@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import DAY_NAMES, WeekSchedule, format_time, week_label
+from bot.render.wire import ts
 
 __all__ = [
     "ARCHIVE_AFTER_MINUTES",
@@ -83,10 +84,6 @@ def summary_supersede_key(week_id: int) -> str:
 def custom_id(action: str, week_id: int) -> str:
     """Persistent component ids: ``acc:<action>:<week_id>`` (goals, done, note, carry, pick)."""
     return f"acc:{action}:{int(week_id)}"
-
-
-def ts(when: datetime, style: str = "F") -> str:
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def thread_name(week: date) -> str:

@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain import sprint as domain
 from bot.domain.sprint import Phase, PhaseKind, SprintPlan, Status
 from bot.domain.text import escape_markdown, truncate
+from bot.ids import SprintAction, sprint_button_id
+from bot.render import limits
+from bot.render.wire import ButtonStyle, action_row, button, ts
 
 if TYPE_CHECKING:
     from bot.services.sprints import HistoryEntry, JoinResult, SprintDefaults, SprintView
@@ -41,10 +44,10 @@ __all__ = [
     "voice_status_text",
 ]
 
-CONTENT_LIMIT = 2000
-FIELD_LIMIT = 1024
-DESCRIPTION_LIMIT = 4096
-VOICE_STATUS_LIMIT = 500
+CONTENT_LIMIT = limits.CONTENT
+FIELD_LIMIT = limits.EMBED_FIELD_VALUE
+DESCRIPTION_LIMIT = limits.EMBED_DESCRIPTION
+VOICE_STATUS_LIMIT = limits.VOICE_STATUS
 
 EMOJI = {
     PhaseKind.INTRO: "👋",
@@ -73,11 +76,6 @@ ENDED_REASONS = {
 
 
 # -- small pieces ---------------------------------------------------------------------------------
-
-
-def ts(when: datetime, style: str = "R") -> str:
-    """A Discord timestamp that every client shows in its own zone (and ticks for ``R``)."""
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def fmt_duration(delta: timedelta) -> str:
@@ -229,23 +227,20 @@ def card_components(view: SprintView) -> list[dict[str, Any]]:
     sid = view.id
     paused = view.state.status is Status.PAUSED
     toggle = (
-        {"type": 2, "style": 3, "label": "Resume", "emoji": {"name": "▶️"},
-         "custom_id": f"sprint:{sid}:resume"}
+        button(
+            sprint_button_id(sid, SprintAction.RESUME), "Resume", emoji="▶️",
+            style=ButtonStyle.SUCCESS,
+        )
         if paused
-        else {"type": 2, "style": 2, "label": "Pause", "emoji": {"name": "⏸️"},
-              "custom_id": f"sprint:{sid}:pause"}
+        else button(sprint_button_id(sid, SprintAction.PAUSE), "Pause", emoji="⏸️")
     )
     return [
-        {
-            "type": 1,
-            "components": [
-                {"type": 2, "style": 3, "label": "Join", "custom_id": f"sprint:{sid}:join"},
-                {"type": 2, "style": 2, "label": "Leave", "custom_id": f"sprint:{sid}:leave"},
-                toggle,
-                {"type": 2, "style": 2, "label": "Skip", "emoji": {"name": "⏭️"},
-                 "custom_id": f"sprint:{sid}:skip"},
-            ],
-        }
+        action_row(
+            button(sprint_button_id(sid, SprintAction.JOIN), "Join", style=ButtonStyle.SUCCESS),
+            button(sprint_button_id(sid, SprintAction.LEAVE), "Leave"),
+            toggle,
+            button(sprint_button_id(sid, SprintAction.SKIP), "Skip", emoji="⏭️"),
+        )
     ]
 
 
@@ -281,7 +276,7 @@ def card_embed(view: SprintView, lines: Mapping[int, str], now: datetime) -> dic
         footer = f"Sprint #{view.id} · Join or leave any time · /sprint status"
     fields.append({"name": people_name, "value": _people(view, lines), "inline": False})
     return {
-        "title": truncate(f"{emoji} {escape_title(view)}", 256),
+        "title": truncate(f"{emoji} {escape_title(view)}", limits.EMBED_TITLE),
         "description": description,
         "color": colour,
         "fields": fields,
