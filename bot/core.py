@@ -103,6 +103,7 @@ class _SprintBotMixin:
 
     async def _sprintbot_close(self) -> None:
         await self.timers.aclose()
+        await self.services.aclose()
         stop = getattr(self.delivery, "stop", None)
         if stop is not None:
             await stop()

@@ -19,8 +19,9 @@ import discord
 
 from bot.ids import SPRINT_BUTTON_TEMPLATE, goal_add_id
 from bot.render import sprint as render
-from bot.services.sprints import Actor, PhaseNotice, SprintService
+from bot.services.sprints import PhaseNotice, SprintService
 from bot.ui import bot_of, handle_interaction_error
+from cogs._actor import actor_of
 
 if TYPE_CHECKING:
     from bot.core import AnyBot
@@ -32,17 +33,6 @@ ACTIONS = ("join", "leave", "pause", "resume", "skip")
 
 def sprint_service(interaction: discord.Interaction[Any]) -> SprintService:
     return bot_of(interaction).services.sprints
-
-
-def actor_of(interaction: discord.Interaction[Any]) -> Actor:
-    """Who clicked or typed, with Manage Server (resolved in this channel) and their roles."""
-    user = interaction.user
-    roles = getattr(user, "roles", None) or ()
-    return Actor(
-        user_id=user.id,
-        manage_guild=bool(interaction.permissions.manage_guild),
-        role_ids=frozenset(role.id for role in roles),
-    )
 
 
 def display_name(user: discord.abc.User) -> str:
@@ -311,8 +301,12 @@ class Chime:
             await voice.disconnect(force=True)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        """Stop chiming: cancel what is playing and wait until it has let go of voice."""
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def start_notes(

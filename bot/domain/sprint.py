@@ -21,6 +21,7 @@ __all__ = [
     "PRESETS",
     "PRESET_LABELS",
     "Bounds",
+    "EndReason",
     "Phase",
     "PhaseChange",
     "PhaseKind",
@@ -184,6 +185,15 @@ class Status(StrEnum):
     PAUSED = "paused"
     FINISHED = "finished"
     CANCELLED = "cancelled"
+
+
+class EndReason(StrEnum):
+    """Why a sprint ended: it ran its course, or it ended early and why."""
+
+    FINISHED = "finished"
+    STOPPED = "stopped"  # a host or manager stopped it
+    EMPTY = "empty"  # the last member left
+    CHANNEL = "channel"  # its text channel was deleted
 
 
 @dataclass(frozen=True)

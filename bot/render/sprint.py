@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import sprint as domain
-from bot.domain.sprint import Phase, PhaseKind, SprintPlan, Status
+from bot.domain.sprint import EndReason, Phase, PhaseKind, SprintPlan, Status
 from bot.domain.text import escape_markdown, truncate
 from bot.ids import SprintAction, sprint_button_id
 from bot.render import limits
 from bot.render.wire import ButtonStyle, action_row, button, ts
 
 if TYPE_CHECKING:
-    from bot.services.sprints import HistoryEntry, JoinResult, SprintDefaults, SprintView
+    from bot.views.sprint import HistoryEntry, JoinResult, SprintDefaults, SprintView
 
 __all__ = [
     "card_components",
@@ -67,11 +67,11 @@ ENDED_COLOUR = 0x607D8B
 INTRO_HINT = "Say hi and post your goal with `/goal`."
 RUNNING_COLOUR = 0xE5533D
 
-ENDED_REASONS = {
-    "finished": "Finished",
-    "stopped": "Stopped early",
-    "empty": "Ended: everyone left",
-    "channel": "Ended: its channel was deleted",
+ENDED_REASONS: dict[str, str] = {
+    EndReason.FINISHED: "Finished",
+    EndReason.STOPPED: "Stopped early",
+    EndReason.EMPTY: "Ended: everyone left",
+    EndReason.CHANNEL: "Ended: its channel was deleted",
 }
 
 
@@ -349,12 +349,12 @@ def finished_line(
 
 def ended_line(title: str, reason: str, *, by: int | None = None) -> str:
     name = escape_markdown(title)
-    if reason == "stopped":
+    if reason == EndReason.STOPPED:
         who = f" by <@{by}>" if by is not None else ""
         return f"⏹️ **{name}** was stopped{who}."
-    if reason == "empty":
+    if reason == EndReason.EMPTY:
         return f"👋 Everyone left, so **{name}** has ended."
-    if reason == "channel":
+    if reason == EndReason.CHANNEL:
         return f"⏹️ **{name}** has ended because its text channel was deleted."
     return f"🏁 **{name}** has ended."
 

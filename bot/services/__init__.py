@@ -28,5 +28,9 @@ class Services:
         await self.sprints.restore()
         await self.accountability.restore()
 
+    async def aclose(self) -> None:
+        """Wait for the background work services started (called once at shutdown)."""
+        await self.sprints.aclose()
+
 
 __all__ = ["ServiceContext", "Services"]

@@ -24,6 +24,7 @@ from bot.domain.errors import Conflict, NotFound, PermissionDenied, UserError, V
 from bot.domain.text import clean_goal_text, split_lines_goals
 from bot.domain.weeks import week_label, week_start
 from bot.render import goals as render
+from bot.services.actor import Actor
 from bot.services.context import ServiceContext
 from bot.services.events import ParticipantJoined
 from db import repositories as repo
@@ -51,18 +52,6 @@ OPEN_WEEKS_BACK = 1
 class Scope(StrEnum):
     SPRINT = "sprint"
     WEEK = "week"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking, where, and what they may manage (from the interaction)."""
-
-    user_id: int
-    guild_id: int
-    channel_id: int
-    display_name: str
-    manage_guild: bool = False
-    role_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -451,7 +440,7 @@ class GoalService:
         if actor.manage_guild:
             return True
         settings = await repo.guild_settings(session, actor.guild_id)
-        return settings.manager_role_id is not None and settings.manager_role_id in actor.role_ids
+        return actor.may_manage(settings.manager_role_id)
 
     async def is_manager(self, actor: Actor) -> bool:
         async with self.ctx.db.transaction() as session:

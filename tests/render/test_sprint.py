@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.domain import sprint as domain
 from bot.domain.sprint import PRESETS
 from bot.render import sprint as render
-from bot.services.sprints import HistoryEntry, JoinResult, ParticipantView, SprintView
+from bot.views.sprint import HistoryEntry, JoinResult, ParticipantView, SprintView
 
 T0 = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
 
