@@ -161,7 +161,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_console(args: argparse.Namespace) -> int:
     try:
-        from bot.localdiscord.console import main as console_main
+        from bot.console import main as console_main
     except ImportError as exc:  # pragma: no cover - only while the console is not installed
         print(f"The console is not available: {exc}", file=sys.stderr)
         return 2

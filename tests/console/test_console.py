@@ -19,16 +19,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.localdiscord import LocalDiscord
-from bot.localdiscord.console import (
+from bot.console import (
     Console,
     ConsoleError,
-    _Problems,
-    _setup_logging,
+    Problems,
     main,
     seed,
+    setup_logging,
     split_words,
 )
+from bot.localdiscord import LocalDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -146,8 +146,8 @@ async def test_a_script_fails_when_the_bot_logs_an_error(
 ) -> None:
     async with LocalDiscord() as server:
         guild, you = seed(server)
-        sink = _Problems()
-        restore = _setup_logging(None, sink)
+        sink = Problems()
+        restore = setup_logging(None, sink)
         try:
             console = Console(server, guild, you, out=sys.stdout, speed=1.0, problems=sink)
             logging.getLogger("cogs.sprint").error("handler blew up")
