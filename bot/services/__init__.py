@@ -5,23 +5,29 @@ from __future__ import annotations
 from bot.services.accountability import AccountabilityService
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
-from bot.services.goals import GoalService, SprintHooks
+from bot.services.goals import GoalService
 from bot.services.sprints import SprintService
 from bot.services.timezones import TimezoneService
 
 
 class Services:
-    """Every service of the bot, sharing one context. Areas register themselves here."""
+    """Every service of the bot, sharing one context, wired to each other here (typed Protocols
+    in :mod:`bot.services.events`; no service finds another by itself)."""
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self.sprints = SprintService(ctx)
         self.timezones = TimezoneService(ctx)
         self.accountability = AccountabilityService(ctx, timezones=self.timezones)
-        self.goals = GoalService(
-            ctx, SprintHooks.for_service(self.sprints, ctx.clock, self.accountability)
-        )
+        self.goals = GoalService(ctx, self.sprints, weeks=self.accountability)
         self.checkins = CheckInService(ctx, self.goals)
+        # What the sprint service asks the others inside its transactions (card suffixes, the
+        # check-in prompt on a break, the debrief when a sprint ends): wired here, and only here.
+        self.sprints.observers.add(
+            card_lines=(self.goals, self.checkins),
+            break_add_ons=(self.checkins,),
+            endings=(self.checkins,),
+        )
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""

@@ -1,7 +1,7 @@
 """Break check-ins, stuck huddles, and the end-of-sprint debrief.
 
 The check-in prompt (three buttons and a note button, no pings of its own) rides on the sprint's
-break announcement through ``ctx.events.add_break_components``, so a break costs one message; a
+break announcement (``break_add_on``, asked by the sprint service), so a break costs one message; a
 stuck member's huddle thread starts from that announcement. The sprint ending writes
 ``Sprint.summary`` and, for a sprint that finished or was stopped, posts the debrief in the channel
 (and in the accountability week's thread when there is one). Each member has at most one check-in
@@ -104,9 +104,6 @@ class CheckInService:
     def __init__(self, ctx: ServiceContext, goals: GoalService) -> None:
         self.ctx = ctx
         self.goals = goals
-        ctx.events.add_break_components(self.break_add_on)
-        ctx.events.subscribe(SprintEnded, self._on_sprint_ended)
-        ctx.events.add_card_lines(self.card_lines)
 
     # -- the check-in prompt -------------------------------------------------------------------
 
@@ -489,7 +486,7 @@ class CheckInService:
             return int(result_id), None
         return (None, ref) if status == "pending" else (None, None)
 
-    async def _on_sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
+    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
         sprint = await session.get(Sprint, event.sprint_id)
         if sprint is None:
             return

@@ -8,7 +8,7 @@ shows (goal progress) asks the sprint service to refresh the card in the same tr
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.delivery.outbox import Outgoing, Priority, enqueue
 from bot.domain.errors import Conflict, NotFound, PermissionDenied, UserError, ValidationError
 from bot.domain.text import clean_goal_text, split_lines_goals
@@ -26,14 +25,12 @@ from bot.domain.weeks import week_label, week_start
 from bot.render import goals as render
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
-from bot.services.events import ParticipantJoined
+from bot.services.events import SprintMembership, WeekGoalsListener
 from db import repositories as repo
 from db.models import (
     AccountabilityConfig,
     AccountabilityWeek,
     Goal,
-    Participant,
-    PresenceSpan,
     Sprint,
 )
 
@@ -132,48 +129,6 @@ class ChooseGoal(UserError):
         self.action = action
 
 
-CardHook = Callable[[AsyncSession, int], Awaitable[Any]]
-JoinHook = Callable[[AsyncSession, int, int, str], Awaitable[bool]]
-WeekHook = Callable[[int], Awaitable[Any]]
-
-
-@dataclass
-class SprintHooks:
-    """How goals reach the other areas: ``card_changed`` refreshes the sprint card in the
-    caller's transaction (so it shows "✅ 2/3" and the latest check-in); ``join`` adds a member to
-    a sprint in the caller's transaction; ``week_changed`` tells weekly accountability that a
-    week's goals changed (called after the commit)."""
-
-    card_changed: CardHook | None = None
-    join: JoinHook | None = None
-    week_changed: WeekHook | None = None
-
-    @classmethod
-    def for_service(
-        cls, sprints: object | None, clock: Clock, accountability: object | None = None
-    ) -> SprintHooks:
-        """Hooks onto the sprint service (``refresh_card(session, sprint_id)`` — else its card
-        edit ``_enqueue_card(session, row, now)`` — and ``add_participant(session, sprint_id,
-        user_id, name)``) and onto the accountability service's ``goals_changed(week_id)``."""
-        hooks = cls(
-            join=getattr(sprints, "add_participant", None),
-            week_changed=getattr(accountability, "goals_changed", None),
-        )
-        public = getattr(sprints, "refresh_card", None)
-        private = getattr(sprints, "_enqueue_card", None)
-        if public is not None:
-            hooks.card_changed = public
-        elif private is not None:
-
-            async def card_changed(session: AsyncSession, sprint_id: int) -> None:
-                row = await session.get(Sprint, sprint_id)
-                if row is not None and row.status in ACTIVE:
-                    await private(session, row, clock.now())
-
-            hooks.card_changed = card_changed
-        return hooks
-
-
 def _week_goals(start: date) -> str:
     """``your goals for the week of 3 Mar``."""
     label = week_label(start)
@@ -199,10 +154,12 @@ def _echo(text: str) -> str:
 
 
 class GoalService:
-    def __init__(self, ctx: ServiceContext, hooks: SprintHooks | None = None) -> None:
+    def __init__(
+        self, ctx: ServiceContext, sprints: SprintMembership, weeks: WeekGoalsListener | None = None
+    ) -> None:
         self.ctx = ctx
-        self.hooks = hooks or SprintHooks()
-        ctx.events.add_card_lines(self.card_lines)
+        self.sprints = sprints  # joins and card refreshes, in our transaction
+        self.weeks = weeks  # told after the commit when a week's goals changed
 
     # -- where a goal goes ---------------------------------------------------------------------
 
@@ -261,47 +218,21 @@ class GoalService:
     ) -> bool:
         """Make the member an active participant of ``sprint``; True when they joined now.
 
-        Inside the caller's transaction, so the goal and the join commit together: through the
-        sprint service's ``add_participant`` when wired, else by writing the same rows it writes
-        (Participant, an open PresenceSpan, a version bump, ParticipantJoined). The caller
+        Inside the caller's transaction, so the goal and the join commit together. The caller
         refreshes the card.
         """
-        if self.hooks.join is not None:
-            return await self.hooks.join(session, sprint.id, user_id, display_name)
-        stmt = select(Participant).where(
-            Participant.sprint_id == sprint.id, Participant.user_id == user_id
-        ).with_for_update()
-        part = (await session.execute(stmt)).scalar_one_or_none()
-        if part is not None and part.active:
-            return False
-        now = self.ctx.clock.now()
-        if part is None:
-            session.add(
-                Participant(
-                    sprint_id=sprint.id, user_id=user_id, display_name=display_name[:100],
-                    active=True, joined_at=now,
-                )
-            )
-        else:
-            part.active = True
-            part.left_at = None
-            part.display_name = display_name[:100] or part.display_name
-        session.add(PresenceSpan(sprint_id=sprint.id, user_id=user_id, started_at=now))
-        sprint.version += 1
-        await session.flush()
-        await self.ctx.events.publish(session, ParticipantJoined(sprint.id, user_id, now))
-        return True
+        return await self.sprints.add_participant(session, sprint.id, user_id, display_name)
 
     async def _card_changed(self, session: AsyncSession, sprint_id: int | None) -> None:
-        if sprint_id is not None and self.hooks.card_changed is not None:
-            await self.hooks.card_changed(session, sprint_id)
+        if sprint_id is not None:
+            await self.sprints.refresh_card(session, sprint_id)
 
     async def _week_changed(self, week_id: int | None) -> None:
         """After the commit: let accountability refresh the week's summary (never fails us)."""
-        if week_id is None or self.hooks.week_changed is None:
+        if week_id is None or self.weeks is None:
             return
         try:
-            await self.hooks.week_changed(week_id)
+            await self.weeks.goals_changed(week_id)
         except Exception:
             log.exception("refreshing week %s after a goal change failed", week_id)
 
@@ -940,5 +871,4 @@ __all__ = [
     "GoalService",
     "Rejected",
     "Scope",
-    "SprintHooks",
 ]

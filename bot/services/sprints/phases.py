@@ -5,8 +5,8 @@ and times); the scheduler only holds one wake-up per active sprint (key ``sprint
 before ``phase_ends_at`` (``timing.prepare_ahead_ms``), rebuilt by :meth:`PhaseMachine.restore`
 at start-up. The phase change is written at that wake-up and its messages are held in the outbox
 until the phase really ends, so the transaction's own time does not make the announcement late.
-Every change runs in the caller's transaction with the row locked, publishes its events and
-enqueues its messages there; :meth:`PhaseMachine.after` arms timers and tells phase listeners
+Every change runs in the caller's transaction with the row locked, asks its observers (card
+lines, break add-ons, endings) and enqueues its messages there; :meth:`PhaseMachine.after` arms timers and tells phase listeners
 once the transaction has committed.
 """
 
@@ -26,7 +26,7 @@ from bot.domain.sprint import EndReason, PhaseChange, PhaseKind, SprintPlan, Spr
 from bot.ids import SprintAction
 from bot.render import sprint as render
 from bot.services.context import ServiceContext
-from bot.services.events import BreakAddOn, PhaseChanged, SprintEnded
+from bot.services.events import BreakAddOn, SprintEnded, SprintObservers
 from bot.services.sprints import messages, queries
 from bot.services.sprints.settings import flag
 from bot.services.sprints.types import (
@@ -59,8 +59,9 @@ class AfterCommit:
 
 
 class PhaseMachine:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, observers: SprintObservers) -> None:
         self.ctx = ctx
+        self.observers = observers
         self.listeners: list[PhaseListener] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -93,7 +94,7 @@ class PhaseMachine:
 
     async def card_edit(self, session: AsyncSession, row: Sprint, now: datetime) -> Outgoing:
         view = await self.view(session, row)
-        lines = await self.ctx.events.card_lines(session, row.id)
+        lines = await self.observers.lines_for(session, row.id)
         return messages.card_edit(row, view, lines, now)
 
     async def enqueue_card(self, session: AsyncSession, row: Sprint, now: datetime) -> None:
@@ -201,7 +202,7 @@ class PhaseMachine:
         *,
         by: int | None = None,
     ) -> None:
-        """Record a phase change (from advance or skip): spans, row, events, messages."""
+        """Record a phase change (from advance or skip): spans, row, messages."""
         plan = SprintPlan.from_dict(row.plan)
         phases = domain.timeline(plan)
         # When the old phase ended: its scheduled end when phases were passed over, else the
@@ -222,20 +223,6 @@ class PhaseMachine:
 
         gs = await guild_settings(session, row.guild_id)
         to_phase = phases[change.to_index] if change.to_index is not None else None
-        await self.ctx.events.publish(
-            session,
-            PhaseChanged(
-                sprint_id=row.id,
-                guild_id=row.guild_id,
-                channel_id=row.channel_id,
-                from_index=change.from_index,
-                to_index=change.to_index,
-                to_kind=to_phase.kind.value if to_phase is not None else None,
-                round=to_phase.round if to_phase is not None else plan.rounds,
-                finished=change.finished,
-                at=change.at,
-            ),
-        )
         catching_up = change.skipped > 0
         if change.finished:
             text = render.finished_line(row.title, plan, change.at, catching_up=catching_up, by=by)
@@ -247,13 +234,13 @@ class PhaseMachine:
         add_ons: list[BreakAddOn] = []
         if to_phase is not None and to_phase.kind in (PhaseKind.BREAK, PhaseKind.LONG_BREAK):
             # The check-in prompt (and its buttons) rides on the break announcement.
-            add_ons = await self.ctx.events.break_add_ons(session, row.id, to_phase.round)
+            add_ons = await self.observers.add_ons_for(session, row.id, to_phase.round)
         await self._announce(session, row, gs, text, ref=ref, add_ons=add_ons)
         out: list[Outgoing] = []
         if catching_up or by is not None:
             # The card shows the whole schedule as timestamps, so a phase change on time needs
             # no edit; a skip or a catch-up after downtime moved the schedule.
-            lines = await self.ctx.events.card_lines(session, row.id)
+            lines = await self.observers.lines_for(session, row.id)
             out.append(messages.card_edit(row, view, lines, now))
         if row.voice_channel_id is not None:
             out.append(messages.voice_status(view, gs))
@@ -335,7 +322,7 @@ class PhaseMachine:
         await queries.close_work(session, row.id, ended_at)
         await queries.close_presence(session, row.id, ended_at)
         await session.flush()
-        await self.ctx.events.publish(
+        await self.observers.ended(
             session, SprintEnded(row.id, row.guild_id, row.channel_id, reason.value, ended_at)
         )
         gs = await guild_settings(session, row.guild_id)
@@ -352,7 +339,7 @@ class PhaseMachine:
                 await self._announce(session, row, gs, text, ref=messages.end_ref(row.id))
             else:
                 out.extend(messages.end_notice(row, gs, text))
-            lines = await self.ctx.events.card_lines(session, row.id)
+            lines = await self.observers.lines_for(session, row.id)
             out.append(messages.card_edit(row, view, lines, now))
         if row.voice_channel_id is not None:
             out.append(messages.voice_status(view, gs))

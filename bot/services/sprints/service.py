@@ -2,7 +2,7 @@
 
 Each use case is one transaction with the sprint row locked (``with_for_update``; SQLite
 serialises with ``BEGIN IMMEDIATE``): it first catches the sprint up with its schedule, then
-changes it, publishes its events and enqueues its messages in that same transaction, and arms the
+changes it, tells its observers and enqueues its messages in that same transaction, and arms the
 timer after the commit. The phase machinery they share is :class:`~.phases.PhaseMachine`; the
 SQL is in :mod:`.queries`; what a change posts is in :mod:`.messages`.
 """
@@ -23,7 +23,7 @@ from bot.domain.text import clean_title, escape_markdown
 from bot.ids import SprintAction
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
-from bot.services.events import ParticipantJoined, ParticipantLeft, SprintStarted
+from bot.services.events import SprintObservers
 from bot.services.sprints import messages, queries
 from bot.services.sprints import settings as sprint_settings
 from bot.services.sprints.phases import EXTEND_MAX_MINUTES, AfterCommit, PhaseMachine
@@ -56,9 +56,11 @@ _ACTION_WORDS = {
 
 
 class SprintService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, observers: SprintObservers | None = None) -> None:
         self.ctx = ctx
-        self.phases = PhaseMachine(ctx)
+        # The other areas this one tells about its changes (wired once by ``Services``).
+        self.observers = observers if observers is not None else SprintObservers()
+        self.phases = PhaseMachine(ctx, self.observers)
         # Voice channels linked to an active sprint, known after restore(); None means unknown
         # (every voice event then asks the database). Stale entries only cost a query.
         self._voice_links: set[int] | None = None
@@ -228,12 +230,8 @@ class SprintService:
                 session.add(WorkSpan(sprint_id=row.id, started_at=now))
             await session.flush()
 
-            events = self.ctx.events
-            await events.publish(session, SprintStarted(row.id, row.guild_id, row.channel_id, now))
-            for user_id, _ in members:
-                await events.publish(session, ParticipantJoined(row.id, user_id, now))
             view = await self.phases.view(session, row)
-            lines = await events.card_lines(session, row.id)
+            lines = await self.observers.lines_for(session, row.id)
             out = [messages.card_send(row, view, lines, now)]
             if row.voice_channel_id is not None:
                 out.append(messages.voice_status(view, gs))
@@ -283,8 +281,7 @@ class SprintService:
     ) -> bool:
         """Join ``user_id`` inside the caller's transaction (e.g. adding a sprint goal joins).
 
-        Writes what :meth:`join` writes (participant, presence span, version, ParticipantJoined)
-        but not the card: call :meth:`refresh_card` once the caller's own changes are in.
+        Writes what :meth:`join` writes (participant, presence span, version) but not the card: call :meth:`refresh_card` once the caller's own changes are in.
         Returns True when the member joined now, False when already in.
         """
         row = await self._locked(session, sprint_id)
@@ -311,7 +308,6 @@ class SprintService:
             return False
         row.version += 1
         await session.flush()
-        await self.ctx.events.publish(session, ParticipantJoined(row.id, user_id, now))
         return True
 
     async def leave(
@@ -331,7 +327,6 @@ class SprintService:
             await queries.close_presence(session, row.id, now, user_id=user_id)
             row.version += 1
             await session.flush()
-            await self.ctx.events.publish(session, ParticipantLeft(row.id, user_id, now))
             ended = await queries.active_count(session, row.id) == 0
             if ended:
                 await self.phases.end(session, row, EndReason.EMPTY, now, after)
