@@ -6,8 +6,8 @@ before ``phase_ends_at`` (``timing.prepare_ahead_ms``), rebuilt by :meth:`PhaseM
 at start-up. The phase change is written at that wake-up and its messages are held in the outbox
 until the phase really ends, so the transaction's own time does not make the announcement late.
 Every change runs in the caller's transaction with the row locked, asks its observers (card
-lines, break add-ons, endings) and enqueues its messages there; :meth:`PhaseMachine.after` arms timers and tells phase listeners
-once the transaction has committed.
+lines, break add-ons, endings) and enqueues its messages there; :meth:`PhaseMachine.after` arms
+timers and tells phase listeners once the transaction has committed.
 """
 
 from __future__ import annotations

@@ -281,7 +281,8 @@ class SprintService:
     ) -> bool:
         """Join ``user_id`` inside the caller's transaction (e.g. adding a sprint goal joins).
 
-        Writes what :meth:`join` writes (participant, presence span, version) but not the card: call :meth:`refresh_card` once the caller's own changes are in.
+        Writes what :meth:`join` writes (participant, presence span, version) but not the card:
+        call :meth:`refresh_card` once the caller's own changes are in.
         Returns True when the member joined now, False when already in.
         """
         row = await self._locked(session, sprint_id)
