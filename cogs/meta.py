@@ -39,7 +39,9 @@ class Meta(commands.Cog):
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         """How to start a coworking sprint, and every Sprintbot command."""
-        lines = _walk(list(self.bot.tree.get_commands()))
+        lines = _walk(
+            [c for c in self.bot.tree.get_commands() if not isinstance(c, app_commands.ContextMenu)]
+        )
         embed = discord.Embed(title="Sprintbot help", description=GETTING_STARTED, colour=0x5865F2)
         chunk: list[str] = []
         size = 0

@@ -34,7 +34,7 @@ def local_clock(moment: datetime) -> str:
 async def zone_choices(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
-    now = interaction.client.clock.now()  # type: ignore[attr-defined]
+    now = interaction.client.clock.now()
     out: list[app_commands.Choice[str]] = []
     for name in search_zones(current, 25):
         label = f"{name} — now {now.astimezone(ZoneInfo(name)):%H:%M}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -14,17 +16,19 @@ import migrations
 
 SCRIPT_LOCATION = Path(migrations.__file__).resolve().parent
 
+T = TypeVar("T")
 
-def alembic_config(url: str, *, stdout: io.TextIOBase | None = None) -> Config:
+
+def alembic_config(url: str, *, stdout: TextIO | None = None) -> Config:
     cfg = Config(stdout=stdout) if stdout is not None else Config()
     cfg.set_main_option("script_location", str(SCRIPT_LOCATION))
     cfg.attributes["sqlalchemy_url"] = url
     return cfg
 
 
-def _in_thread(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+async def _in_thread(fn: Callable[..., T], *args: str) -> T:
     # env.py calls asyncio.run(); keep it off the caller's event loop.
-    return asyncio.to_thread(fn, *args, **kwargs)
+    return await asyncio.to_thread(fn, *args)
 
 
 def upgrade_sync(url: str, revision: str = "head") -> None:
@@ -62,4 +66,4 @@ async def downgrade(url: str, revision: str = "base") -> None:
 
 
 async def check(url: str) -> str | None:
-    return await _in_thread(check_sync, url)  # type: ignore[no-any-return]
+    return await _in_thread(check_sync, url)
