@@ -180,7 +180,7 @@ async def _submit_goals(interaction: discord.Interaction[Any], week_id: int, tex
             # The goals service owns week goals (limits, /done, /goals list); it adds to the
             # current week, which is this thread's week.
             from bot.services.goals import Scope
-            from cogs._goal_views import actor_of
+            from cogs._actor import actor_of
 
             added = await goals.add_many(actor_of(interaction), text, scope=Scope.WEEK)
             await service.remember_member(guild_id, user.id, name_of(user))
