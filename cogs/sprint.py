@@ -18,10 +18,10 @@ from bot.domain.errors import UserError
 from bot.domain.sprint import PRESET_LABELS, PRESETS
 from bot.render import sprint as render
 from bot.services.sprints import SprintService, StartRequest
+from cogs._actor import actor_of
 from cogs._sprint_views import (
     DYNAMIC_ITEMS,
     Chime,
-    actor_of,
     display_name,
     do_control,
     do_join,
