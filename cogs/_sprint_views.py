@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.ids import SPRINT_BUTTON_TEMPLATE, goal_add_id
+from bot.ids import (
+    SPRINT_BUTTON_TEMPLATE,
+    SprintAction,
+    goal_add_id,
+    parse_sprint_button_id,
+    sprint_button_id,
+)
 from bot.render import sprint as render
 from bot.services.sprints import PhaseNotice, SprintService
 from bot.ui import bot_of, handle_interaction_error
@@ -27,8 +33,6 @@ if TYPE_CHECKING:
     from bot.core import AnyBot
 
 log = logging.getLogger(__name__)
-
-ACTIONS = ("join", "leave", "pause", "resume", "skip")
 
 
 def sprint_service(interaction: discord.Interaction[Any]) -> SprintService:
@@ -99,14 +103,24 @@ async def do_leave(interaction: discord.Interaction[Any], sprint_id: int) -> Non
 
 
 async def do_control(
-    interaction: discord.Interaction[Any], sprint_id: int, action: str, minutes: int = 0
+    interaction: discord.Interaction[Any],
+    sprint_id: int,
+    action: SprintAction,
+    minutes: int = 0,
+    *,
+    expected: int | None = None,
 ) -> None:
+    """Run a host control; ``expected`` names the state it was meant for (see
+    :meth:`SprintService.control`)."""
     service = sprint_service(interaction)
     actor = actor_of(interaction)
-    gid = interaction.guild_id
+    result = await service.control(
+        sprint_id, actor, action, minutes=minutes, guild_id=interaction.guild_id,
+        expected=expected,
+    )
+    view = result.sprint
     who = f"<@{actor.user_id}>"
-    if action == "pause":
-        view = await service.pause(sprint_id, actor, guild_id=gid)
+    if action is SprintAction.PAUSE:
         left = view.state.paused_remaining
         text = (
             f"⏸️ {who} paused **{render.escape_title(view)}** with "
@@ -115,8 +129,7 @@ async def do_control(
             "`/sprint resume`."
         )
         await reply(interaction, text, ephemeral=False)
-    elif action == "resume":
-        view = await service.resume(sprint_id, actor, guild_id=gid)
+    elif action is SprintAction.RESUME:
         ends = view.state.phase_ends_at
         until = f", ending {render.ts(ends, 'R')}" if ends else ""
         text = (
@@ -124,8 +137,7 @@ async def do_control(
             f"{render.phase_phrase(view.phase, view.plan)}{until}."
         )
         await reply(interaction, text, ephemeral=False)
-    elif action == "extend":
-        view = await service.extend(sprint_id, actor, minutes, guild_id=gid)
+    elif action is SprintAction.EXTEND:
         ends = view.state.phase_ends_at
         when = (
             f"now ends {render.ts(ends, 't')} ({render.ts(ends, 'R')})"
@@ -137,17 +149,9 @@ async def do_control(
             f"it {when}."
         )
         await reply(interaction, text, ephemeral=False)
-    elif action == "skip":
-        view = await service.skip(sprint_id, actor, guild_id=gid)
-        if view.is_over:
-            await reply(interaction, "Skipped the last phase: the sprint is complete.")
-        else:
-            await reply(
-                interaction,
-                f"Skipped ahead: we're now in {render.phase_phrase(view.phase, view.plan)}.",
-            )
-    elif action == "stop":
-        view = await service.stop(sprint_id, actor, guild_id=gid)
+    elif action is SprintAction.SKIP:
+        await reply(interaction, render.skip_reply(view, resumed=result.resumed))
+    elif action is SprintAction.STOP:
         await reply(interaction, f"Stopped **{render.escape_title(view)}**.")
     else:  # pragma: no cover - programming error
         raise ValueError(action)
@@ -162,30 +166,36 @@ class SprintButton(
 ):
     """Join / Leave / Pause / Resume / Skip on a sprint card; works after restarts."""
 
-    def __init__(self, sprint_id: int, action: str) -> None:
+    def __init__(self, sprint_id: int, action: SprintAction, mark: int | None = None) -> None:
         super().__init__(
-            discord.ui.Button(label=action.title(), custom_id=f"sprint:{sprint_id}:{action}")
+            discord.ui.Button(
+                label=action.value.title(), custom_id=sprint_button_id(sprint_id, action, mark)
+            )
         )
         self.sprint_id = sprint_id
         self.action = action
+        self.mark = mark  # the control_seq the card showed (None on cards from before)
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
         match: re.Match[str], /,
     ) -> SprintButton:
-        return cls(int(match["id"]), match["action"])
+        parsed = parse_sprint_button_id(match.string)
+        if parsed is None:  # pragma: no cover - the template matched
+            raise ValueError(match.string)
+        return cls(parsed.sprint_id, parsed.action, parsed.mark)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             if interaction.guild_id is None:
                 await reply(interaction, "Sprint buttons work in a server channel.")
-            elif self.action == "join":
+            elif self.action is SprintAction.JOIN:
                 await do_join(interaction, self.sprint_id)
-            elif self.action == "leave":
+            elif self.action is SprintAction.LEAVE:
                 await do_leave(interaction, self.sprint_id)
             else:
-                await do_control(interaction, self.sprint_id, self.action)
+                await do_control(interaction, self.sprint_id, self.action, expected=self.mark)
         except Exception as exc:
             await handle_interaction_error(interaction, exc, f"sprint button {self.action}")
 

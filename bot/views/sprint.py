@@ -10,6 +10,7 @@ from bot.domain import sprint as domain
 from bot.domain.sprint import Phase, SprintPlan, SprintState
 
 __all__ = [
+    "ControlResult",
     "HistoryEntry",
     "JoinResult",
     "LeaveResult",
@@ -48,6 +49,8 @@ class SprintView:
     end_reason: str | None
     summary: dict[str, Any] | None
     version: int
+    control_seq: int = 0  # bumped by every host control; buttons and commands name it
+    phase_extended_min: int = 0  # minutes /sprint extend added to the current phase
 
     @property
     def phases(self) -> list[Phase]:
@@ -88,6 +91,12 @@ class JoinResult:
 class LeaveResult:
     sprint: SprintView
     ended: bool  # the last member left and the sprint ended
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    sprint: SprintView
+    resumed: bool = False  # a skip while paused: the sprint runs again
 
 
 @dataclass(frozen=True)

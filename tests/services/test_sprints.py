@@ -746,7 +746,8 @@ async def test_final_card_edit_removes_the_buttons(env: Env) -> None:
     view = await env.start(intro=0, rounds=1)
     [card] = await env.outbox(ref=f"sprint_card:{view.id}")
     ids = [c["custom_id"] for c in card.payload["components"][0]["components"]]
-    assert ids == [f"sprint:{view.id}:{a}" for a in ("join", "leave", "pause", "skip")]
+    assert ids == [f"sprint:{view.id}:join", f"sprint:{view.id}:leave",
+                   f"sprint:{view.id}:pause:0", f"sprint:{view.id}:skip:0"]
     await env.next_phase(view.id)
     final = (await env.outbox(kind="edit", sprint_id=view.id))[-1]
     assert final.payload["components"] == []
@@ -758,7 +759,8 @@ async def test_a_paused_card_offers_resume(env: Env) -> None:
     await env.service.pause(view.id, HOST_ACTOR)
     card = (await env.outbox(kind="edit", sprint_id=view.id))[-1]
     ids = [c["custom_id"] for c in card.payload["components"][0]["components"]]
-    assert f"sprint:{view.id}:resume" in ids and f"sprint:{view.id}:pause" not in ids
+    assert f"sprint:{view.id}:resume:1" in ids
+    assert not any(i.startswith(f"sprint:{view.id}:pause") for i in ids)
 
 
 async def test_bot_requests_for_a_pomodoro_stay_within_budget(env: Env) -> None:

@@ -13,6 +13,7 @@ from bot.services.sprints.messages import card_ref
 from bot.services.sprints.phases import timer_key
 from bot.services.sprints.service import ENDED_MESSAGE, EXTEND_MAX_MINUTES, SprintService
 from bot.services.sprints.types import (
+    ControlResult,
     HistoryEntry,
     JoinResult,
     LeaveResult,
@@ -28,6 +29,7 @@ __all__ = [
     "ENDED_MESSAGE",
     "EXTEND_MAX_MINUTES",
     "Actor",
+    "ControlResult",
     "HistoryEntry",
     "JoinResult",
     "LeaveResult",

@@ -22,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import Outgoing, enqueue, hold_until
 from bot.domain import sprint as domain
+from bot.domain.errors import ValidationError
 from bot.domain.sprint import EndReason, PhaseChange, PhaseKind, SprintPlan, SprintState, Status
 from bot.ids import SprintAction
 from bot.render import sprint as render
 from bot.services.context import ServiceContext
 from bot.services.events import BreakAddOn, SprintEnded, SprintObservers
 from bot.services.sprints import messages, queries
-from bot.services.sprints.settings import flag
+from bot.services.sprints.settings import bounds, flag
 from bot.services.sprints.types import (
     ParticipantView,
     PhaseListener,
@@ -90,6 +91,8 @@ class PhaseMachine:
             end_reason=row.end_reason,
             summary=row.summary if isinstance(row.summary, dict) else None,
             version=row.version,
+            control_seq=row.control_seq,
+            phase_extended_min=row.phase_extended_min,
         )
 
     async def card_edit(self, session: AsyncSession, row: Sprint, now: datetime) -> Outgoing:
@@ -218,6 +221,7 @@ class PhaseMachine:
         if change.to_index is not None and phases[change.to_index].kind is PhaseKind.WORK:
             session.add(WorkSpan(sprint_id=row.id, started_at=change.at))
         queries.apply_state(row, new)
+        row.phase_extended_min = 0  # a new phase has had nothing added yet
         row.version += 1
         await session.flush()
 
@@ -271,9 +275,14 @@ class PhaseMachine:
         minutes: int = 0,
         by: int,
     ) -> None:
-        """A host control on a sprint that is active and caught up with its schedule."""
+        """A host control on a sprint that is active and caught up with its schedule.
+
+        Every control bumps ``control_seq``, so one that was meant for the state before it is
+        refused (see :meth:`SprintService.control`).
+        """
         plan = SprintPlan.from_dict(row.plan)
         state = queries.state_of(row)
+        row.control_seq += 1
         if action is SprintAction.SKIP:
             new, change = domain.skip(plan, state, now, row.speed)
             await self.apply_change(session, row, state, new, change, now, after, by=by)
@@ -289,7 +298,16 @@ class PhaseMachine:
             if domain.current_phase(plan, new).kind is PhaseKind.WORK:
                 session.add(WorkSpan(sprint_id=row.id, started_at=now))
         elif action is SprintAction.EXTEND:
+            phase = domain.current_phase(plan, state)
+            limits = bounds(self.ctx.settings.sprint)
+            if minutes > domain.extension_room(phase, limits, row.phase_extended_min):
+                raise ValidationError(
+                    render.extend_refusal(
+                        phase, limits.longest(phase.kind), row.phase_extended_min, minutes
+                    )
+                )
             new = domain.extend(state, minutes, now, row.speed, EXTEND_MAX_MINUTES)
+            row.phase_extended_min += minutes
         else:  # pragma: no cover - programming error
             raise ValueError(action)
         queries.apply_state(row, new)

@@ -18,26 +18,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.outbox import enqueue
 from bot.domain import sprint as domain
 from bot.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from bot.domain.sprint import Bounds, EndReason, PhaseChange, PhaseKind
+from bot.domain.sprint import EndReason, PhaseChange, PhaseKind, Status
 from bot.domain.text import clean_title, escape_markdown
 from bot.ids import SprintAction
+from bot.render import sprint as render
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
 from bot.services.events import SprintObservers
 from bot.services.sprints import messages, queries
 from bot.services.sprints import settings as sprint_settings
 from bot.services.sprints.phases import EXTEND_MAX_MINUTES, AfterCommit, PhaseMachine
-from bot.services.sprints.settings import SettingsChange
+from bot.services.sprints.settings import SettingsUseCases
 from bot.services.sprints.types import (
+    ControlResult,
     HistoryEntry,
     JoinResult,
     LeaveResult,
     PhaseListener,
-    SprintDefaults,
     SprintView,
     StartRequest,
 )
-from db.models import GuildSettings, Sprint, WorkSpan
+from db.models import Sprint, WorkSpan
 from db.repositories import ACTIVE_STATUSES, guild_settings
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ _ACTION_WORDS = {
 }
 
 
-class SprintService:
+class SprintService(SettingsUseCases):
     def __init__(self, ctx: ServiceContext, observers: SprintObservers | None = None) -> None:
         self.ctx = ctx
         # The other areas this one tells about its changes (wired once by ``Services``).
@@ -78,65 +79,6 @@ class SprintService:
     async def aclose(self) -> None:
         """Wait for background work this service started (at shutdown)."""
         await self.phases.aclose()
-
-    # ---- settings -------------------------------------------------------------------------------
-
-    def bounds(self) -> Bounds:
-        return sprint_settings.bounds(self.ctx.settings.sprint)
-
-    def _defaults(self, gs: GuildSettings) -> SprintDefaults:
-        return sprint_settings.defaults_of(gs, self.ctx.settings.sprint)
-
-    async def guild_defaults(self, guild_id: int) -> SprintDefaults:
-        async with self.ctx.db.transaction() as session:
-            return self._defaults(await guild_settings(session, guild_id))
-
-    async def update_settings(
-        self,
-        guild_id: int,
-        actor: Actor,
-        *,
-        work: int | None = None,
-        brk: int | None = None,
-        rounds: int | None = None,
-        long_break: int | None = None,
-        long_break_every: int | None = None,
-        intro: int | None = None,
-        manager_role_id: int | None = None,
-        clear_manager_role: bool = False,
-        ping_on_phase: bool | None = None,
-        auto_join_voice: bool | None = None,
-        chime: bool | None = None,
-        voice_chat: bool | None = None,
-        reset_defaults: bool = False,
-    ) -> SprintDefaults:
-        """Change the server's /sprint settings (Manage Server or the manager role)."""
-        change = SettingsChange(
-            work=work,
-            brk=brk,
-            rounds=rounds,
-            long_break=long_break,
-            long_break_every=long_break_every,
-            intro=intro,
-            manager_role_id=manager_role_id,
-            clear_manager_role=clear_manager_role,
-            ping_on_phase=ping_on_phase,
-            auto_join_voice=auto_join_voice,
-            chime=chime,
-            voice_chat=voice_chat,
-            reset_defaults=reset_defaults,
-        )
-        async with self.ctx.db.transaction() as session:
-            gs = await guild_settings(session, guild_id)
-            if not actor.may_manage(gs.manager_role_id):
-                raise PermissionDenied(
-                    "Only members with the Manage Server permission"
-                    + (f" or the <@&{gs.manager_role_id}> role" if gs.manager_role_id else "")
-                    + " can change the sprint settings."
-                )
-            sprint_settings.apply_change(gs, change, self.ctx.settings.sprint)
-            await session.flush()
-            return self._defaults(gs)
 
     # ---- queries --------------------------------------------------------------------------------
 
@@ -381,38 +323,72 @@ class SprintService:
     # ---- host controls --------------------------------------------------------------------------
 
     async def pause(
-        self, sprint_id: int, actor: Actor, *, guild_id: int | None = None
+        self,
+        sprint_id: int,
+        actor: Actor,
+        *,
+        guild_id: int | None = None,
+        expected: int | None = None,
     ) -> SprintView:
-        return await self._control(sprint_id, actor, SprintAction.PAUSE, guild_id=guild_id)
+        return (
+            await self.control(
+                sprint_id, actor, SprintAction.PAUSE, guild_id=guild_id, expected=expected
+            )
+        ).sprint
 
     async def resume(
-        self, sprint_id: int, actor: Actor, *, guild_id: int | None = None
+        self,
+        sprint_id: int,
+        actor: Actor,
+        *,
+        guild_id: int | None = None,
+        expected: int | None = None,
     ) -> SprintView:
-        return await self._control(sprint_id, actor, SprintAction.RESUME, guild_id=guild_id)
+        return (
+            await self.control(
+                sprint_id, actor, SprintAction.RESUME, guild_id=guild_id, expected=expected
+            )
+        ).sprint
 
     async def skip(
-        self, sprint_id: int, actor: Actor, *, guild_id: int | None = None
+        self,
+        sprint_id: int,
+        actor: Actor,
+        *,
+        guild_id: int | None = None,
+        expected: int | None = None,
     ) -> SprintView:
-        return await self._control(sprint_id, actor, SprintAction.SKIP, guild_id=guild_id)
+        return (
+            await self.control(
+                sprint_id, actor, SprintAction.SKIP, guild_id=guild_id, expected=expected
+            )
+        ).sprint
 
     async def stop(
         self, sprint_id: int, actor: Actor, *, guild_id: int | None = None
     ) -> SprintView:
-        return await self._control(sprint_id, actor, SprintAction.STOP, guild_id=guild_id)
+        return (await self.control(sprint_id, actor, SprintAction.STOP, guild_id=guild_id)).sprint
 
     async def extend(
-        self, sprint_id: int, actor: Actor, minutes: int, *, guild_id: int | None = None
+        self,
+        sprint_id: int,
+        actor: Actor,
+        minutes: int,
+        *,
+        guild_id: int | None = None,
+        expected: int | None = None,
     ) -> SprintView:
-        if not 1 <= minutes <= EXTEND_MAX_MINUTES:
-            raise ValidationError(
-                f"You can extend a phase by 1 to {EXTEND_MAX_MINUTES} minutes at a time "
-                f"(you asked for {minutes})."
-            )
-        return await self._control(
-            sprint_id, actor, SprintAction.EXTEND, minutes=minutes, guild_id=guild_id
+        result = await self.control(
+            sprint_id,
+            actor,
+            SprintAction.EXTEND,
+            minutes=minutes,
+            guild_id=guild_id,
+            expected=expected,
         )
+        return result.sprint
 
-    async def _control(
+    async def control(
         self,
         sprint_id: int,
         actor: Actor,
@@ -420,7 +396,20 @@ class SprintService:
         *,
         minutes: int = 0,
         guild_id: int | None = None,
-    ) -> SprintView:
+        expected: int | None = None,
+    ) -> ControlResult:
+        """Pause, resume, skip, extend (by ``minutes``) or stop, as the host or a manager.
+
+        ``expected`` is the ``control_seq`` of the state the action was meant for (the card's
+        button carries it; a command takes it when it is parsed). When another control changed
+        the sprint since, the action is refused ("already moved on") and nothing changes, so a
+        double-click on Skip skips one phase. Stop needs no ``expected``: it means "stop now".
+        """
+        if action is SprintAction.EXTEND and not 1 <= minutes <= EXTEND_MAX_MINUTES:
+            raise ValidationError(
+                f"You can extend a phase by 1 to {EXTEND_MAX_MINUTES} minutes at a time "
+                f"(you asked for {minutes})."
+            )
         after = AfterCommit()
         async with self.ctx.db.transaction() as session:
             row = await self._locked(session, sprint_id, guild_id=guild_id)
@@ -430,13 +419,18 @@ class SprintService:
             now = self.ctx.clock.now()
             await self.phases.catch_up(session, row, now, after)
             _require_active(row)
+            if expected is not None and expected != row.control_seq:
+                view = await self.phases.view(session, row)
+                raise Conflict(render.already_moved_on(view, action))
+            was_paused = row.status == Status.PAUSED.value
             await self.phases.control(
                 session, row, gs, action, now, after, minutes=minutes, by=actor.user_id
             )
             after.arm[row.id] = self.phases.wake_at(row)
             view = await self.phases.view(session, row)
         self.phases.after(after)
-        return view
+        resumed = was_paused and action is SprintAction.SKIP and not view.is_over
+        return ControlResult(sprint=view, resumed=resumed)
 
     # ---- the timer ------------------------------------------------------------------------------
 

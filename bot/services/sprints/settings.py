@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.errors import ValidationError
+from bot.domain.errors import PermissionDenied, ValidationError
 from bot.domain.sprint import PRESETS, Bounds, SprintPlan
+from bot.services.actor import Actor
+from bot.services.context import ServiceContext
 from bot.services.sprints.types import SprintDefaults, StartRequest
 from bot.settings import SprintSettings
 from db.models import GuildSettings
+from db.repositories import guild_settings
 
-__all__ = ["SettingsChange", "apply_change", "bounds", "defaults_of", "flag", "pick", "plan_for"]
+__all__ = [
+    "SettingsChange",
+    "SettingsUseCases",
+    "apply_change",
+    "bounds",
+    "defaults_of",
+    "flag",
+    "pick",
+    "plan_for",
+]
 
 _PLAN_COLUMNS = (
     ("work", "work_min"),
@@ -137,3 +149,66 @@ def apply_change(gs: GuildSettings, change: SettingsChange, sp: SprintSettings) 
         gs.chime = change.chime
     if change.voice_chat is not None:
         gs.voice_chat = change.voice_chat
+
+
+class SettingsUseCases:
+    """The /sprint settings use cases (a part of :class:`SprintService`)."""
+
+    ctx: ServiceContext
+
+    def bounds(self) -> Bounds:
+        return bounds(self.ctx.settings.sprint)
+
+    def _defaults(self, gs: GuildSettings) -> SprintDefaults:
+        return defaults_of(gs, self.ctx.settings.sprint)
+
+    async def guild_defaults(self, guild_id: int) -> SprintDefaults:
+        async with self.ctx.db.transaction() as session:
+            return self._defaults(await guild_settings(session, guild_id))
+
+    async def update_settings(
+        self,
+        guild_id: int,
+        actor: Actor,
+        *,
+        work: int | None = None,
+        brk: int | None = None,
+        rounds: int | None = None,
+        long_break: int | None = None,
+        long_break_every: int | None = None,
+        intro: int | None = None,
+        manager_role_id: int | None = None,
+        clear_manager_role: bool = False,
+        ping_on_phase: bool | None = None,
+        auto_join_voice: bool | None = None,
+        chime: bool | None = None,
+        voice_chat: bool | None = None,
+        reset_defaults: bool = False,
+    ) -> SprintDefaults:
+        """Change the server's /sprint settings (Manage Server or the manager role)."""
+        change = SettingsChange(
+            work=work,
+            brk=brk,
+            rounds=rounds,
+            long_break=long_break,
+            long_break_every=long_break_every,
+            intro=intro,
+            manager_role_id=manager_role_id,
+            clear_manager_role=clear_manager_role,
+            ping_on_phase=ping_on_phase,
+            auto_join_voice=auto_join_voice,
+            chime=chime,
+            voice_chat=voice_chat,
+            reset_defaults=reset_defaults,
+        )
+        async with self.ctx.db.transaction() as session:
+            gs = await guild_settings(session, guild_id)
+            if not actor.may_manage(gs.manager_role_id):
+                raise PermissionDenied(
+                    "Only members with the Manage Server permission"
+                    + (f" or the <@&{gs.manager_role_id}> role" if gs.manager_role_id else "")
+                    + " can change the sprint settings."
+                )
+            apply_change(gs, change, self.ctx.settings.sprint)
+            await session.flush()
+            return self._defaults(gs)

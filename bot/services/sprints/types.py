@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.views.sprint import (
+    ControlResult,
     HistoryEntry,
     JoinResult,
     LeaveResult,
@@ -17,6 +18,7 @@ from bot.views.sprint import (
 )
 
 __all__ = [
+    "ControlResult",
     "HistoryEntry",
     "JoinResult",
     "LeaveResult",
