@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.delivery.outbox import Outgoing, Priority
+from bot.render import limits
 from bot.render import sprint as render
 from bot.services.events import BreakAddOn, phase_message_ref
 from bot.services.sprints.types import SprintView
@@ -29,7 +30,7 @@ __all__ = [
     "voice_status",
 ]
 
-MAX_PINGS = 90  # Discord accepts at most 100 users in allowed_mentions
+MAX_PINGS = limits.ALLOWED_MENTIONS_USERS - 10  # a margin below Discord's 100
 
 
 def card_ref(sprint_id: int) -> str:
@@ -119,7 +120,7 @@ def announcement(
         "content": render.clip_content(content),
         "allowed_mentions": {"parse": [], "users": [str(u) for u in pings]},
     }
-    components = [c for a in add_ons for c in a.components][:5]  # Discord: 5 action rows
+    components = [c for a in add_ons for c in a.components][: limits.ACTION_ROWS]
     if components:
         payload["components"] = components
     out = [
