@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 # Loaded in this order in setup_hook. Every cog module has an async ``setup(bot)``.
 EXTENSIONS: tuple[str, ...] = (
-    "cogs.meta", "cogs.goals", "cogs.sprint", "cogs.accountability", "cogs.timezone"
+    "cogs.meta", "cogs.goals", "cogs.sprint", "cogs.accountability", "cogs.timezone",
+    "cogs.availability", "cogs.pods",
 )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.services.accountability import AccountabilityService
+from bot.services.availability import AvailabilityService
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService
+from bot.services.pods import PodService
 from bot.services.sprints import SprintService
 from bot.services.timezones import TimezoneService
 
@@ -21,6 +23,8 @@ class Services:
         self.accountability = AccountabilityService(ctx, timezones=self.timezones)
         self.goals = GoalService(ctx, self.sprints, weeks=self.accountability)
         self.checkins = CheckInService(ctx, self.goals)
+        self.availability = AvailabilityService(ctx)
+        self.pods = PodService(ctx, timezones=self.timezones)
         # What the sprint service asks the others inside its transactions (card suffixes, the
         # check-in prompt on a break, the debrief when a sprint ends): wired here, and only here.
         self.sprints.observers.add(
@@ -33,6 +37,7 @@ class Services:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""
         await self.sprints.restore()
         await self.accountability.restore()
+        await self.pods.restore()
 
     async def aclose(self) -> None:
         """Wait for the background work services started (called once at shutdown)."""

@@ -5,7 +5,7 @@ Skip or two managers' /sprint skip at once move the sprint on once; ``phase_exte
 /sprint extend keep a phase within the bounds for its kind. Existing sprints start at 0 for both.
 
 Revision ID: 0002_sprint_controls
-Revises: 0001
+Revises: p15_pods
 Create Date: 2026-11-29 13:50:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_sprint_controls"
-down_revision: str | None = "0001"
+down_revision: str | None = "p15_pods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

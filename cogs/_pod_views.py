@@ -1,0 +1,122 @@
+"""The buttons of pod threads (private to cogs/pods.py).
+
+Every button is a ``DynamicItem`` whose custom_id carries the pod (``pod:<action>:<pod_id>``) or
+the channel's pods and the member asked (``pod:pause:<config_id>:<user_id>``), so it works after a
+restart. Replies are ephemeral: answers and preferences are personal.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.domain.errors import PermissionDenied, UserError
+from bot.services.pods import Answer, Preference
+from bot.ui import bot_of, guarded, send_ephemeral
+
+if TYPE_CHECKING:
+    from bot.services.pods import PodService
+
+
+def service_of(interaction: discord.Interaction[Any]) -> PodService:
+    return bot_of(interaction).services.pods
+
+
+def guild_of(interaction: discord.Interaction[Any]) -> int:
+    if interaction.guild_id is None:
+        raise UserError("This works in a server, not in direct messages.")
+    return interaction.guild_id
+
+
+class PodButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pod:(?P<action>met|miss|keep|rotate):(?P<pod>\d+)",
+):
+    """We met / We didn't / Keep this pod / Rotate me next round."""
+
+    def __init__(self, action: str, pod_id: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"pod:{action}:{pod_id}", label=action))
+        self.action, self.pod_id = action, pod_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PodButton:
+        return cls(match["action"], int(match["pod"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, f"pod {self.action} button", lambda: self.run(interaction))
+
+    async def run(self, interaction: discord.Interaction[Any]) -> None:
+        service, guild, user = service_of(interaction), guild_of(interaction), interaction.user.id
+        if self.action in ("met", "miss"):
+            answer = Answer.MET if self.action == "met" else Answer.MISSED
+            result = await service.answer(guild, self.pod_id, user, answer)
+            if answer is Answer.MET:
+                text = f"✅ Noted: Pod {result.pod_number} met. Nice work!"
+            else:
+                text = (
+                    "Noted: you didn't meet this round. Thanks for saying so — it helps the "
+                    "next matching."
+                )
+        else:
+            pref = Preference.KEEP if self.action == "keep" else Preference.ROTATE
+            number = await service.pod_preference(guild, self.pod_id, user, pref)
+            if pref is Preference.KEEP:
+                text = (
+                    f"🔒 You'd like to keep Pod {number}. If everyone in it chooses keep, you "
+                    "stay together next round."
+                )
+            else:
+                text = "🔀 You'll get new pod mates next round."
+        await send_ephemeral(interaction, text)
+
+
+class PauseButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pod:(?P<action>pause|stay):(?P<cfg>\d+):(?P<user>\d+)",
+):
+    """Asked after two rounds without showing up: pause me / keep me in."""
+
+    def __init__(self, action: str, config_id: int, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(custom_id=f"pod:{action}:{config_id}:{user_id}", label=action)
+        )
+        self.action, self.config_id, self.user_id = action, config_id, user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PauseButton:
+        return cls(match["action"], int(match["cfg"]), int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, "pod pause button", lambda: self.run(interaction))
+
+    async def run(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.user.id != self.user_id:
+            raise PermissionDenied(f"Only <@{self.user_id}> can answer this one.")
+        pause = self.action == "pause"
+        channel = await service_of(interaction).pause_answer(
+            guild_of(interaction), self.config_id, self.user_id, pause
+        )
+        if pause:
+            text = (
+                f"⏸️ Paused: you're out of the pods in <#{channel}>. `/pods join` when you're back."
+            )
+        else:
+            text = "▶️ Great, you're in the next round."
+        await send_ephemeral(interaction, text)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (PodButton, PauseButton)
