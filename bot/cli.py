@@ -37,13 +37,21 @@ def _setup_logging(settings: Settings, level: str | None) -> None:
 
 
 async def _run(settings: Settings, *, migrate: bool) -> int:
+    import aiohttp
     import discord
 
     from bot.core import create_bot
     from db.engine import Database, redact_url
     from db.migrate import upgrade
+    from db.reachable import DatabaseUnavailable, ensure_reachable
 
     token = settings.require_token()
+    try:
+        await ensure_reachable(settings.database.url)
+    except DatabaseUnavailable as exc:
+        log.debug("the database check failed", exc_info=True)
+        log.error("%s", exc)
+        return 1
     if migrate:
         log.info("applying migrations to %s", redact_url(settings.database.url))
         await upgrade(settings.database.url)
@@ -73,10 +81,27 @@ async def _run(settings: Settings, *, migrate: bool) -> int:
             except discord.PrivilegedIntentsRequired:
                 log.error("Discord refused an intent this bot asks for; see the README.")
                 return 2
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                log.debug("connecting to Discord failed", exc_info=True)
+                log.error("%s", _discord_unreachable(settings, exc))
+                return 1
     finally:
         await database.dispose()
     log.info("stopped")
     return 0
+
+
+def _discord_unreachable(settings: Settings, exc: BaseException) -> str:
+    where = settings.discord.api_base_url or "discord.com"
+    reason = str(exc).strip() or type(exc).__name__
+    return (
+        f"Cannot reach Discord at {where} ({reason}). Check this machine's network"
+        + (
+            " and discord.api_base_url / SPRINTBOT_API_BASE_URL."
+            if settings.discord.api_base_url
+            else " (and any proxy or firewall)."
+        )
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -114,7 +139,11 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
     bot = create_bot(settings, run_services=False)
     try:
         async with bot:
-            await bot.login(settings.require_token())
+            try:
+                await bot.login(settings.require_token())
+            except discord.LoginFailure:
+                log.error("Discord rejected the token: check [discord] token / SPRINTBOT_TOKEN.")
+                return 2
             if guild_id is not None:
                 guild = discord.Object(id=guild_id)
                 bot.tree.copy_global_to(guild=guild)
@@ -171,20 +200,31 @@ def cmd_console(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(*, on_subcommand: bool) -> argparse.ArgumentParser:
+    """--config and --log-level, accepted before and after the subcommand.
+
+    On a subcommand they default to "not given" (SUPPRESS), so ``sprintbot --config PATH run``
+    keeps the PATH that the main parser read instead of resetting it to the default.
+    """
+    default = argparse.SUPPRESS if on_subcommand else None
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", metavar="PATH",
+        "--config", metavar="PATH", default=default,
         help="configuration file (default: $SPRINTBOT_CONFIG, else ./config.toml if present)",
     )
     common.add_argument(
-        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="override [logging] level",
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], default=default,
+        type=str.upper, help="override [logging] level",
     )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(on_subcommand=True)
     parser = argparse.ArgumentParser(
         prog="sprintbot",
         description="Sprintbot: virtual coworking for Discord (sprints, goals, accountability).",
-        parents=[common],
+        parents=[_common_options(on_subcommand=False)],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -249,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
+        print(exc.describe(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -56,3 +56,4 @@ def setup_logging(settings: LoggingSettings, *, secrets: list[str] | None = None
     root.setLevel(settings.level)
     logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin

@@ -17,7 +17,23 @@ from typing import Any
 
 
 class ConfigError(Exception):
-    """A configuration problem, worded for the person who wrote the file."""
+    """Configuration problems, each worded for the person who wrote the file.
+
+    ``problems`` lists every sentence (a file with three mistakes gets three); ``str()`` is them
+    one per line.
+    """
+
+    def __init__(self, *problems: str) -> None:
+        self.problems: tuple[str, ...] = problems
+        super().__init__("\n".join(problems))
+
+    def describe(self) -> str:
+        """``Configuration error: …`` for one problem; a numbered list for several."""
+        if len(self.problems) == 1:
+            return f"Configuration error: {self.problems[0]}"
+        lines = [f"Configuration errors ({len(self.problems)}):"]
+        lines += [f"  {n}. {problem}" for n, problem in enumerate(self.problems, start=1)]
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -167,6 +183,49 @@ def _url(schemes: tuple[str, ...]) -> tuple[Check, str]:
     return check, "a URL starting with " + " or ".join(s + "://" for s in schemes)
 
 
+#: The database URLs Sprintbot can use: its async drivers for SQLite and PostgreSQL.
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_DATABASE_HINTS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+}
+
+
+def _database_url() -> tuple[Check, str]:
+    def check(v: Any) -> str | None:
+        if v in ("", None):
+            return None
+        if not isinstance(v, str):
+            raise TypeError
+        scheme, sep, rest = v.partition("://")
+        if not sep or scheme.lower() not in DATABASE_SCHEMES or (
+            scheme.lower().startswith("postgresql") and not rest.split("/", 1)[0]
+        ):
+            raise ValueError
+        return v
+
+    allowed = (
+        "sqlite+aiosqlite:///PATH (a file) or postgresql+asyncpg://USER:PASSWORD@HOST/NAME"
+    )
+    return check, allowed
+
+
+def _token() -> tuple[Check, str]:
+    def check(v: Any) -> str | None:
+        if v in ("", None):
+            return None
+        if not isinstance(v, str):
+            raise TypeError
+        if any(char.isspace() for char in v) or not v.isprintable():
+            raise ValueError
+        return v
+
+    return check, "the bot token alone: no spaces, line breaks or \"Bot \" prefix"
+
+
 def _snowflake() -> tuple[Check, str]:
     def check(v: Any) -> int | None:
         if v in ("", None, 0):
@@ -229,14 +288,14 @@ def _path() -> tuple[Check, str]:
 RULES: dict[str, dict[str, tuple[Check, str]]] = {
     "": {"data_dir": _path()},
     "discord": {
-        "token": _string(optional=True),
+        "token": _token(),
         "dev_guild_id": _snowflake(),
         "api_base_url": _url(("http", "https")),
         "gateway_url": _url(("ws", "wss")),
         "shard_count": _int_range(1, 4096),
         "shard_ids": _shard_ids(),
     },
-    "database": {"url": _string(optional=True), "echo": _bool()},
+    "database": {"url": _database_url(), "echo": _bool()},
     "sprint": {
         "work": _int_range(1, 180),
         "short_break": _int_range(1, 60),
@@ -313,10 +372,33 @@ def _convert(source: str, section: str, key: str, value: Any) -> Any:
             f"{source}: {name} must be {allowed}, not {_describe(value)} {shown}."
         ) from None
     except ValueError:
-        shown = "<hidden>" if key == "token" else repr(value)
-        raise ConfigError(
-            f"{source}: {name} = {shown} is out of range; allowed: {allowed}."
-        ) from None
+        raise ConfigError(_refusal(source, section, key, value, allowed)) from None
+
+
+def _refusal(source: str, section: str, key: str, value: Any, allowed: str) -> str:
+    """The sentence for a value of the right type that Sprintbot cannot use."""
+    name = f"{section}.{key}" if section else key
+    if key == "token":
+        return f"{source}: {name} is not a usable token; write {allowed}."
+    if (section, key) == ("database", "url"):
+        scheme = str(value).partition("://")[0].lower()
+        shown = _redacted(str(value))
+        better = _DATABASE_HINTS.get(scheme)
+        hint = f" (for this database write {better}://…)" if better else ""
+        return (
+            f"{source}: {name} = {shown!r} is not a database Sprintbot can use{hint}; "
+            f"allowed: {allowed}."
+        )
+    return f"{source}: {name} = {value!r} is out of range; allowed: {allowed}."
+
+
+def _redacted(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
 
 
 def _env_value(key: str, raw: str) -> Any:
@@ -357,44 +439,76 @@ def load_settings(
     source = "<defaults>"
     if file is not None:
         source = str(file)
+        raw = _read_toml(file)
+
+    problems: list[str] = []
+
+    def take(target: dict[str, Any], where: str, section: str, key: str, value: Any) -> None:
         try:
-            raw = tomllib.loads(file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: no such configuration file.") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source}: not valid TOML: {exc}.") from None
+            target[key] = _convert(where, section, key, value)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
 
     values: dict[str, dict[str, Any]] = {section: {} for section in RULES}
     for key, value in raw.items():
         if isinstance(value, dict):
             if key not in SECTION_TYPES:
                 known = ", ".join(f"[{s}]" for s in SECTION_TYPES)
-                raise ConfigError(f"{source}: unknown section [{key}]. Sections allowed: {known}.")
+                problems.append(f"{source}: unknown section [{key}]. Sections allowed: {known}.")
+                continue
             for sub, subvalue in value.items():
-                values[key][sub] = _convert(source, key, sub, subvalue)
+                take(values[key], source, key, sub, subvalue)
         else:
-            values[""][key] = _convert(source, "", key, value)
+            take(values[""], source, "", key, value)
 
     for var, (section, key) in ENV_OVERRIDES.items():
         if var in env and env[var] != "":
-            values[section][key] = _convert(
-                f"environment variable {var}", section, key, _env_value(key, env[var])
-            )
+            where = f"environment variable {var}"
+            take(values[section], where, section, key, _env_value(key, env[var]))
 
     for section, items in (overrides or {}).items():
         for key, value in items.items():
             if value is not None:
-                values[section][key] = _convert("command line", section, key, value)
+                take(values[section], "command line", section, key, value)
 
     settings = Settings(source=source, **values[""])
     parts = {
         name: replace(getattr(settings, name), **values[name]) for name in SECTION_TYPES
     }
     settings = replace(settings, **parts)
+    problems.extend(_cross_checks(settings))
+    if problems:
+        raise ConfigError(*problems)
     return _finish(settings)
 
 
-def _finish(settings: Settings) -> Settings:
+def _read_toml(file: Path) -> dict[str, Any]:
+    source = str(file)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such configuration file.") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: is a folder, not a configuration file.") from None
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot be read ({exc.strerror}).") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{source}: is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save the file as UTF-8."
+        ) from None
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}.") from None
+
+
+def _cross_checks(settings: Settings) -> list[str]:
+    """Problems between keys (each key alone was fine)."""
+    problems: list[str] = []
     source = settings.source
     sp = settings.sprint
     for key, limit in (
@@ -405,18 +519,22 @@ def _finish(settings: Settings) -> Settings:
         ("intro", sp.max_intro),
     ):
         if getattr(sp, key) > limit:
-            raise ConfigError(
+            problems.append(
                 f"{source}: sprint.{key} = {getattr(sp, key)} is above its bound "
                 f"(at most {limit} as configured); lower it or raise the bound."
             )
     d = settings.discord
     if d.shard_ids is not None and d.shard_count is None:
-        raise ConfigError(f"{source}: discord.shard_ids is set but discord.shard_count is not.")
+        problems.append(f"{source}: discord.shard_ids is set but discord.shard_count is not.")
     if d.shard_ids is not None and d.shard_count is not None and max(d.shard_ids) >= d.shard_count:
-        raise ConfigError(
+        problems.append(
             f"{source}: discord.shard_ids {list(d.shard_ids)} must each be below "
             f"discord.shard_count = {d.shard_count}."
         )
+    return problems
+
+
+def _finish(settings: Settings) -> Settings:
     if not settings.database.url:
         db_file = (settings.data_dir / "sprintbot.sqlite3").resolve()
         settings = replace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -13,14 +14,28 @@ from db.models import Base
 config = context.config
 target_metadata = Base.metadata
 
+if config.cmd_opts is not None and not logging.getLogger().handlers:
+    # Plain `alembic` on the command line (no alembic.ini to configure logging): say what runs.
+    logging.basicConfig(format="%(levelname)-5.5s [%(name)s] %(message)s")
+    logging.getLogger("alembic").setLevel(logging.INFO)
+
 
 def _url() -> str:
-    # Set by db.migrate from the project's settings; plain `alembic` falls back to load_settings().
-    url = config.attributes.get("sqlalchemy_url") or config.get_main_option("sqlalchemy.url")
+    """db.migrate passes the URL in; plain `alembic` (configured by pyproject.toml's
+    [tool.alembic], no alembic.ini) reads it from Sprintbot's settings: the config file
+    (SPRINTBOT_CONFIG or ./config.toml) and SPRINTBOT_DATABASE_URL."""
+    url: str | None = config.attributes.get("sqlalchemy_url")
+    if not url and config.file_config.has_section(config.config_ini_section):
+        url = config.get_main_option("sqlalchemy.url")  # an alembic.ini of your own, if any
     if not url:
-        from bot.settings import load_settings
+        from alembic.util import CommandError
 
-        url = load_settings().database.url
+        from bot.settings import ConfigError, load_settings
+
+        try:
+            url = load_settings().database.url
+        except ConfigError as exc:
+            raise CommandError(exc.describe()) from None
     return url
 
 

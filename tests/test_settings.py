@@ -175,3 +175,61 @@ def test_guild_ownership_follows_discords_shard_formula() -> None:
     )
     assert settings.handles_guild(1 << 22)
     assert not settings.handles_guild(2 << 22)
+
+
+# -- every problem at once; URLs, tokens and encodings Sprintbot cannot use --------------------
+
+
+def test_every_problem_in_the_file_is_reported_at_once(tmp_path: Path) -> None:
+    path = write(tmp_path, '[sprint]\nwrok = 25\nrounds = "four"\n[timing]\nspeed = -1\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    problems = err.value.problems
+    assert len(problems) == 3
+    assert any("sprint.wrok" in p for p in problems)
+    assert any("sprint.rounds must be a whole number" in p for p in problems)
+    assert any("timing.speed = -1" in p for p in problems)
+    assert all(str(path) in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://root:hunter2@db/sprints",
+        "postgresql://app@db/sprints",
+        "sqlite:///data/sprintbot.sqlite3",
+        "postgresql+asyncpg:///sprints",
+        "not a url",
+    ],
+)
+def test_a_database_url_sprintbot_cannot_use_is_refused(tmp_path: Path, url: str) -> None:
+    path = write(tmp_path, f'[database]\nurl = "{url}"\n')
+    with pytest.raises(ConfigError, match="not a database Sprintbot can use") as err:
+        load_settings(path, env={})
+    assert "hunter2" not in str(err.value)
+    assert "postgresql+asyncpg://" in str(err.value)
+
+
+def test_the_usable_database_urls_are_accepted(tmp_path: Path) -> None:
+    for url in ("sqlite+aiosqlite:///x.sqlite3", "postgresql+asyncpg://u:p@localhost:5432/db"):
+        assert load_settings(env={"SPRINTBOT_DATABASE_URL": url}).database.url == url
+
+
+@pytest.mark.parametrize("token", [f"{SECRET}\\n", f"Bot {SECRET}", f" {SECRET}", "a\\tb"])
+def test_a_token_with_whitespace_or_a_line_break_is_refused(tmp_path: Path, token: str) -> None:
+    path = write(tmp_path, f'[discord]\ntoken = "{token}"\n')
+    with pytest.raises(ConfigError, match=r"discord\.token is not a usable token") as err:
+        load_settings(path, env={})
+    assert SECRET not in str(err.value)
+
+
+def test_a_token_from_the_environment_with_a_newline_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"SPRINTBOT_TOKEN: discord\.token is not a usable token"):
+        load_settings(env={"SPRINTBOT_TOKEN": SECRET + "\n"}, use_default_file=False)
+
+
+def test_a_file_that_is_not_utf8_gets_a_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes("[timing]\nspeed = 2  # café\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"is not UTF-8 text \(byte 0xe9 on line 2\)"):
+        load_settings(path, env={})

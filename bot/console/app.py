@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from bot.localdiscord.server import LocalDiscord
 
-from .demo import DEMO_SCRIPT, DEMO_SPEED, seed
+from .demo import DEMO_MAX_SPEED, DEMO_SCRIPT, DEMO_SPEED, seed
 from .display import ErrorCollector, Problems
 from .session import Console
 from .terminal import (
@@ -111,6 +111,13 @@ def _plan(args: argparse.Namespace) -> _Plan:
         speed = DEMO_SPEED if demo else 1.0
     if not 0.01 <= speed <= 3600:
         raise ConsoleError(f"--speed must be between 0.01 and 3600, not {speed:g}")
+    if demo and speed > DEMO_MAX_SPEED:
+        raise ConsoleError(
+            f"the demo cannot keep up at --speed {speed:g}: above {DEMO_MAX_SPEED:g}x the "
+            "sprint's phases end before the bot may post them (Discord allows about one "
+            f"message a second per channel). Use --speed {DEMO_MAX_SPEED:g} or less "
+            f"(the default is {DEMO_SPEED:g})."
+        )
     script: list[tuple[int, str]] | None = None
     name = ""
     if demo:
@@ -253,7 +260,7 @@ def main(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     try:
         return asyncio.run(_main(plan, stream))
     except ConfigError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
+        print(exc.describe(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -15,6 +15,9 @@ from bot.localdiscord.world import Guild
 #: announcements trail the timer: its delivery keeps Discord's per-channel budget (about one
 #: message a second once the burst is spent), so phases must last longer than that.
 DEMO_SPEED = 30.0
+#: The fastest ``--demo`` keeps up with (measured: 60x plays every step on a busy 2-core machine,
+#: 90x and faster lose the break to the timer). Faster speeds are refused with a sentence.
+DEMO_MAX_SPEED = 60.0
 GUILD_NAME = "Sprint Club"
 COWORKERS = (("alice", "Alice"), ("bob", "Bob"), ("cat", "Cat"))
 
@@ -62,6 +65,24 @@ expect "in the debrief"
 echo ── Looking back ──
 /goals list
 /sprint history
+echo ── Pods: pairs matched on the hours they share across zones, a thread each ──
+/pods setup channel:#coworking size:2
+/availability set when:"weekdays 18:00-21:00" zone:Europe/London
+as alice /availability set when:"weekdays 19:00-22:00" zone:Europe/Berlin
+as bob /availability set when:"weekdays 19:00-22:00" zone:America/New_York
+as cat /availability set when:"weekdays 09:00-12:00" zone:Asia/Tokyo
+/pods join
+as alice /pods join
+as bob /pods join
+as cat /pods join
+/pods round-now
+expect "4 members in 2 pods"
+wait for "Free together" within 20
+echo ── Each pod says when it has met (only its own members can answer its buttons) ──
+as alice click We met
+as cat click We met
+/pods show
+expect "met so far"
 """
 
 

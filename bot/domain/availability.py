@@ -30,6 +30,7 @@ __all__ = [
     "mask_intervals",
     "merge",
     "parse_windows",
+    "slot_floor",
     "slot_mask",
     "total_minutes",
     "week_intervals",
@@ -369,6 +370,13 @@ def slot_mask(
         if last > first:
             mask |= ((1 << (last - first)) - 1) << first
     return mask
+
+
+def slot_floor(when: datetime, slot_minutes: int = SLOT_MINUTES) -> datetime:
+    """``when`` rounded down to the slot grid (whole quarter hours), so masks line up with the
+    hours people write."""
+    step = slot_minutes * 60
+    return datetime.fromtimestamp(int(when.timestamp()) // step * step, UTC)
 
 
 def mask_intervals(mask: int, start: datetime, slot_minutes: int = SLOT_MINUTES) -> list[Interval]:

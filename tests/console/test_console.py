@@ -249,3 +249,13 @@ def test_the_demo_plays_the_whole_coworking_ritual_to_the_end() -> None:
         "✓ the demo: all",
     ]:
         assert text in out, f"{text!r} not in the demo output:\n{out}"
+
+
+def test_the_demo_refuses_a_speed_it_cannot_keep_up_with(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(console_args(demo=True, speed=600.0))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "the demo cannot keep up at --speed 600" in err
+    assert "Use --speed 60 or less" in err

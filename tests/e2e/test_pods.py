@@ -282,3 +282,28 @@ async def test_public_threads_without_the_private_permission_and_not_again(
             cid = (await s.execute(select(PodConfig.id))).scalar_one()
         assert bot.timers.when(timer_key(cid)) is not None  # the next round is armed
     assert problems(server, error_log) == []
+
+
+async def test_a_round_due_while_the_bot_was_down_runs_once_when_it_is_back(
+    club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database, clock=clock):
+        await reply(await driver.slash(club.mod, club.general, "pods setup", channel=club.pods))
+        for member in (club.alice, club.bob):
+            await reply(await driver.slash(member, club.pods, "pods join"))
+    assert threads(club) == []
+    # Down over Monday's round time; back on Tuesday: the round runs once, at start-up.
+    clock.set(utc(2027, 1, 5, 12))
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await drained(bot)
+        rounds = [m for m in club.pods.history() if "Pods · round" in m.content]
+        assert len(rounds) == 1 and "round 1" in rounds[0].content
+        assert len(threads(club)) == 1
+        cid = await config_id(database, club)
+        rnd = await latest_round(database, cid)
+        assert rnd.starts_at == ROUND1 and bot.timers.when(timer_key(cid)) == rnd.nudge_at
+    async with sprintbot(club.server, database, clock=clock) as bot:  # and again: nothing new
+        await drained(bot)
+        assert len([m for m in club.pods.history() if "Pods · round" in m.content]) == 1
+    assert problems(club.server, error_log) == []

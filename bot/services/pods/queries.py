@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -274,3 +274,13 @@ async def resolve_threads(session: AsyncSession, pods: Sequence[PodGroup]) -> No
         )
         for ref, result_id in rows.all():
             waiting[ref].thread_id = result_id
+
+
+async def insert_pods(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    for at in range(0, len(rows), 1000):
+        await session.execute(insert(PodGroup), rows[at : at + 1000])
+
+
+async def insert_seats(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    for at in range(0, len(rows), 1000):
+        await session.execute(insert(PodSeat), rows[at : at + 1000])

@@ -23,6 +23,7 @@ from bot.domain.availability import (
     Availability,
     format_windows,
     mask_intervals,
+    slot_floor,
     slot_mask,
     week_intervals,
 )
@@ -561,8 +562,9 @@ class PodService:
             eligible.append(member)
         ids = [m.user_id for m in eligible]
         begin = max(starts_at, now)
+        grid = slot_floor(begin)
         hours = await availability_for(session, cfg.guild_id, ids)
-        masks = {uid: slot_mask(week_intervals(a, begin), begin) for uid, a in hours.items()}
+        masks = {uid: slot_mask(week_intervals(a, grid), grid) for uid, a in hours.items()}
         default = Preference.KEEP if cfg.keep_default else Preference.ROTATE
         candidates = [
             Candidate(
@@ -588,21 +590,27 @@ class PodService:
             not_again=await queries.blocks_among(session, cfg.guild_id, ids),
         )
 
-        pods: list[PodGroup] = []
-        for number_in_round, found in enumerate(matching.pods, 1):
-            pod = PodGroup(
-                round_id=rnd.id,
-                number=number_in_round,
-                kept=found.kept,
-                shared_minutes=found.shared_slots * (SLOT.seconds // 60),
-            )
-            pods.append(pod)
-        session.add_all(pods)
-        await session.flush()
-        session.add_all(
-            PodSeat(pod_id=pod.id, user_id=uid)
-            for pod, found in zip(pods, matching.pods, strict=True)
-            for uid in found.members
+        # Many pods in one round: plain multi-row inserts, then the pods read back with ids.
+        await queries.insert_pods(
+            session,
+            [
+                {
+                    "round_id": rnd.id,
+                    "number": n,
+                    "kept": found.kept,
+                    "shared_minutes": found.shared_slots * (SLOT.seconds // 60),
+                }
+                for n, found in enumerate(matching.pods, 1)
+            ],
+        )
+        pods = await queries.pods_of(session, rnd.id)
+        await queries.insert_seats(
+            session,
+            [
+                {"pod_id": pod.id, "user_id": uid}
+                for pod, found in zip(pods, matching.pods, strict=True)
+                for uid in found.members
+            ],
         )
         names = {m.user_id: m.display_name for m in eligible}
         zones = await queries.personal_zones(session, [uid for uid in ids if uid not in hours])
@@ -670,7 +678,7 @@ class PodService:
             zone_name = hours[uid].zone.key if uid in hours else zones.get(uid)
             local = now.astimezone(zone_or_utc(zone_name)) if zone_name else None
             mates.append(PodMate(uid, names.get(uid, ""), zone_name, local, uid in hours))
-        shared = _shared(members, masks, begin, until)
+        shared = _shared(members, masks, slot_floor(begin), until, after=begin)
         return PodIntro(
             pod_id=pod.id,
             number=pod.number,
@@ -734,10 +742,11 @@ class PodService:
             return
         hours = await availability_for(session, cfg.guild_id, [u for _, ids in pods for u in ids])
         until = min(now + WEEK, rnd.ends_at)
-        masks = {uid: slot_mask(week_intervals(a, now), now) for uid, a in hours.items()}
+        grid = slot_floor(now)
+        masks = {uid: slot_mask(week_intervals(a, grid), grid) for uid, a in hours.items()}
         rows = []
         for pod, ids in pods:
-            shared = _shared(ids, masks, now, until)
+            shared = _shared(ids, masks, grid, until, after=now)
             minutes = sum(int((b - a).total_seconds() // 60) for a, b in shared)
             rows.append(messages.nudge(cfg, pod, ids, shared, minutes, rnd.ends_at))
         await enqueue(session, *rows)
@@ -932,9 +941,15 @@ class PodService:
 
 
 def _shared(
-    members: Sequence[int], masks: dict[int, int], begin: datetime, until: datetime
+    members: Sequence[int],
+    masks: dict[int, int],
+    begin: datetime,
+    until: datetime,
+    *,
+    after: datetime | None = None,
 ) -> tuple[tuple[datetime, datetime], ...]:
-    """The longest stretches every member with hours is free in ``[begin, until)``, by time."""
+    """The longest stretches every member with hours is free in ``[after, until)``, by time
+    (``masks`` start at ``begin``, on the slot grid)."""
     known = [masks[u] for u in members if masks.get(u)]
     if len(known) < 2:
         return ()
