@@ -169,3 +169,25 @@ async def test_the_operators_bounds_cap_extensions_too(env: Env) -> None:
     view = await env.start(intro=0, work=25)
     with pytest.raises(ValidationError, match="A work round can last at most 30 min"):
         await env.service.extend(view.id, HOST_ACTOR, 6)
+
+
+# -- background work is owned -------------------------------------------------------------------
+
+
+async def test_shutdown_waits_for_the_phase_listeners_still_running(env: Env) -> None:
+    finished: list[str] = []
+    release = asyncio.Event()
+
+    async def slow_listener(notice: object) -> None:
+        await release.wait()
+        finished.append("chimed")
+
+    env.service.add_phase_listener(slow_listener)
+    view = await env.start(intro=1)
+    await env.next_phase(view.id)
+    closing = asyncio.create_task(env.service.aclose())
+    await asyncio.sleep(0.01)
+    assert not closing.done()  # the listener's task is the service's: it waits for it
+    release.set()
+    await closing
+    assert finished == ["chimed"]
