@@ -109,14 +109,15 @@ async def do_control(
     minutes: int = 0,
     *,
     expected: int | None = None,
+    sent: bool = False,
 ) -> None:
-    """Run a host control; ``expected`` names the state it was meant for (see
-    :meth:`SprintService.control`)."""
+    """Run a host control meant for the state ``expected`` (a button's control_seq) or, for a
+    command (``sent``), the state when the member sent it (see :meth:`SprintService.control`)."""
     service = sprint_service(interaction)
     actor = actor_of(interaction)
     result = await service.control(
         sprint_id, actor, action, minutes=minutes, guild_id=interaction.guild_id,
-        expected=expected,
+        expected=expected, sent_at=interaction.created_at if sent else None,
     )
     view = result.sprint
     who = f"<@{actor.user_id}>"

@@ -113,10 +113,13 @@ class Sprints(commands.Cog):
     async def _control(
         self, interaction: discord.Interaction[Any], action: SprintAction, minutes: int = 0
     ) -> None:
-        """A host control meant for the sprint as it is now, when the command is parsed: if
-        another control changes it first, this one is answered "already moved on"."""
+        """A host control meant for the sprint as it was when the member sent the command (and
+        no older than when it is parsed): if another control changed it since, this one is
+        answered "already moved on"."""
         view = await self._active(interaction)
-        await do_control(interaction, view.id, action, minutes, expected=view.control_seq)
+        await do_control(
+            interaction, view.id, action, minutes, expected=view.control_seq, sent=True
+        )
 
     # -- start --------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
-"""sprints: control_seq and phase_extended_min
+"""sprints: control_seq, controlled_at and phase_extended_min
 
-A host control names the sprint state it was meant for (``control_seq``), so a double-click on
-Skip or two managers' /sprint skip at once move the sprint on once; ``phase_extended_min`` lets
-/sprint extend keep a phase within the bounds for its kind. Existing sprints start at 0 for both.
+A host control names the sprint state it was meant for (``control_seq`` for a card button, the
+time it was sent against ``controlled_at`` for a command), so a double-click on Skip or two
+managers' /sprint skip at once move the sprint on once; ``phase_extended_min`` lets
+/sprint extend keep a phase within the bounds for its kind. Existing sprints start with no controls (0, NULL) and no extension (0).
 
 Revision ID: 0002_sprint_controls
 Revises: p15_pods
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import db.models
 
 revision: str = "0002_sprint_controls"
 down_revision: str | None = "p15_pods"
@@ -31,10 +34,15 @@ def upgrade() -> None:
     )
     op.add_column(
         "sprints",
+        sa.Column("controlled_at", db.models.UTCDateTime(timezone=True), nullable=True),
+    )
+    op.add_column(
+        "sprints",
         sa.Column("phase_extended_min", sa.Integer(), server_default="0", nullable=False),
     )
 
 
 def downgrade() -> None:
     op.execute("ALTER TABLE sprints DROP COLUMN phase_extended_min")
+    op.execute("ALTER TABLE sprints DROP COLUMN controlled_at")
     op.execute("ALTER TABLE sprints DROP COLUMN control_seq")

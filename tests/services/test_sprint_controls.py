@@ -4,6 +4,7 @@ bounds for its kind (issue #12, items 1 and 5). SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -78,6 +79,26 @@ async def test_two_extends_meant_for_the_same_state_extend_once(env: Env) -> Non
     after = await env.service.get(view.id)
     assert after.state.phase_ends_at == T0 + mins(35)
     assert after.phase_extended_min == 10
+
+
+async def test_a_command_sent_before_another_control_committed_changes_nothing(env: Env) -> None:
+    view = await env.start(intro=0, work=25, brk=5)
+    env.clock.set(T0 + mins(3))
+    sent = T0 + mins(3) - timedelta(seconds=1)  # both managers sent /sprint skip at 09:02:59
+    skip = SprintAction.SKIP
+    await env.service.control(view.id, HOST_ACTOR, skip, sent_at=sent)
+    moved = await env.service.get(view.id)
+    # The second was parsed only after the first committed, so its control_seq is current:
+    # its sent time still says it was meant for the phase before.
+    with pytest.raises(Conflict, match="Already moved on"):
+        await env.service.control(view.id, MANAGER, skip, expected=moved.control_seq, sent_at=sent)
+    assert (await env.service.get(view.id)).state == moved.state
+    env.clock.set(T0 + mins(4))
+    result = await env.service.control(
+        view.id, MANAGER, skip, sent_at=T0 + mins(3) + timedelta(seconds=5)
+    )
+    later = result.sprint
+    assert (later.phase.kind, later.phase.round) == (PhaseKind.WORK, 2)
 
 
 async def test_a_stale_resume_after_a_resume_changes_nothing(env: Env) -> None:

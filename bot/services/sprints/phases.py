@@ -283,6 +283,7 @@ class PhaseMachine:
         plan = SprintPlan.from_dict(row.plan)
         state = queries.state_of(row)
         row.control_seq += 1
+        row.controlled_at = now
         if action is SprintAction.SKIP:
             new, change = domain.skip(plan, state, now, row.speed)
             await self.apply_change(session, row, state, new, change, now, after, by=by)

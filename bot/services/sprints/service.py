@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 __all__ = ["ENDED_MESSAGE", "EXTEND_MAX_MINUTES", "SprintService"]
 
 ENDED_MESSAGE = "This sprint has ended."
+# A command's sent time comes from its Discord snowflake, in whole milliseconds.
+SENT_AT_PRECISION = timedelta(milliseconds=1)
 
 _ACTION_WORDS = {
     SprintAction.PAUSE: "pause",
@@ -397,13 +399,16 @@ class SprintService(SettingsUseCases):
         minutes: int = 0,
         guild_id: int | None = None,
         expected: int | None = None,
+        sent_at: datetime | None = None,
     ) -> ControlResult:
         """Pause, resume, skip, extend (by ``minutes``) or stop, as the host or a manager.
 
-        ``expected`` is the ``control_seq`` of the state the action was meant for (the card's
-        button carries it; a command takes it when it is parsed). When another control changed
-        the sprint since, the action is refused ("already moved on") and nothing changes, so a
-        double-click on Skip skips one phase. Stop needs no ``expected``: it means "stop now".
+        The action names the state it was meant for: ``expected`` is the ``control_seq`` the
+        card's button carries (or a command read when it was parsed), and ``sent_at`` when a
+        command was sent. When another control changed the sprint since (a different
+        ``control_seq``, or committed after ``sent_at``), the action is refused ("already moved
+        on") and nothing changes, so a double-click on Skip, or two managers' /sprint skip at
+        once, skip one phase. Stop needs neither: it means "stop now".
         """
         if action is SprintAction.EXTEND and not 1 <= minutes <= EXTEND_MAX_MINUTES:
             raise ValidationError(
@@ -419,7 +424,11 @@ class SprintService(SettingsUseCases):
             now = self.ctx.clock.now()
             await self.phases.catch_up(session, row, now, after)
             _require_active(row)
-            if expected is not None and expected != row.control_seq:
+            if (expected is not None and expected != row.control_seq) or (
+                sent_at is not None
+                and row.controlled_at is not None
+                and row.controlled_at > sent_at + SENT_AT_PRECISION
+            ):
                 view = await self.phases.view(session, row)
                 raise Conflict(render.already_moved_on(view, action))
             was_paused = row.status == Status.PAUSED.value
