@@ -182,6 +182,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         shards = list(settings.discord.shard_ids or range(settings.discord.shard_count))
         print(f"  shards: {shards} of {settings.discord.shard_count}")
     print(f"  speed: {settings.timing.speed:g}x")
+    web = settings.web
+    if web.enabled:
+        public = f", public at {web.public_base_url}" if web.public_base_url else ""
+        print(f"  web: listening on {web.local_base_url}{public}")
+    else:
+        print("  web: off")
     return 0
 
 

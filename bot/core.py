@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta", "cogs.goals", "cogs.sprint", "cogs.accountability", "cogs.timezone",
     "cogs.availability", "cogs.pods",
+    "cogs.sharing",
 )
 
 
@@ -75,6 +76,7 @@ class _SprintBotMixin:
         self.clock = clock
         self.timers = Timers()
         self.run_services = run_services
+        self.web: Any = None  # the web server (bot.web.server.WebServer) once started
         # The outbox sender: drains only this process's guilds through the bot's HTTP client
         # (its global bucket also gates discord.py's other REST calls); started in setup_hook.
         self.delivery: Any = Sender.for_bot(self)
@@ -87,6 +89,21 @@ class _SprintBotMixin:
 
     def wake(self) -> None:
         self.delivery.wake()
+
+    # The web server's health check (bot.web.app.Health).
+    async def database_ok(self) -> bool:
+        from sqlalchemy import text
+
+        try:
+            async with self.db.sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    def gateway_ready(self) -> bool:
+        client: Any = self
+        return bool(client.is_ready()) and not client.is_closed()
 
     async def on_ready(self) -> None:
         client: Any = self
@@ -101,8 +118,15 @@ class _SprintBotMixin:
             start = getattr(self.delivery, "start", None)
             if start is not None:
                 await start()
+            if self.settings.web.enabled:
+                from bot.web.server import WebServer
+
+                self.web = WebServer(self.services.sharing, self, self.settings.web, self.clock)
+                await self.web.start()
 
     async def _sprintbot_close(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         await self.timers.aclose()
         await self.services.aclose()
         stop = getattr(self.delivery, "stop", None)

@@ -99,6 +99,24 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The bot's own web server: live sprint pages, calendar feeds and a health check."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_base_url: str | None = None  # e.g. https://sprints.example.org behind a proxy
+    trust_proxy: bool = False  # take the client address from X-Forwarded-For
+    requests_per_minute: int = 120  # page, feed and stream requests per client address
+    streams_per_ip: int = 20  # open live-update streams per client address
+
+    @property
+    def local_base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
     discord: DiscordSettings = DiscordSettings()
@@ -107,6 +125,7 @@ class Settings:
     timing: TimingSettings = TimingSettings()
     delivery: DeliverySettings = DeliverySettings()
     logging: LoggingSettings = LoggingSettings()
+    web: WebSettings = WebSettings()
     source: str = "<defaults>"
 
     def require_token(self) -> str:
@@ -276,6 +295,18 @@ def _bool() -> tuple[Check, str]:
     return check, "true or false"
 
 
+def _host() -> tuple[Check, str]:
+    def check(v: Any) -> str:
+        if not isinstance(v, str):
+            raise TypeError
+        host: str = v.strip()
+        if not host or any(c.isspace() or c in "/?#@" for c in host):
+            raise ValueError
+        return host
+
+    return check, "a host name or IP address to listen on, such as 127.0.0.1 or 0.0.0.0"
+
+
 def _path() -> tuple[Check, str]:
     def check(v: Any) -> Path:
         if not isinstance(v, str) or not v:
@@ -319,6 +350,15 @@ RULES: dict[str, dict[str, tuple[Check, str]]] = {
         "level": _string(("DEBUG", "INFO", "WARNING", "ERROR")),
         "format": _string(("text", "json")),
     },
+    "web": {
+        "enabled": _bool(),
+        "host": _host(),
+        "port": _int_range(0, 65535),
+        "public_base_url": _url(("http", "https")),
+        "trust_proxy": _bool(),
+        "requests_per_minute": _int_range(1, 100_000),
+        "streams_per_ip": _int_range(1, 100_000),
+    },
 }
 
 SECTION_TYPES: dict[str, type] = {
@@ -328,6 +368,7 @@ SECTION_TYPES: dict[str, type] = {
     "timing": TimingSettings,
     "delivery": DeliverySettings,
     "logging": LoggingSettings,
+    "web": WebSettings,
 }
 
 # Environment variable -> (section, key). Values are parsed by the same rules as the file.
@@ -343,9 +384,13 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "SPRINTBOT_SPEED": ("timing", "speed"),
     "SPRINTBOT_LOG_LEVEL": ("logging", "level"),
     "SPRINTBOT_LOG_FORMAT": ("logging", "format"),
+    "SPRINTBOT_WEB_ENABLED": ("web", "enabled"),
+    "SPRINTBOT_WEB_HOST": ("web", "host"),
+    "SPRINTBOT_WEB_PORT": ("web", "port"),
+    "SPRINTBOT_PUBLIC_BASE_URL": ("web", "public_base_url"),
 }
 
-_NUMERIC_ENV = {"shard_count", "speed", "dev_guild_id"}
+_NUMERIC_ENV = {"shard_count", "speed", "dev_guild_id", "port"}
 
 
 def _describe(value: Any) -> str:
@@ -530,6 +575,12 @@ def _cross_checks(settings: Settings) -> list[str]:
         problems.append(
             f"{source}: discord.shard_ids {list(d.shard_ids)} must each be below "
             f"discord.shard_count = {d.shard_count}."
+        )
+    public = settings.web.public_base_url
+    if public is not None and ("?" in public or "#" in public or not public.split("://", 1)[1]):
+        problems.append(
+            f"{source}: web.public_base_url = {public!r} must be a plain base URL such as "
+            "\"https://sprints.example.org\" or \"https://example.org/sprintbot\" (no query)."
         )
     return problems
 

@@ -93,6 +93,11 @@ def config_embed(view: ConfigView, title: str) -> discord.Embed:
         lines.append(f"**Next round:** {ts(view.next_round_at)} ({ts(view.next_round_at, 'R')})")
     if not view.enabled:
         lines.append(f"**Status:** off — {view.disabled_reason or 'turned off'}")
+    if view.problems:
+        lines.append(
+            "**Problems** (`/pods setup` again once fixed):\n"
+            + "\n".join(f"⚠️ {p}" for p in view.problems)
+        )
     embed.description = "\n".join(lines)
     return embed
 

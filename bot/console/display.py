@@ -99,6 +99,7 @@ class ConsoleBase:
         self._seen_errors = 0
         self._seen_records = 0
         self._inner_dispatch: Callable[[str, JSON, int | None], None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def run_line(self, line: str) -> None:
         """Run one console line (:class:`~bot.console.session.Console` does)."""
@@ -211,6 +212,7 @@ class ConsoleBase:
         full = self._block(message, lines)
         if before is None:
             self._event(full, match=full)
+            self._live_page_link(message)
             return
         diff = diff_lines(before, lines)
         if diff is None:
@@ -219,6 +221,32 @@ class ConsoleBase:
             f"✎ #{self.numbers[message.id]} edited" + "".join(f"\n   {line}" for line in diff),
             match=full,
         )
+
+    def _live_page_link(self, message: Message) -> None:
+        """Under a new sprint card, the URL of its live page on the bot's own web server."""
+        web = getattr(self.bot, "web", None)
+        if web is None or web.port is None:
+            return
+        for component in message.walk_components():
+            found = re.fullmatch(r"sprint:(\d+):join", str(component.get("custom_id", "")))
+            if found is not None:
+                task = asyncio.get_running_loop().create_task(self._note_link(int(found[1])))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                return
+
+    async def _note_link(self, sprint_id: int) -> None:
+        from bot.services.sprints import Actor
+
+        try:
+            view = await self.bot.services.sprints.get(sprint_id)
+            link = await self.bot.services.sharing.share_sprint(
+                sprint_id, Actor(view.host_id), show_people=True
+            )
+        except Exception:
+            log.debug("no live page link for sprint %s", sprint_id, exc_info=True)
+            return
+        self.note(f"   🌐 live page (open it in your browser): {link.url}")
 
     def _event(self, text: str, *, match: str | None = None, record: bool = True) -> None:
         if record:

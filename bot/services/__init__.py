@@ -8,6 +8,7 @@ from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService
 from bot.services.pods import PodService
+from bot.services.sharing import SharingService
 from bot.services.sprints import SprintService
 from bot.services.timezones import TimezoneService
 
@@ -25,12 +26,15 @@ class Services:
         self.checkins = CheckInService(ctx, self.goals)
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)
-        # What the sprint service asks the others inside its transactions (card suffixes, the
-        # check-in prompt on a break, the debrief when a sprint ends): wired here, and only here.
+        self.sharing = SharingService(ctx)
+        # What the sprint service tells the others inside its transactions (card suffixes, the
+        # check-in prompt on a break, the debrief when a sprint ends, every change a live page
+        # shows): wired here, and only here.
         self.sprints.observers.add(
             card_lines=(self.goals, self.checkins),
             break_add_ons=(self.checkins,),
             endings=(self.checkins,),
+            changes=(self.sharing.live,),
         )
 
     async def restore(self) -> None:

@@ -4,7 +4,8 @@ Every link is wired once, in :class:`bot.services.Services`: the sprint service 
 :class:`SprintObservers` (inside the transaction of a change, with the same session, so what they
 enqueue commits or rolls back with it) for the per-member suffixes on its card (goal progress
 "✅ 2/3", the latest check-in), for what rides on a break announcement (the check-in prompt and its
-buttons, so a break costs one message), and tells them when a sprint ended (the debrief).
+buttons, so a break costs one message), and tells them when a sprint ended (the debrief) and when
+anything a sprint shows changed (a live page pushes itself once the change commits).
 Goals reach the sprint service through :class:`SprintMembership` and weekly accountability
 through :class:`WeekGoalsListener`. Observers must be quick and must not commit.
 """
@@ -23,6 +24,8 @@ __all__ = [
     "BreakAddOn",
     "BreakAddOnSource",
     "CardLineSource",
+    "SprintChangeListener",
+    "SprintChanged",
     "SprintEndListener",
     "SprintEnded",
     "SprintMembership",
@@ -40,6 +43,15 @@ class SprintEnded:
     guild_id: int
     channel_id: int
     reason: str  # an EndReason value
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SprintChanged:
+    """Something a sprint shows changed: its phase (``at`` is when a change prepared ahead takes
+    effect), pause/resume/extend, its members, its goals (the card), or it ended."""
+
+    sprint_id: int
     at: datetime
 
 
@@ -76,6 +88,12 @@ class SprintEndListener(Protocol):
         ...
 
 
+class SprintChangeListener(Protocol):
+    async def sprint_changed(self, session: AsyncSession, change: SprintChanged) -> None:
+        """A sprint changed, in the transaction that changed it (it may still roll back)."""
+        ...
+
+
 class SprintMembership(Protocol):
     """What other areas may do to a sprint inside their own transaction."""
 
@@ -103,6 +121,7 @@ class SprintObservers:
     card_lines: list[CardLineSource] = field(default_factory=list)
     break_add_ons: list[BreakAddOnSource] = field(default_factory=list)
     endings: list[SprintEndListener] = field(default_factory=list)
+    changes: list[SprintChangeListener] = field(default_factory=list)
 
     def add(
         self,
@@ -110,10 +129,12 @@ class SprintObservers:
         card_lines: Iterable[CardLineSource] = (),
         break_add_ons: Iterable[BreakAddOnSource] = (),
         endings: Iterable[SprintEndListener] = (),
+        changes: Iterable[SprintChangeListener] = (),
     ) -> None:
         self.card_lines.extend(card_lines)
         self.break_add_ons.extend(break_add_ons)
         self.endings.extend(endings)
+        self.changes.extend(changes)
 
     async def lines_for(self, session: AsyncSession, sprint_id: int) -> dict[int, str]:
         """Per-member suffixes for the sprint card, joined from every source."""
@@ -137,3 +158,9 @@ class SprintObservers:
     async def ended(self, session: AsyncSession, event: SprintEnded) -> None:
         for listener in self.endings:
             await listener.sprint_ended(session, event)
+        await self.changed(session, event.sprint_id, event.at)
+
+    async def changed(self, session: AsyncSession, sprint_id: int, at: datetime) -> None:
+        change = SprintChanged(sprint_id, at)
+        for listener in self.changes:
+            await listener.sprint_changed(session, change)

@@ -6,7 +6,7 @@ managers' /sprint skip at once move the sprint on once; ``phase_extended_min`` l
 /sprint extend keep a phase within the bounds for its kind. Existing sprints start with no controls (0, NULL) and no extension (0).
 
 Revision ID: 0002_sprint_controls
-Revises: p15_pods
+Revises: w17_web
 Create Date: 2026-11-29 13:50:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import db.models
 
 revision: str = "0002_sprint_controls"
-down_revision: str | None = "p15_pods"
+down_revision: str | None = "w17_web"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.core import AnyBot, create_bot
 from bot.localdiscord import LocalDiscord
 from bot.localdiscord.testing import running_bot
-from bot.settings import DiscordSettings, Settings, TimingSettings
+from bot.settings import DiscordSettings, Settings, TimingSettings, WebSettings
 from db.engine import Database
 
 T = TypeVar("T")
@@ -27,6 +27,7 @@ def settings_for(server: LocalDiscord, *, speed: float = 1.0, **discord: Any) ->
             **discord,
         ),
         timing=TimingSettings(speed=speed),
+        web=WebSettings(port=0),  # any free port: tests run side by side
     )
 
 

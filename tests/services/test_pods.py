@@ -21,7 +21,7 @@ from bot.services.pods import Answer, PodService, timer_key
 from bot.services.timezones import TimezoneService
 from bot.settings import Settings
 from db.engine import Database
-from db.models import OutboxMessage, PodConfig, PodGroup, PodRound, PodSeat
+from db.models import DeliveryFailure, OutboxMessage, PodConfig, PodGroup, PodRound, PodSeat
 
 GUILD, CHANNEL = 10**17 + 1, 10**17 + 2
 ALL = {
@@ -268,3 +268,32 @@ async def test_changing_the_schedule_moves_the_running_rounds_end(database: Data
     (rnd,) = await w.rounds()
     assert rnd.ends_at == utc(2027, 1, 14, 9) and rnd.nudge_at < rnd.ask_at < rnd.ends_at
     assert w.timers.when(timer_key(await w.config_id())) == rnd.nudge_at
+
+
+async def test_a_thread_that_could_not_be_made_sends_its_posts_to_the_channel(
+    database: Database,
+) -> None:
+    w = await started(database, 2)
+    async with database.transaction() as s:
+        pod = (await s.execute(select(PodGroup))).scalar_one()
+        row = (
+            await s.execute(
+                select(OutboxMessage).where(OutboxMessage.ref == f"pod_thread:{pod.id}")
+            )
+        ).scalar_one()
+        row.status = "failed"  # what the sender records on Missing Permissions
+        s.add(
+            DeliveryFailure(
+                guild_id=GUILD,
+                channel_id=CHANNEL,
+                outbox_id=row.id,
+                reason="the bot lacks a permission in <#2> to start a thread",
+            )
+        )
+    view = await w.pods.show(GUILD, CHANNEL)
+    assert view.problems == ("the bot lacks a permission in <#2> to start a thread",)
+    assert await w.tick() == ["nudge"]
+    (nudge,) = await w.posts("halfway through the round")
+    assert nudge.channel_id == CHANNEL and nudge.payload["content"].startswith("**Pod 1**")
+    fixed = await w.pods.setup(GUILD, CHANNEL, bot_permissions=ALL)
+    assert fixed.problems == ()

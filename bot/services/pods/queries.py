@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.pods import thread_ref
 from db.models import (
+    DeliveryFailure,
     OutboxMessage,
     PodBlock,
     PodConfig,
@@ -284,3 +285,46 @@ async def insert_pods(session: AsyncSession, rows: list[dict[str, object]]) -> N
 async def insert_seats(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     for at in range(0, len(rows), 1000):
         await session.execute(insert(PodSeat), rows[at : at + 1000])
+
+
+async def mark_failed_threads(session: AsyncSession, pods: Sequence[PodGroup]) -> None:
+    """Pods whose thread could not be created (e.g. a permission was taken away): their posts
+    go to the pods channel from now on."""
+    waiting = {thread_ref(p.id): p for p in pods if p.thread_id is None and not p.thread_gone}
+    refs = list(waiting)
+    for at in range(0, len(refs), 500):
+        rows = await session.execute(
+            select(OutboxMessage.ref).where(
+                OutboxMessage.ref.in_(refs[at : at + 500]),
+                OutboxMessage.status.in_(("failed", "dropped")),
+            )
+        )
+        for (ref,) in rows.all():
+            waiting[ref].thread_gone = True
+
+
+async def problems(session: AsyncSession, guild_id: int, channel_id: int) -> list[str]:
+    """Recent delivery failures in the pods channel a manager has not dealt with (newest first)."""
+    rows = await session.execute(
+        select(DeliveryFailure.reason)
+        .where(
+            DeliveryFailure.guild_id == guild_id,
+            DeliveryFailure.channel_id == channel_id,
+            DeliveryFailure.acknowledged.is_(False),
+        )
+        .order_by(DeliveryFailure.id.desc())
+        .limit(3)
+    )
+    return list(rows.scalars())
+
+
+async def acknowledge_problems(session: AsyncSession, guild_id: int, channel_id: int) -> None:
+    await session.execute(
+        update(DeliveryFailure)
+        .where(
+            DeliveryFailure.guild_id == guild_id,
+            DeliveryFailure.channel_id == channel_id,
+            DeliveryFailure.acknowledged.is_(False),
+        )
+        .values(acknowledged=True)
+    )

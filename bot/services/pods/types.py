@@ -43,6 +43,7 @@ class ConfigView:
     next_round_at: datetime | None
     members_in: int
     current: RoundSummary | None
+    problems: tuple[str, ...] = ()  # recent failures to post in the pods channel
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,7 @@ class PhaseMachine:
         return messages.card_edit(row, view, lines, now)
 
     async def enqueue_card(self, session: AsyncSession, row: Sprint, now: datetime) -> None:
+        await self.observers.changed(session, row.id, now)
         await enqueue(session, await self.card_edit(session, row, now))
 
     # ---- timing -------------------------------------------------------------------------------
@@ -224,6 +225,7 @@ class PhaseMachine:
         row.phase_extended_min = 0  # a new phase has had nothing added yet
         row.version += 1
         await session.flush()
+        await self.observers.changed(session, row.id, change.at)
 
         gs = await guild_settings(session, row.guild_id)
         to_phase = phases[change.to_index] if change.to_index is not None else None
@@ -314,6 +316,7 @@ class PhaseMachine:
         queries.apply_state(row, new)
         row.version += 1
         await session.flush()
+        await self.observers.changed(session, row.id, now)
         out: list[Outgoing] = [await self.card_edit(session, row, now)]
         if row.voice_channel_id is not None:
             out.append(messages.voice_status(await self.view(session, row), gs))

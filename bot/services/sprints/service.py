@@ -253,6 +253,7 @@ class SprintService(SettingsUseCases):
             return False
         row.version += 1
         await session.flush()
+        await self.observers.changed(session, row.id, now)
         return True
 
     async def leave(
@@ -272,6 +273,7 @@ class SprintService(SettingsUseCases):
             await queries.close_presence(session, row.id, now, user_id=user_id)
             row.version += 1
             await session.flush()
+            await self.observers.changed(session, row.id, now)
             ended = await queries.active_count(session, row.id) == 0
             if ended:
                 await self.phases.end(session, row, EndReason.EMPTY, now, after)
