@@ -21,8 +21,8 @@ class Services:
         self.ctx = ctx
         self.sprints = SprintService(ctx)
         self.timezones = TimezoneService(ctx)
-        self.accountability = AccountabilityService(ctx, timezones=self.timezones)
-        self.goals = GoalService(ctx, self.sprints, weeks=self.accountability)
+        self.goals = GoalService(ctx, self.sprints)
+        self.accountability = AccountabilityService(ctx, timezones=self.timezones, goals=self.goals)
         self.checkins = CheckInService(ctx, self.goals)
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)
@@ -33,7 +33,7 @@ class Services:
         self.sprints.observers.add(
             card_lines=(self.goals, self.checkins),
             break_add_ons=(self.checkins,),
-            endings=(self.checkins,),
+            endings=(self.checkins.debriefs,),
             changes=(self.sharing.live,),
         )
 

@@ -6,7 +6,7 @@ managers' /sprint skip at once move the sprint on once; ``phase_extended_min`` l
 /sprint extend keep a phase within the bounds for its kind. Existing sprints start with no controls (0, NULL) and no extension (0).
 
 Revision ID: 0002_sprint_controls
-Revises: w17_web
+Revises: b11_outbox_topics
 Create Date: 2026-11-29 13:50:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import db.models
 
 revision: str = "0002_sprint_controls"
-down_revision: str | None = "w17_web"
+down_revision: str | None = "b11_outbox_topics"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

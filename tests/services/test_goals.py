@@ -83,15 +83,16 @@ class Env:
             delivery=self.waker,
         )
         self.sprints = SprintService(self.ctx)
-        self.goals = GoalService(self.ctx, self.sprints, weeks=self)
+        self.goals = GoalService(self.ctx, self.sprints)
+        self.goals.on_week_changed(self._week_changed)
         self.checkins = CheckInService(self.ctx, self.goals)
         self.sprints.observers.add(
             card_lines=(self.goals, self.checkins),
             break_add_ons=(self.checkins,),
-            endings=(self.checkins,),
+            endings=(self.checkins.debriefs,),
         )
 
-    async def goals_changed(self, week_id: int) -> None:
+    async def _week_changed(self, week_id: int) -> None:
         self.week_changes.append(week_id)
 
     def actor(self, user_id: int = ANN, **kw: Any) -> Actor:

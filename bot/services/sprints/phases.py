@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.outbox import Outgoing, enqueue, hold_until
+from bot.delivery.outbox import Outgoing, close_topic, enqueue, hold_until, sprint_topic
 from bot.domain import sprint as domain
 from bot.domain.errors import ValidationError
 from bot.domain.sprint import EndReason, PhaseChange, PhaseKind, SprintPlan, SprintState, Status
@@ -341,6 +341,7 @@ class PhaseMachine:
         row.end_reason = reason.value
         row.ended_at = ended_at
         row.version += 1
+        await close_topic(session, sprint_topic(row.id), ended_at)
         await queries.close_work(session, row.id, ended_at)
         await queries.close_presence(session, row.id, ended_at)
         await session.flush()
