@@ -67,7 +67,7 @@ from bot.delivery.items import (
 )
 from bot.delivery.outbox import add_sink, remove_sink
 from bot.delivery.recorder import Recorder, sqlite_reader, wait_for
-from bot.delivery.transport import UNKNOWN_MESSAGE, DeliveryRequest, Permanent, Transient
+from bot.delivery.transport import DeliveryRequest, Permanent, Transient
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -350,14 +350,6 @@ class Sender(Recorder):
             self._record_failure(item, exc)
         if exc.channel_gone and item.channel is not None:
             self._channel_gone(item.channel, exc.reason)
-        elif (
-            exc.code == UNKNOWN_MESSAGE
-            and item.kind == "edit"
-            and item.channel is not None
-            and item.target is not None
-            and self.listener is not None
-        ):  # e.g. someone deleted the sprint card: the service may post it again
-            self._notify(self.listener.message_gone(item.channel, item.target))
 
     def _record_failure(self, item: Item, exc: Permanent) -> None:
         key = (item.guild_id, item.channel, exc.code)
