@@ -59,7 +59,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.clock import SystemClock  # noqa: E402
-from bot.delivery.sender import _sqlite_reader  # noqa: E402
+from bot.delivery.recorder import sqlite_reader  # noqa: E402
 from bot.domain.sprint import PRESETS, SprintPlan, timeline  # noqa: E402
 from bot.localdiscord import (  # noqa: E402
     Channel,
@@ -254,7 +254,7 @@ async def reading(url: str) -> AsyncIterator[Any]:
     db = Database.from_url(url)
     try:
         if is_sqlite(url):
-            maker = _sqlite_reader(db)
+            maker = sqlite_reader(db)
             try:
                 async with maker() as session, session.begin():
                     yield session

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.sender import Sender
+from bot.delivery.sender import Sender, ShardScope
 from bot.scheduler import Timers
 from bot.services import Services
 from bot.services.context import ServiceContext
@@ -77,14 +77,18 @@ class _SprintBotMixin:
         self.timers = Timers()
         self.run_services = run_services
         self.web: Any = None  # the web server (bot.web.server.WebServer) once started
-        # The outbox sender: drains only this process's guilds through the bot's HTTP client
-        # (its global bucket also gates discord.py's other REST calls); started in setup_hook.
-        self.delivery: Any = Sender.for_bot(self)
         self.services = Services(
             ServiceContext(
                 settings=settings, db=database, clock=clock, timers=self.timers,
-                delivery=self,  # wake() below forwards to the sender once it exists
+                delivery=self,  # wake() below forwards to the sender
             )
+        )
+        # The outbox sender: drains only this process's guilds through the bot's HTTP client
+        # (its global bucket also gates discord.py's other REST calls); started in setup_hook.
+        # When Discord says a channel is gone, the sprint service ends the sprints posting there.
+        self.delivery: Sender = Sender(
+            database, settings.delivery, clock, self.http,  # type: ignore[attr-defined]
+            scope=ShardScope.from_settings(settings), listener=self.services.sprints,
         )
 
     def wake(self) -> None:

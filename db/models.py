@@ -349,6 +349,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_pending", "status", "priority", "id"),
         Index("ix_outbox_ref", "ref"),
         Index("ix_outbox_supersede", "supersede_key", "status"),
+        Index("ix_outbox_topic", "topic"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -371,6 +372,9 @@ class OutboxMessage(Base):
     result_id: Mapped[int | None] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # What the row is about, in its service's words (sprint:12, accountability): failures are
+    # read by topic, and retries of a closed topic's edits stop (see bot/delivery/outbox.py).
+    topic: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeliveryFailure(Base):
@@ -573,3 +577,22 @@ class WebShare(Base):
 
 
 __all__ += ["WebShare"]
+
+
+# -- delivery (bot/delivery) -----------------------------------------------------------------------
+
+
+class ClosedTopic(Base):
+    """A topic of outbox rows that is over (e.g. ``sprint:12`` once the sprint ended).
+
+    Written by the service that closes it (``bot.delivery.outbox.close_topic``); the sender drops
+    edits of the topic that are still being retried a grace after ``closed_at``.
+    """
+
+    __tablename__ = "closed_topics"
+
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    closed_at: Mapped[datetime]
+
+
+__all__ += ["ClosedTopic"]

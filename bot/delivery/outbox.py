@@ -17,6 +17,12 @@ Kinds and what they do (``payload`` is Discord's JSON body):
 - ``channel_edit``: ``PATCH /channels/{id}`` (e.g. archive a thread: ``{"archived": true}``).
 - ``voice_status``: set a voice channel's status (``{"status": "..."}``); superseded like edits.
 
+``topic`` names what a row is about, in the caller's words (``sprint:12``, ``accountability``):
+``failures.failures_for(session, guild_id, topic=...)`` reads the failures of a topic's rows, and
+``close_topic(session, topic, at)`` says the topic is over (a sprint ended): its edits and voice
+statuses that are still being retried a grace after that are dropped, not retried forever.
+A row that names a sprint (``sprint_id``) and no topic belongs to the topic ``sprint:<id>``.
+
 Fast path: when the transaction that enqueued rows commits, the rows are also handed, in memory,
 to the senders registered for that engine (``add_sink``), so a phase announcement does not wait
 for the sender to find it in the database. The database stays the truth: rows of a transaction
@@ -37,7 +43,7 @@ from sqlalchemy import event, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from db.models import OutboxMessage
+from db.models import ClosedTopic, OutboxMessage
 
 Kind = Literal["send", "edit", "delete", "thread", "channel_edit", "voice_status"]
 
@@ -71,12 +77,31 @@ class Outgoing:
     priority: int = Priority.ANNOUNCE
     guild_id: int | None = None
     sprint_id: int | None = None
+    topic: str | None = None
 
     def __post_init__(self) -> None:
+        if self.topic is None and self.sprint_id is not None:
+            object.__setattr__(self, "topic", sprint_topic(self.sprint_id))
         if self.channel_id is None and self.channel_ref is None:
             raise ValueError("an outgoing message needs channel_id or channel_ref")
         if self.kind in ("edit", "delete") and not (self.target_message_id or self.target_ref):
             raise ValueError(f"a {self.kind} needs target_message_id or target_ref")
+
+
+def sprint_topic(sprint_id: int) -> str:
+    """The topic of a sprint's rows (what ``close_topic`` closes when the sprint ends)."""
+    return f"sprint:{sprint_id}"
+
+
+async def close_topic(session: AsyncSession, topic: str, at: datetime) -> None:
+    """``topic`` is over as of ``at`` (in the caller's transaction; closing twice keeps the first).
+
+    Its rows are still delivered, but an edit or voice status of it that is being retried more
+    than the sender's grace (``finished_grace``) after ``at`` is dropped.
+    """
+    if await session.get(ClosedTopic, topic) is None:
+        session.add(ClosedTopic(topic=topic, closed_at=at))
+        await session.flush()
 
 
 def hold_until(session: AsyncSession, when: datetime | None) -> None:
@@ -118,6 +143,7 @@ async def enqueue(session: AsyncSession, *messages: Outgoing) -> list[OutboxMess
             ref=msg.ref,
             supersede_key=msg.supersede_key,
             sprint_id=msg.sprint_id,
+            topic=msg.topic,
             payload=msg.payload,
             nonce=new_nonce(),
             status="pending",

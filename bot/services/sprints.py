@@ -23,7 +23,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.outbox import Outgoing, Priority, enqueue, hold_until
+from bot.delivery.outbox import (
+    Outgoing,
+    Priority,
+    close_topic,
+    enqueue,
+    hold_until,
+    sprint_topic,
+)
 from bot.domain import sprint as domain
 from bot.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from bot.domain.sprint import (
@@ -1052,6 +1059,7 @@ class SprintService:
         row.end_reason = reason
         row.ended_at = ended_at
         row.version += 1
+        await close_topic(session, sprint_topic(row.id), ended_at)
         await self._close_work(session, row.id, ended_at)
         await self._close_presence(session, row.id, ended_at)
         await session.flush()

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock, SystemClock
 from bot.delivery import Outgoing, Priority, enqueue, recent_failures
 from bot.delivery.limits import Limits
-from bot.delivery.outbox import hold_until
+from bot.delivery.outbox import close_topic, hold_until, sprint_topic
 from bot.delivery.sender import Sender, ShardScope
 from bot.delivery.transport import DeliveryRequest, Permanent, Transient
 from bot.settings import DeliverySettings
@@ -388,6 +388,8 @@ async def test_retrying_edit_of_an_ended_sprint_is_dropped(database: Database) -
             row = await session.get(Sprint, sprint_id)
             assert row is not None
             row.status, row.ended_at = "finished", clock.now()
+            # what SprintService does when a sprint ends: the sprint's outbox topic is closed
+            await close_topic(session, sprint_topic(sprint_id), clock.now())
         clock.advance(timedelta(seconds=10))
         sender.wake()
         await settle(sender)
