@@ -170,28 +170,11 @@ async def handle_modal(interaction: discord.Interaction[Any]) -> bool:
 
 
 async def _submit_goals(interaction: discord.Interaction[Any], week_id: int, text: str) -> None:
-    guild_id = guild_id_of(interaction)
-    service = service_of(interaction)
     user = interaction.user
     try:
-        current = await service.accepts_goals(guild_id, week_id)
-        goals = getattr(bot_of(interaction).services, "goals", None)
-        if goals is not None and current:
-            # The goals service owns week goals (limits, /done, /goals list); it adds to the
-            # current week, which is this thread's week.
-            from bot.services.goals import Scope
-            from cogs._goal_views import actor_of
-
-            added = await goals.add_many(actor_of(interaction), text, scope=Scope.WEEK)
-            await service.remember_member(guild_id, user.id, name_of(user))
-            result = AddGoalsResult(
-                week_id=week_id,
-                week_start=added.week_start,
-                added=tuple(g.text for g in added.added),
-                refused=tuple((r.text, r.reason) for r in added.rejected),
-            )
-        else:
-            result = await service.add_goals(guild_id, week_id, user.id, name_of(user), text)
+        result = await service_of(interaction).add_goals(
+            guild_id_of(interaction), week_id, user.id, name_of(user), text
+        )
     except UserError as err:
         raise UserError(f"{err}\nWhat you wrote:\n{_codeblock(text[:1500])}") from None
     await send_ephemeral(interaction, add_reply(result), allowed_mentions=NO_PINGS)
@@ -290,8 +273,9 @@ class CarryButton(_WeekButton, template=r"acc:carry:(?P<wid>\d+)"):
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         user = interaction.user
         guild_id = guild_id_of(interaction)
-        result = await service_of(interaction).carry_over(guild_id, self.week_id, user.id)
-        await service_of(interaction).remember_member(guild_id, user.id, name_of(user))
+        result = await service_of(interaction).carry_over(
+            guild_id, self.week_id, user.id, name_of(user)
+        )
         await send_ephemeral(interaction, carry_reply(result), allowed_mentions=NO_PINGS)
 
 
@@ -329,8 +313,9 @@ class PickDoneSelect(
         ids = [int(v) for v in data.get("values", []) if str(v).isdigit() and int(v) > 0]
         guild_id = guild_id_of(interaction)
         user = interaction.user
-        done = await service_of(interaction).mark_done(guild_id, self.week_id, user.id, ids)
-        await service_of(interaction).remember_member(guild_id, user.id, name_of(user))
+        done = await service_of(interaction).mark_done(
+            guild_id, self.week_id, user.id, ids, name_of(user)
+        )
         if done:
             text = f"🎉 Ticked off {len(done)}:\n" + _bullets(done, "✅")
         else:

@@ -26,16 +26,19 @@ __all__ = [
     "archive_payload",
     "checkin_payload",
     "custom_id",
+    "is_week_ref",
     "kickoff_payload",
     "kickoff_ref",
     "member_label",
     "review_payload",
+    "review_ref",
     "schedule_lines",
     "summary_payload",
     "summary_ref",
     "thread_name",
     "thread_ref",
     "ts",
+    "week_of_thread_ref",
 ]
 
 NO_PINGS: dict[str, Any] = {"parse": []}
@@ -63,6 +66,9 @@ BUTTON_SUCCESS = 3
 # -- identifiers -------------------------------------------------------------------------------
 
 
+REF_PREFIX = "acc_"
+
+
 def kickoff_ref(week_id: int) -> str:
     """The starter message of a text-channel week (the thread grows from it)."""
     return f"acc_kickoff:{week_id}"
@@ -70,6 +76,21 @@ def kickoff_ref(week_id: int) -> str:
 
 def thread_ref(week_id: int) -> str:
     return f"acc_thread:{week_id}"
+
+
+def week_of_thread_ref(ref: str) -> int | None:
+    """The week id in a :func:`thread_ref` (None for any other ref)."""
+    prefix, _, rest = ref.partition(":")
+    return int(rest) if prefix == "acc_thread" and rest.isdigit() else None
+
+
+def is_week_ref(ref: str) -> bool:
+    """Whether an outbox ref is one of the weekly thread's (kickoff, thread, summary)."""
+    return ref.startswith(REF_PREFIX)
+
+
+def review_ref(week_id: int) -> str:
+    return f"acc_review:{week_id}"
 
 
 def summary_ref(week_id: int) -> str:

@@ -20,10 +20,8 @@ class Services:
         self.ctx = ctx
         self.sprints = SprintService(ctx)
         self.timezones = TimezoneService(ctx)
-        self.accountability = AccountabilityService(ctx, timezones=self.timezones)
-        self.goals = GoalService(
-            ctx, SprintHooks.for_service(self.sprints, ctx.clock, self.accountability)
-        )
+        self.goals = GoalService(ctx, SprintHooks.for_service(self.sprints, ctx.clock))
+        self.accountability = AccountabilityService(ctx, timezones=self.timezones, goals=self.goals)
         self.checkins = CheckInService(ctx, self.goals)
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)

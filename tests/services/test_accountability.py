@@ -20,6 +20,7 @@ from bot.clock import FakeClock
 from bot.domain.errors import Conflict
 from bot.services.accountability import AccountabilityService, timer_key
 from bot.services.context import ServiceContext
+from bot.services.goals import GoalService
 from bot.services.timezones import TimezoneService
 from bot.settings import Settings
 from db.engine import Database
@@ -121,7 +122,8 @@ def make_world(database: Database, start: datetime, **settings: Any) -> World:
         delivery=waker,
     )
     tz = TimezoneService(ctx)
-    return World(database, clock, timers, waker, AccountabilityService(ctx, tz), tz)
+    acc = AccountabilityService(ctx, tz, goals=GoalService(ctx))
+    return World(database, clock, timers, waker, acc, tz)
 
 
 async def by_ref(session: Any, ref: str) -> OutboxMessage:

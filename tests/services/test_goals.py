@@ -87,8 +87,8 @@ class Env:
         )
         self.sprints = SprintService(self.ctx)
         hooks = SprintHooks.for_service(self.sprints, self.clock)
-        hooks.week_changed = self._week_changed
         self.goals = GoalService(self.ctx, hooks)
+        self.goals.on_week_changed(self._week_changed)
         self.checkins = CheckInService(self.ctx, self.goals)
         self.ctx.events.subscribe(ParticipantJoined, self._joined)
 
@@ -699,15 +699,3 @@ async def test_sprint_view_row_is_not_changed_by_goal_reads(env: Env) -> None:
     await env.goals.goals_for_autocomplete(env.actor(ANN), "", statuses=("open",))
     await env.goals.list_goals(env.actor(ANN), ANN)
     assert (await env.rows(Sprint, Sprint.id == sprint_id))[0].version == before
-
-
-
-async def test_without_the_sprint_service_a_goal_still_joins_with_the_same_rows(env: Env) -> None:
-    sprint_id = await env.start()
-    bare = GoalService(env.ctx)  # no hooks: writes Participant + PresenceSpan itself
-    result = await bare.add(env.actor(CAT), "standalone")
-    assert result.joined and result.sprint_id == sprint_id
-    [part] = await env.rows(Participant, Participant.user_id == CAT)
-    assert part.active
-    assert len(await env.rows(PresenceSpan, PresenceSpan.user_id == CAT)) == 1
-    assert [e.user_id for e in env.joined][-1] == CAT
