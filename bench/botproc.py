@@ -47,8 +47,11 @@ def rss_bytes() -> int:
 
 async def main(config: dict[str, Any]) -> None:
     faulthandler.register(signal.SIGUSR1)  # kill -USR1 <pid> prints every thread's stack
-    logging.basicConfig(level=config.get("log_level", "WARNING"), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=config.get("log_level", "WARNING"),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     report: dict[str, Any] = {"started": time.time(), "rss_start": rss_bytes()}
     database = Database.from_url(config["db_url"])
     settings = Settings(
@@ -57,10 +60,14 @@ async def main(config: dict[str, Any]) -> None:
             api_base_url=config["api_base_url"],
             gateway_url=config["gateway_url"],
         ),
-        timing=TimingSettings(speed=config.get("speed", 1.0), **(
-            {"prepare_ahead_ms": config["prepare_ahead_ms"]}
-            if config.get("prepare_ahead_ms") is not None else {}
-        )),
+        timing=TimingSettings(
+            speed=config.get("speed", 1.0),
+            **(
+                {"prepare_ahead_ms": config["prepare_ahead_ms"]}
+                if config.get("prepare_ahead_ms") is not None
+                else {}
+            ),
+        ),
         delivery=DeliverySettings(),
     )
     bot = create_bot(settings, database=database)

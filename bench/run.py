@@ -219,16 +219,31 @@ async def seed_running(url: str, slots: list[Slot], ends: list[datetime]) -> dic
         started = end - work
         sprints.append(
             {
-                "id": i, "guild_id": slot.guild.id, "channel_id": slot.channel.id,
-                "host_id": slot.host.user.id, "title": f"Bench sprint {i}", "plan": PLAN.to_dict(),
-                "speed": 1.0, "status": "running", "phase_index": 0, "phase_started_at": started,
-                "phase_ends_at": end, "card_message_id": slot.card_id, "version": 0,
+                "id": i,
+                "guild_id": slot.guild.id,
+                "channel_id": slot.channel.id,
+                "host_id": slot.host.user.id,
+                "title": f"Bench sprint {i}",
+                "plan": PLAN.to_dict(),
+                "speed": 1.0,
+                "status": "running",
+                "phase_index": 0,
+                "phase_started_at": started,
+                "phase_ends_at": end,
+                "card_message_id": slot.card_id,
+                "version": 0,
                 "created_at": started,
             }
         )
         people.append(
-            {"sprint_id": i, "user_id": slot.host.user.id, "display_name": "host",
-             "active": True, "ping": True, "joined_at": started}
+            {
+                "sprint_id": i,
+                "user_id": slot.host.user.id,
+                "display_name": "host",
+                "active": True,
+                "ping": True,
+                "joined_at": started,
+            }
         )
         spans.append({"sprint_id": i, "started_at": started})
     db = Database.from_url(url)
@@ -347,7 +362,12 @@ class BotProcess:
 
 
 async def start_bot(
-    server: LocalDiscord, url: str, tmp: Path, *, speed: float = 1.0, sync: bool = False,
+    server: LocalDiscord,
+    url: str,
+    tmp: Path,
+    *,
+    speed: float = 1.0,
+    sync: bool = False,
     ahead_ms: int | None = None,
 ) -> BotProcess:
     tag = uuid.uuid4().hex[:8]
@@ -367,8 +387,12 @@ async def start_bot(
     path.write_text(json.dumps(config))
     log = open(tmp / f"bot-{tag}.log", "wb")  # noqa: SIM115 (the child keeps it)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "bench" / "botproc.py"), str(path),
-        cwd=tmp, stdout=log, stderr=log,
+        sys.executable,
+        str(ROOT / "bench" / "botproc.py"),
+        str(path),
+        cwd=tmp,
+        stdout=log,
+        stderr=log,
     )
     return BotProcess(proc, Path(config["report"]), Path(config["ready_file"]), time.time())
 
@@ -420,7 +444,8 @@ def overlaps(start: float, end: float, stalls: list[tuple[float, float]]) -> boo
 
 def gc_note(report: dict[str, Any], start: datetime, end: datetime) -> str:
     pauses = [
-        (took, gen) for at, took, gen in report.get("gc", [])
+        (took, gen)
+        for at, took, gen in report.get("gc", [])
         if start.timestamp() <= at <= end.timestamp()
     ]
     if not pauses:
@@ -530,8 +555,10 @@ class Bench:
                 "http": "request started → stored by the server (discord.py, HTTP, server)",
             }
             for key, values in parts.items():
-                self.say(f"  - {what[key]}: p50 {ms(pct(values, 50))}, "
-                         f"p99 {ms(pct(values, 99))}, max {ms(max(values, default=0))}")
+                self.say(
+                    f"  - {what[key]}: p50 {ms(pct(values, 50))}, "
+                    f"p99 {ms(pct(values, 99))}, max {ms(max(values, default=0))}"
+                )
             self.say(f"  - prepared before the phase end: {in_time} of {len(parts['service'])}")
             longest = max((e - s for s, e in stalls), default=0.0)
             self.say(
@@ -541,19 +568,25 @@ class Bench:
                 f"p99 {ms(pct(clean, 99))}, max {ms(max(clean, default=0))}; "
                 f"{steal_note(cpu_before, cpu_after)}"
             )
-        self.say(f"- event-loop lag in the window: p50 {ms(pct(lag, 50))}, p99 {ms(pct(lag, 99))}, "
-                 f"max {ms(max(lag) if lag else 0)}; {gc_note(report, first, window_end)}")
+        self.say(
+            f"- event-loop lag in the window: p50 {ms(pct(lag, 50))}, p99 {ms(pct(lag, 99))}, "
+            f"max {ms(max(lag) if lag else 0)}; {gc_note(report, first, window_end)}"
+        )
         self.say(
             f"- restart: {report['armed']:,} timers re-armed in {restore:.2f} s "
             f"(restore ran {'before' if armed_vs_ready <= 0 else 'after'} READY: "
             f"{abs(armed_vs_ready):.2f} s {'earlier' if armed_vs_ready <= 0 else 'later'}); "
             f"READY {ready - report['login']:.2f} s after login"
         )
-        self.say(f"- bot RSS after restore {mib(report['rss_after_restore'])}, at READY "
-                 f"{mib(report['rss_ready'])}, peak {mib(max(r for _, r in report['rss']))}")
+        self.say(
+            f"- bot RSS after restore {mib(report['rss_after_restore'])}, at READY "
+            f"{mib(report['rss_ready'])}, peak {mib(max(r for _, r in report['rss']))}"
+        )
         d = report["delivery"]
-        self.say(f"- sender: {d['sent']} sent, {d['retried']} retried, {d['responses_429']} 429s, "
-                 f"{d['requests']} requests; server saw {server.stats.rate_limited} 429s")
+        self.say(
+            f"- sender: {d['sent']} sent, {d['retried']} retried, {d['responses_429']} 429s, "
+            f"{d['requests']} requests; server saw {server.stats.rate_limited} 429s"
+        )
         self.say()
         p99 = pct(late, 99) if late else float("inf")
         self.target(
@@ -561,7 +594,9 @@ class Bench:
         )
         clean99 = pct(clean, 99) if clean else float("inf")
         self.target(
-            f"lateness p99, {n:,} sprints, without machine stalls", ms(clean99), "≤ 20 ms",
+            f"lateness p99, {n:,} sprints, without machine stalls",
+            ms(clean99),
+            "≤ 20 ms",
             clean99 <= 0.020 and not missing,
         )
         lag99 = pct(lag, 99)
@@ -635,31 +670,52 @@ class Bench:
         t_all = all_drained - due_at.timestamp()
         budget = n / 45 + 2
         lag = lag_in(report, due_at.timestamp(), all_drained)
-        self.say(f"- announcements delivered: {delivered}/{n}; 429 answers: {limited}"
-                 + (f" ({', '.join(f'{k} × {v}' for k, v in limited_detail.items())})"
-                    if limited else ""))
-        self.say(f"- all announcements stored {t_ann:.1f} s after the due second "
-                 f"(target {budget:.1f} s); every outbox row (announcements, card edits, "
-                 f"check-in prompts) delivered after {t_all:.1f} s")
-        self.say("- requests during the burst: " + ", ".join(f"{k} × {v}" for k, v in
-                                                         routes.most_common()))
-        self.say(f"- /help acknowledged by the bot while draining: {len(acks)} interactions, "
-                 f"p50 {ms(pct(acks, 50))}, p99 {ms(pct(acks, 99))}, "
-                 f"max {ms(max(acks, default=0))}; {unanswered} not answered within 3 s")
+        self.say(
+            f"- announcements delivered: {delivered}/{n}; 429 answers: {limited}"
+            + (
+                f" ({', '.join(f'{k} × {v}' for k, v in limited_detail.items())})"
+                if limited
+                else ""
+            )
+        )
+        self.say(
+            f"- all announcements stored {t_ann:.1f} s after the due second "
+            f"(target {budget:.1f} s); every outbox row (announcements, card edits, "
+            f"check-in prompts) delivered after {t_all:.1f} s"
+        )
+        self.say(
+            "- requests during the burst: "
+            + ", ".join(f"{k} × {v}" for k, v in routes.most_common())
+        )
+        self.say(
+            f"- /help acknowledged by the bot while draining: {len(acks)} interactions, "
+            f"p50 {ms(pct(acks, 50))}, p99 {ms(pct(acks, 99))}, "
+            f"max {ms(max(acks, default=0))}; {unanswered} not answered within 3 s"
+        )
         stalls = [(s, e) for s, e in await probe.stalls() if s <= all_drained]
-        self.say(f"- the machine itself: an idle probe process stalled {len(stalls)} times over "
-                 f"10 ms while draining (longest {ms(max((e - s for s, e in stalls), default=0))}"
-                 f"); {steal_note(cpu_before, cpu_after)}")
-        self.say(f"- event-loop lag while draining: p50 {ms(pct(lag, 50))}, "
-                 f"p99 {ms(pct(lag, 99))}, max {ms(max(lag, default=0))}")
+        self.say(
+            f"- the machine itself: an idle probe process stalled {len(stalls)} times over "
+            f"10 ms while draining (longest {ms(max((e - s for s, e in stalls), default=0))}"
+            f"); {steal_note(cpu_before, cpu_after)}"
+        )
+        self.say(
+            f"- event-loop lag while draining: p50 {ms(pct(lag, 50))}, "
+            f"p99 {ms(pct(lag, 99))}, max {ms(max(lag, default=0))}"
+        )
         self.say()
-        self.target("burst: announcements delivered", f"{delivered}/{n}", f"{n}/{n}",
-                    delivered == n)
+        self.target(
+            "burst: announcements delivered", f"{delivered}/{n}", f"{n}/{n}", delivered == n
+        )
         self.target("burst: 429s", str(limited), "0", limited == 0)
-        self.target("burst: announcements drained", f"{t_ann:.1f} s", f"≤ {budget:.1f} s",
-                    t_ann <= budget)
-        self.target("burst: interaction ack p99", ms(pct(acks, 99)), "≤ 250 ms",
-                    pct(acks, 99) <= 0.250 and not unanswered)
+        self.target(
+            "burst: announcements drained", f"{t_ann:.1f} s", f"≤ {budget:.1f} s", t_ann <= budget
+        )
+        self.target(
+            "burst: interaction ack p99",
+            ms(pct(acks, 99)),
+            "≤ 250 ms",
+            pct(acks, 99) <= 0.250 and not unanswered,
+        )
         self.target("burst: loop lag p99", ms(pct(lag, 99)), "≤ 10 ms", pct(lag, 99) <= 0.010)
 
     async def kill9(self, n: int = 1000) -> None:
@@ -689,9 +745,7 @@ class Bench:
             report = await second.stop()
         announced = await announcement_ids(url)
         created = await sent_creates(url)
-        stored = {
-            m.id: m for s in slots for m in s.channel.messages.values() if m.id != s.card_id
-        }
+        stored = {m.id: m for s in slots for m in s.channel.messages.values() if m.id != s.card_id}
         # Lost: an announcement not delivered, or a delivered create the server does not have.
         lost = sum(1 for sid in range(1, n + 1) if not announced.get(sid))
         lost += len(created - stored.keys())
@@ -703,15 +757,23 @@ class Bench:
             for m in stored.values()
         )
         duplicated = orphans + sum(c - 1 for c in same.values() if c > 1)
-        self.say(f"- killed {killed_at - due_at.timestamp():.1f} s after the due second, with "
-                 f"{before_kill - n} bot messages stored; restarted bot READY "
-                 f"{ready - killed_at:.1f} s after the kill, re-armed {report['armed']} timers in "
-                 f"{report['restore_done'] - report['restore_started']:.2f} s")
-        self.say(f"- announcements lost: {lost}; duplicated messages: {duplicated} "
-                 f"(identical content posted twice in a channel)")
+        self.say(
+            f"- killed {killed_at - due_at.timestamp():.1f} s after the due second, with "
+            f"{before_kill - n} bot messages stored; restarted bot READY "
+            f"{ready - killed_at:.1f} s after the kill, re-armed {report['armed']} timers in "
+            f"{report['restore_done'] - report['restore_started']:.2f} s"
+        )
+        self.say(
+            f"- announcements lost: {lost}; duplicated messages: {duplicated} "
+            f"(identical content posted twice in a channel)"
+        )
         self.say()
-        self.target("kill -9: messages lost / duplicated", f"{lost} / {duplicated}", "0 / 0",
-                    lost == 0 and duplicated == 0)
+        self.target(
+            "kill -9: messages lost / duplicated",
+            f"{lost} / {duplicated}",
+            "0 / 0",
+            lost == 0 and duplicated == 0,
+        )
 
     async def memory(self, n: int, with_sprints: dict[str, Any]) -> None:
         self.say(f"### Memory with {n:,} active sprints")
@@ -739,17 +801,26 @@ class Bench:
         tracemalloc.stop()
         per_timer = used / n
         peak = max(r for _, r in loaded["rss"])
-        self.say(f"- bot RSS at READY: {mib(base['rss_ready'])} without sprints, "
-                 f"{mib(loaded['rss_ready'])} with {n:,} (same {n:,} channels); "
-                 f"{per_sprint / 1024:.2f} KiB per active sprint; peak while running "
-                 f"{mib(peak)}")
-        self.say(f"- scheduler alone (tracemalloc, APScheduler job per sprint): "
-                 f"{per_timer / 1024:.2f} KiB per armed timer")
+        self.say(
+            f"- bot RSS at READY: {mib(base['rss_ready'])} without sprints, "
+            f"{mib(loaded['rss_ready'])} with {n:,} (same {n:,} channels); "
+            f"{per_sprint / 1024:.2f} KiB per active sprint; peak while running "
+            f"{mib(peak)}"
+        )
+        self.say(
+            f"- scheduler alone (tracemalloc, APScheduler job per sprint): "
+            f"{per_timer / 1024:.2f} KiB per armed timer"
+        )
         self.say()
-        self.target("scheduler overhead per sprint", f"{per_timer / 1024:.2f} KiB", "≤ 2 KiB",
-                    per_timer <= 2048)
-        self.target(f"bot RSS with {n:,} sprints (peak)", mib(peak), "≤ 256 MiB",
-                    peak <= 256 * 1024 * 1024)
+        self.target(
+            "scheduler overhead per sprint",
+            f"{per_timer / 1024:.2f} KiB",
+            "≤ 2 KiB",
+            per_timer <= 2048,
+        )
+        self.target(
+            f"bot RSS with {n:,} sprints (peak)", mib(peak), "≤ 256 MiB", peak <= 256 * 1024 * 1024
+        )
 
     async def restart(self, result: dict[str, Any]) -> None:
         report, ready = result["report"], result["ready"]
@@ -758,15 +829,18 @@ class Bench:
         self.target(
             f"restart: READY → {result['n']:,} re-armed",
             f"{after_ready:.2f} s (restore took {result['restore']:.2f} s, before READY)"
-            if done <= ready else f"{after_ready:.2f} s",
+            if done <= ready
+            else f"{after_ready:.2f} s",
             "≤ 2 s",
             after_ready <= 2.0,
         )
 
     async def cost(self, speed: float = 120.0, count: int = 5) -> None:
-        self.say(f"### Requests per sprint-hour: {count} pomodoro sprints (25/5 × 4, 2 min "
-                 f"intro) at speed {speed:g}, text only and with a voice channel (server "
-                 f"settings at their defaults: no copies in the voice chat)")
+        self.say(
+            f"### Requests per sprint-hour: {count} pomodoro sprints (25/5 × 4, 2 min "
+            f"intro) at speed {speed:g}, text only and with a voice channel (server "
+            f"settings at their defaults: no copies in the voice chat)"
+        )
         url = await self.dbs.fresh()
         plan = PRESETS["pomodoro"]
         hours = sum(p.minutes for p in timeline(plan)) / 60
@@ -779,7 +853,10 @@ class Bench:
             db = Database.from_url(url)
             service = SprintService(
                 ServiceContext(
-                    Settings(timing=TimingSettings(speed=speed)), db, SystemClock(), Timers(),
+                    Settings(timing=TimingSettings(speed=speed)),
+                    db,
+                    SystemClock(),
+                    Timers(),
                     NullWaker(),
                 )
             )
@@ -787,8 +864,11 @@ class Bench:
                 for channel, voice in ((text_only[i], None), (voiced[i], voices[i])):
                     await service.start(
                         StartRequest(
-                            guild_id=guild.id, channel_id=channel.id, host_id=host.user.id,
-                            host_name="host", preset="pomodoro",
+                            guild_id=guild.id,
+                            channel_id=channel.id,
+                            host_id=host.user.id,
+                            host_name="host",
+                            preset="pomodoro",
                             voice_channel_id=voice.id if voice else None,
                         )
                     )
@@ -810,7 +890,8 @@ class Bench:
 
         def tally(ids: set[int]) -> Counter[str]:
             return Counter(
-                f"{r.method} {r.route}" for r in records
+                f"{r.method} {r.route}"
+                for r in records
                 if any(f"/channels/{cid}/" in r.path + "/" for cid in ids)
             )
 
@@ -820,15 +901,22 @@ class Bench:
             counts = tally(ids)
             total = sum(counts.values())
             per_hour = total / (count * hours)
-            self.say(f"- {label}: {per_hour:.1f} requests per sprint-hour ({total} for {count} "
-                     f"sprints of {hours:.2f} h): " + ", ".join(
-                         f"{k} × {v}" for k, v in counts.most_common()))
+            self.say(
+                f"- {label}: {per_hour:.1f} requests per sprint-hour ({total} for {count} "
+                f"sprints of {hours:.2f} h): "
+                + ", ".join(f"{k} × {v}" for k, v in counts.most_common())
+            )
             if ids is text_ids:  # the aim is for a plain 25/5 sprint
-                self.target(f"requests per sprint-hour ({label})", f"{per_hour:.1f}", "≤ 6",
-                            per_hour <= 6)
+                self.target(
+                    f"requests per sprint-hour ({label})", f"{per_hour:.1f}", "≤ 6", per_hour <= 6
+                )
             else:  # the same sprint plus the voice channel's status at each phase change
-                self.target(f"requests per sprint-hour ({label})", f"{per_hour:.1f}",
-                            "(no aim: text + 1 voice status per phase change)", None)
+                self.target(
+                    f"requests per sprint-hour ({label})",
+                    f"{per_hour:.1f}",
+                    "(no aim: text + 1 voice status per phase change)",
+                    None,
+                )
         self.say()
 
 
@@ -839,16 +927,21 @@ async def main(args: argparse.Namespace) -> None:
     bench = Bench(dbs, tmp, args.window, args.prepare_ahead_ms)
     only = set(args.only or SECTIONS)
     ahead_ms = (
-        args.prepare_ahead_ms if args.prepare_ahead_ms is not None
+        args.prepare_ahead_ms
+        if args.prepare_ahead_ms is not None
         else TimingSettings().prepare_ahead_ms
     )
     started = datetime.now(UTC)
-    bench.say(f"## {started:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}"
-              + ("" if only == set(SECTIONS) else f" — only {', '.join(sorted(only))}"))
+    bench.say(
+        f"## {started:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}"
+        + ("" if only == set(SECTIONS) else f" — only {', '.join(sorted(only))}")
+    )
     bench.say()
-    bench.say(f"Machine: {machine()}. Database: {dbs.backend}. Local server with Discord's "
-              "limits on (global 50/s; 5 creates/edits per channel per 5 s). "
-              f"Bot's prepare_ahead_ms: {ahead_ms}.")
+    bench.say(
+        f"Machine: {machine()}. Database: {dbs.backend}. Local server with Discord's "
+        "limits on (global 50/s; 5 creates/edits per channel per 5 s). "
+        f"Bot's prepare_ahead_ms: {ahead_ms}."
+    )
     bench.say()
     try:
         if "lateness" in only:
@@ -871,13 +964,18 @@ async def main(args: argparse.Namespace) -> None:
     for what, got, aim, ok in bench.summary:
         bench.say(f"| {what} | {got} | {aim} | {'' if ok is None else verdict(ok)} |")
     bench.say()
-    bench.say(f"(run took {(datetime.now(UTC) - started).total_seconds() / 60:.1f} min; "
-              f"logs in {tmp})")
+    bench.say(
+        f"(run took {(datetime.now(UTC) - started).total_seconds() / 60:.1f} min; logs in {tmp})"
+    )
     bench.say()
     if not args.no_append:
-        header = "" if RESULTS.exists() else (
-            "# Benchmark results\n\nAppended by `python bench/run.py` (see its docstring for "
-            "what each number means). Newest last.\n\n"
+        header = (
+            ""
+            if RESULTS.exists()
+            else (
+                "# Benchmark results\n\nAppended by `python bench/run.py` (see its docstring for "
+                "what each number means). Newest last.\n\n"
+            )
         )
         with RESULTS.open("a", encoding="utf-8") as out:
             out.write(header + "\n".join(bench.lines) + "\n")
@@ -887,13 +985,26 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small numbers (a smoke test)")
     parser.add_argument("--db", help="a PostgreSQL URL (default: SQLite files in a temp dir)")
-    parser.add_argument("--window", type=float, default=120.0,
-                        help="seconds of phase changes timed in the lateness runs")
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=120.0,
+        help="seconds of phase changes timed in the lateness runs",
+    )
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
-    parser.add_argument("--prepare-ahead-ms", type=int, default=None,
-                        help="the bot's timing.prepare_ahead_ms (default: the setting's default)")
-    parser.add_argument("--only", action="append", choices=SECTIONS, default=None,
-                        help="run only these sections (repeatable; default: all)")
+    parser.add_argument(
+        "--prepare-ahead-ms",
+        type=int,
+        default=None,
+        help="the bot's timing.prepare_ahead_ms (default: the setting's default)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        default=None,
+        help="run only these sections (repeatable; default: all)",
+    )
     return parser.parse_args(argv)
 
 

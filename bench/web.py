@@ -1,13 +1,13 @@
 """Live pages under load: many open pages on many running sprints (issue #17's targets).
 
-    python bench/web.py [--sprints 100] [--pages 1000] [--seconds 20] [--append]
+    python bench/web.py [--sprints 100] [--pages 1000] [--seconds 20] [--aligned] [--append]
 
 Two processes on loopback. The *server* runs what the bot runs for the web: the services on a
 SQLite file, the timers that advance sprints, and the web app, all on one event loop, with no
-Discord connection (the outbox just fills). It starts ``--sprints`` sprints at once, with
-4-second phases so they change phase together (the worst case: every page at once), and
-shares each one. The *clients* (this process) open ``--pages`` Server-Sent Events streams with
-aiohttp, spread evenly over the sprints, and read them.
+Discord connection (the outbox just fills). It starts ``--sprints`` sprints with 4-second phases,
+their starts spread over one phase (``--aligned``: all at once, so every sprint changes phase at
+the same moment, the worst case), and shares each one. The *clients* (this process) open
+``--pages`` Server-Sent Events streams with aiohttp, spread evenly over the sprints, and read them.
 
 Printed figures:
 
@@ -53,6 +53,15 @@ def rss_of(pid: int) -> int:
     return 0
 
 
+def _figures(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": pct(values, 0.5),
+        "p99": pct(values, 0.99),
+        "max": max(values, default=float("nan")),
+        "samples": len(values),
+    }
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -63,7 +72,7 @@ def pct(values: list[float], q: float) -> float:
 # -- the server process ---------------------------------------------------------------------------
 
 
-async def serve(sprints: int) -> None:
+async def serve(sprints: int, aligned: bool) -> None:
     from bot.clock import SystemClock
     from bot.scheduler import Timers
     from bot.services import Services
@@ -93,6 +102,8 @@ async def serve(sprints: int) -> None:
 
     tokens = []
     for n in range(sprints):
+        if not aligned and n:
+            await asyncio.sleep(60 / SPEED / sprints)  # spread the starts over one phase
         view = await services.sprints.start(
             StartRequest(
                 guild_id=1 << 40,
@@ -113,11 +124,40 @@ async def serve(sprints: int) -> None:
     server = WebServer(services.sharing, Healthy(), web, clock)
     await server.start()
 
+    # Where the time goes: how late the sprints area commits a change (after its moment), and
+    # how long the hub's batched page reads take.
+    hub = services.sharing.live
+    commit_late: list[float] = []
+    reads: list[tuple[int, float]] = []
+    after_commit, read_pages = hub._after_commit, services.sharing.pages
+
+    def timed_after_commit(session: Any) -> None:
+        now = clock.now()
+        for at in session.info.get("sharing.live.pending", {}).values():
+            commit_late.append((now - at).total_seconds() * 1000)
+        after_commit(session)
+
+    async def timed_pages(wanted: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return await read_pages(wanted)
+        finally:
+            reads.append((len(wanted), (time.perf_counter() - start) * 1000))
+
+    hub._after_commit = timed_after_commit  # type: ignore[method-assign]
+    services.sharing.pages = timed_pages  # type: ignore[method-assign]
+
     lags: list[float] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGUSR1, lags.clear)  # the measurement window starts
+
+    def window() -> None:  # the measurement window starts
+        lags.clear()
+        commit_late.clear()
+        reads.clear()
+
+    loop.add_signal_handler(signal.SIGUSR1, window)
     gc.collect()
     print(json.dumps({"port": server.port, "tokens": tokens}), flush=True)
 
@@ -130,11 +170,20 @@ async def serve(sprints: int) -> None:
     task = asyncio.create_task(probe())
     await stop.wait()
     task.cancel()
-    report = {"lag_ms": lags, "open_streams": services.sharing.live.open_streams}
+    report = {  # figures, not samples: the line stays short
+        "lag_ms": _figures(lags),
+        "open_streams": hub.open_streams,
+        "commit_late_ms": _figures(commit_late),
+        "reads": {
+            "count": len(reads),
+            "sprints_p50": pct([float(n) for n, _ in reads], 0.5),
+            "ms": _figures([ms for _, ms in reads]),
+        },
+    }
+    print(json.dumps(report), flush=True)
     await server.stop()
     await timers.aclose()
     await database.dispose()
-    print(json.dumps(report), flush=True)
 
 
 # -- the client side ------------------------------------------------------------------------------
@@ -213,12 +262,16 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             task.cancel()
         with contextlib.suppress(BaseException):
             await asyncio.gather(*tasks, return_exceptions=True)
-    await child.wait()
-    lags = report["lag_ms"]
+    try:
+        await asyncio.wait_for(child.wait(), 30)
+    except TimeoutError:
+        child.kill()
     return {
+        "load": os.getloadavg()[0],
         "sprints": args.sprints,
         "pages": args.pages,
         "seconds": args.seconds,
+        "aligned": args.aligned,
         "opened_in_s": opened_in,
         "deliveries": len(latencies),
         "latency_ms": {
@@ -226,16 +279,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "p99": pct(latencies, 0.99),
             "max": max(latencies, default=float("nan")),
         },
-        "lag_ms": {
-            "p50": pct(lags, 0.5),
-            "p99": pct(lags, 0.99),
-            "max": max(lags, default=float("nan")),
-            "samples": len(lags),
-        },
+        "lag_ms": report["lag_ms"],
         "rss_before_mib": rss_before / 2**20,
         "rss_open_mib": rss_open / 2**20,
         "kib_per_page": (rss_open - rss_before) / 1024 / args.pages,
         "open_streams_at_end": report["open_streams"],
+        "commit_late_ms": report["commit_late_ms"],
+        "reads": report["reads"],
     }
 
 
@@ -244,11 +294,16 @@ def text(result: dict[str, Any]) -> str:
     ok = lambda good: "met" if good else "MISSED"  # noqa: E731
     before, opened = result["rss_before_mib"], result["rss_open_mib"]
     per_page = result["kib_per_page"]
+    late, reads = result["commit_late_ms"], result["reads"]
     return "\n".join(
         [
             f"- {result['pages']} pages on {result['sprints']} sprints, {result['seconds']} s "
-            f"measured (all pages opened in {result['opened_in_s']:.1f} s; phases of 4 s, every "
-            "sprint changing at the same moment)",
+            f"measured (all pages opened in {result['opened_in_s']:.1f} s; phases of 4 s, "
+            + (
+                "every sprint changing phase at the same moment)"
+                if result["aligned"]
+                else "the sprints' starts spread over one phase)"
+            ),
             f"- phase change → page: {result['deliveries']} deliveries, p50 {lat['p50']:.0f} ms, "
             f"p99 {lat['p99']:.0f} ms, max {lat['max']:.0f} ms (target p99 ≤ 1000 ms: "
             f"{ok(lat['p99'] <= 1000)})",
@@ -257,6 +312,12 @@ def text(result: dict[str, Any]) -> str:
             f"{ok(lag['p99'] <= 10)})",
             f"- memory: {before:.1f} MiB before, {opened:.1f} MiB with every page open: "
             f"{per_page:.1f} KiB per page (target ≤ 50 KiB: {ok(per_page <= 50)})",
+            f"- the machine's load average at the end: {result['load']:.1f} "
+            f"({os.cpu_count()} vCPUs, shared)",
+            f"- where the time goes: the sprints area commits a change p50 "
+            f"{late['p50']:.0f} ms / p99 {late['p99']:.0f} ms after its moment; the hub read "
+            f"{reads['count']} batches (p50 {reads['sprints_p50']:.0f} sprints, p50 "
+            f"{reads['ms']['p50']:.0f} ms, p99 {reads['ms']['p99']:.0f} ms)",
         ]
     )
 
@@ -266,11 +327,16 @@ def main() -> None:
     parser.add_argument("--sprints", type=int, default=100)
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--aligned",
+        action="store_true",
+        help="start every sprint at once, so all change phase together (the worst case)",
+    )
     parser.add_argument("--append", action="store_true", help="append to bench/RESULTS.md")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(args.sprints))
+        asyncio.run(serve(args.sprints, args.aligned))
         return
     result = asyncio.run(bench(args))
     body = text(result)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "sprintbot_read_only"  # execution option: a transaction that only reads
 
 
 def is_sqlite(url: str) -> bool:
@@ -48,7 +49,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads (Database.read) take no lock up front: in WAL mode they never wait for writers.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -87,6 +92,17 @@ class Database:
         """A session inside one transaction: committed on success, rolled back on error."""
         async with self.sessionmaker() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads, e.g. for web pages: on SQLite its transaction is deferred,
+        so it does not queue behind (or hold up) writers; it is rolled back at the end."""
+        async with self.sessionmaker() as session:
+            await session.connection(execution_options={READ_ONLY: True})
+            try:
+                yield session
+            finally:
+                await session.rollback()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -172,10 +172,10 @@ class WebApp:
         limited = self._limited(request)
         if limited is not None:
             return limited
-        share = await self.sharing.lookup(request.match_info["token"], ShareKind.SPRINT)
-        view = None if share is None else await self.sharing.page(share)
-        if view is None:
+        found = await self.sharing.open_page(request.match_info["token"])
+        if found is None:
             return self.not_found()
+        _, view = found
         now = self.clock.now()
         return self._render(
             "live.html",
@@ -202,9 +202,13 @@ class WebApp:
         stream = self.sharing.live.open(share.id, share.sprint_id, share.show_people)
         response: web.StreamResponse | None = None
         try:
-            view = await self.sharing.page(share)
-            if view is None:
-                return self.not_found()
+            # A page already pushed to this sprint's streams serves as the first state.
+            first = self.sharing.live.latest(share.sprint_id, share.show_people)
+            if first is None:
+                view = await self.sharing.page(share)
+                if view is None:
+                    return self.not_found()
+                first = json.dumps(view.to_json(), separators=(",", ":"), ensure_ascii=False)
             response = web.StreamResponse(
                 headers={
                     "Content-Type": "text/event-stream; charset=utf-8",
@@ -215,7 +219,6 @@ class WebApp:
             for key, value in SECURITY_HEADERS.items():
                 response.headers[key] = value
             await response.prepare(request)
-            first = json.dumps(view.to_json(), separators=(",", ":"), ensure_ascii=False)
             await response.write(f"retry: {RETRY_MS}\n\n".encode() + self._state(first))
             while not stream.closed:
                 text = await stream.next(KEEPALIVE_SECONDS)

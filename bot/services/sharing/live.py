@@ -79,8 +79,9 @@ class LiveHub:
         self.ctx = ctx
         self.sharing = sharing
         self._streams: dict[int, set[Stream]] = defaultdict(set)
-        self._running: dict[int, asyncio.Task[None]] = {}
-        self._again: set[int] = set()
+        self._dirty: set[int] = set()  # sprints changed since their last read
+        self._flusher: asyncio.Task[None] | None = None
+        self._latest: dict[tuple[int, bool], str] = {}
         for kind in (PhaseChanged, SprintEnded, SprintUpdated, ParticipantJoined, ParticipantLeft):
             ctx.events.subscribe(kind, self._on_event)
 
@@ -97,6 +98,8 @@ class LiveHub:
             streams.discard(stream)
             if not streams:
                 del self._streams[stream.sprint_id]
+                self._latest.pop((stream.sprint_id, False), None)
+                self._latest.pop((stream.sprint_id, True), None)
 
     def close_shares(self, share_ids: Iterable[int]) -> int:
         """End the streams of revoked links (their pages say so). How many were closed."""
@@ -116,6 +119,7 @@ class LiveHub:
             for stream in list(streams):
                 stream.close()
         self._streams.clear()
+        self._latest.clear()
 
     @property
     def open_streams(self) -> int:
@@ -155,41 +159,51 @@ class LiveHub:
     def _kick(self, sprint_id: int) -> None:
         if sprint_id not in self._streams:
             return
-        if sprint_id in self._running:
-            self._again.add(sprint_id)  # read once more when the current read is done
-            return
-        task = asyncio.get_running_loop().create_task(self._refresh(sprint_id))
-        self._running[sprint_id] = task
+        self._dirty.add(sprint_id)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
 
     async def refresh(self, sprint_id: int) -> None:
-        """Push the sprint's current page to its streams now (also used by tests and bench)."""
+        """Push the sprint's current page to its streams now (tests and the benchmark)."""
         self._kick(sprint_id)
-        task = self._running.get(sprint_id)
-        if task is not None:
-            await asyncio.shield(task)
+        if self._flusher is not None:
+            await asyncio.shield(self._flusher)
 
-    async def _refresh(self, sprint_id: int) -> None:
-        try:
-            while True:
-                self._again.discard(sprint_id)
-                streams = self._streams.get(sprint_id)
-                if not streams:
-                    return
-                pages = await self.sharing.pages(sprint_id, {s.show_people for s in streams})
+    def latest(self, sprint_id: int, show_people: bool) -> str | None:
+        """The page text last pushed for the sprint, while it has open streams."""
+        return self._latest.get((sprint_id, show_people))
+
+    async def _flush(self) -> None:
+        """Read every changed sprint's page in one transaction and push; again while more
+        changes came in meanwhile (a burst of phase changes is read in a few batches)."""
+        while self._dirty:
+            batch, self._dirty = self._dirty, set()
+            wanted = {
+                sprint_id: {s.show_people for s in self._streams[sprint_id]}
+                for sprint_id in batch
+                if self._streams.get(sprint_id)
+            }
+            if not wanted:
+                continue
+            try:
+                pages = await self.sharing.pages(wanted)
+            except Exception:
+                log.exception("reading live pages of sprints %s failed", sorted(wanted))
+                continue
+            for sprint_id, variants in pages.items():
                 texts = {
                     flag: json.dumps(page.to_json(), separators=(",", ":"), ensure_ascii=False)
-                    for flag, page in pages.items()
+                    for flag, page in variants.items()
                 }
-                for stream in list(self._streams.get(sprint_id, ())):
-                    text = texts.get(stream.show_people)
-                    if text is not None:
-                        stream.push(text)
-                if sprint_id not in self._again:
-                    return
-        except Exception:
-            log.exception("pushing the live page of sprint %s failed", sprint_id)
-        finally:
-            self._running.pop(sprint_id, None)
+                streams = self._streams.get(sprint_id)
+                if not streams:
+                    continue
+                for flag, text in texts.items():
+                    self._latest[(sprint_id, flag)] = text
+                for stream in list(streams):
+                    pushed = texts.get(stream.show_people)
+                    if pushed is not None:
+                        stream.push(pushed)
 
 
 def _forget_pending(session: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -100,35 +101,55 @@ async def guild_timezone(session: AsyncSession, guild_id: int) -> str:
     return zone or "UTC"
 
 
-async def participants(session: AsyncSession, sprint_id: int) -> Sequence[Participant]:
-    return list(
-        (
-            await session.execute(
-                select(Participant)
-                .where(Participant.sprint_id == sprint_id)
-                .order_by(Participant.joined_at, Participant.id)
-            )
-        ).scalars()
-    )
+async def sprint_rows(session: AsyncSession, sprint_ids: Sequence[int]) -> dict[int, Sprint]:
+    rows = await session.execute(select(Sprint).where(Sprint.id.in_(sprint_ids)))
+    return {row.id: row for row in rows.scalars()}
 
 
-async def sprint_goals(session: AsyncSession, sprint_id: int) -> list[tuple[int, str, str]]:
-    """(user, text, status) of the sprint's goals, oldest first; dropped goals left out."""
+async def participants_of(
+    session: AsyncSession, sprint_ids: Sequence[int]
+) -> dict[int, list[Participant]]:
+    """Each sprint's participants (active or not) in the order they joined."""
+    out: dict[int, list[Participant]] = defaultdict(list)
     rows = await session.execute(
-        select(Goal.user_id, Goal.text, Goal.status)
-        .where(Goal.sprint_id == sprint_id, Goal.status != "dropped")
+        select(Participant)
+        .where(Participant.sprint_id.in_(sprint_ids))
+        .order_by(Participant.joined_at, Participant.id)
+    )
+    for part in rows.scalars():
+        out[part.sprint_id].append(part)
+    return out
+
+
+async def goals_of(
+    session: AsyncSession, sprint_ids: Sequence[int]
+) -> dict[int, list[tuple[int, str, str]]]:
+    """Each sprint's goals as (user, text, status), oldest first; dropped goals left out."""
+    out: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    rows = await session.execute(
+        select(Goal.sprint_id, Goal.user_id, Goal.text, Goal.status)
+        .where(Goal.sprint_id.in_(sprint_ids), Goal.status != "dropped")
         .order_by(Goal.created_at, Goal.id)
     )
-    return [(user_id, text, status) for user_id, text, status in rows]
+    for sprint_id, user_id, text, status in rows:
+        if sprint_id is not None:
+            out[sprint_id].append((user_id, text, status))
+    return out
 
 
-async def work_spans(
-    session: AsyncSession, sprint_id: int
-) -> list[tuple[datetime, datetime | None]]:
+async def work_seconds_of(
+    session: AsyncSession, sprint_ids: Sequence[int], now: datetime
+) -> dict[int, float]:
+    """Each sprint's real seconds of work (an open span counts until ``now``)."""
+    out: dict[int, float] = defaultdict(float)
     rows = await session.execute(
-        select(WorkSpan.started_at, WorkSpan.ended_at).where(WorkSpan.sprint_id == sprint_id)
+        select(WorkSpan.sprint_id, WorkSpan.started_at, WorkSpan.ended_at).where(
+            WorkSpan.sprint_id.in_(sprint_ids)
+        )
     )
-    return [(start, end) for start, end in rows]
+    for sprint_id, start, end in rows:
+        out[sprint_id] += max(0.0, ((end or now) - start).total_seconds())
+    return out
 
 
 async def accountability_config(

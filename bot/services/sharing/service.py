@@ -11,31 +11,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections import defaultdict
+from collections.abc import Mapping, Set
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import sprint as domain
 from bot.domain.errors import NotFound, PermissionDenied
-from bot.domain.sprint import PhaseKind, SprintPlan, SprintState, Status
 from bot.domain.weeks import DAY_NAMES, WeekSchedule, format_time
 from bot.services.context import ServiceContext
 from bot.services.sharing import queries
 from bot.services.sharing.live import LiveHub
+from bot.services.sharing.pages import read_pages
 from bot.services.sharing.types import (
     Feed,
     FeedEntry,
-    GoalItem,
     LivePage,
-    PersonItem,
-    PhaseItem,
     Share,
     ShareKind,
     ShareLink,
-    SummaryMember,
-    SummaryView,
 )
 from bot.services.sprints import Actor
 from db.models import Sprint, WebShare
@@ -43,18 +37,6 @@ from db.models import Sprint, WebShare
 TOKEN_BYTES = 24  # 192 bits: well above the 128 a guess would have to beat
 MAX_TOKEN_LENGTH = 64  # longer path parts are hashed only up to here (still one query)
 
-PHASE_LABELS = {
-    PhaseKind.INTRO: "Intro",
-    PhaseKind.WORK: "Work",
-    PhaseKind.BREAK: "Break",
-    PhaseKind.LONG_BREAK: "Long break",
-}
-END_REASONS = {
-    "finished": "Finished",
-    "stopped": "Stopped early",
-    "empty": "Ended: everyone left",
-    "channel": "Ended: its channel was deleted",
-}
 NOT_SHARED = "This sprint has no live page link right now."
 
 
@@ -115,12 +97,6 @@ class SharingService:
             await session.flush()
             link = self._link(row, created)
         return link
-
-    async def sprint_link(self, sprint_id: int) -> str | None:
-        """The URL of the sprint's live page, when it has one (for the card's link button)."""
-        async with self.ctx.db.transaction() as session:
-            row = await queries.live_sprint_share(session, sprint_id)
-            return None if row is None else self.page_url(row.token)
 
     async def link_for_card(self, session: AsyncSession, sprint_id: int) -> str | None:
         """Inside the card's transaction: the live page URL when the bot has a public URL."""
@@ -198,46 +174,52 @@ class SharingService:
         Every token, well-formed or not, costs one indexed query by its hash and one
         constant-time comparison, so the answer's timing says nothing about the token.
         """
-        digest = token_hash(token)
-        async with self.ctx.db.transaction() as session:
-            row = await queries.share_by_hash(session, digest)
-            found = row is not None and hmac.compare_digest(row.token_hash, digest)
-            if row is None or not found or row.kind != kind.value:
-                return None
-            return Share(
-                id=row.id,
-                kind=ShareKind(row.kind),
-                guild_id=row.guild_id,
-                sprint_id=row.sprint_id,
-                user_id=row.user_id,
-                show_people=row.show_people,
-            )
+        async with self.ctx.db.read() as session:
+            return await self._lookup(session, token, kind)
 
-    async def still_live(self, share_id: int) -> bool:
-        async with self.ctx.db.transaction() as session:
-            row = await session.get(WebShare, share_id)
-            return row is not None and row.revoked_at is None
+    async def _lookup(self, session: AsyncSession, token: str, kind: ShareKind) -> Share | None:
+        digest = token_hash(token)
+        row = await queries.share_by_hash(session, digest)
+        found = row is not None and hmac.compare_digest(row.token_hash, digest)
+        if row is None or not found or row.kind != kind.value:
+            return None
+        return Share(
+            id=row.id,
+            kind=ShareKind(row.kind),
+            guild_id=row.guild_id,
+            sprint_id=row.sprint_id,
+            user_id=row.user_id,
+            show_people=row.show_people,
+        )
 
     async def page(self, share: Share) -> LivePage | None:
         """The live page of a sprint link (None when the sprint is gone)."""
         if share.sprint_id is None:
             return None
-        async with self.ctx.db.transaction() as session:
-            sprint = await queries.sprint_row(session, share.sprint_id)
-            if sprint is None:
-                return None
-            return await self._page(session, sprint, share.show_people)
+        found = await self.pages({share.sprint_id: {share.show_people}})
+        return found.get(share.sprint_id, {}).get(share.show_people)
 
-    async def pages(self, sprint_id: int, show_people: set[bool]) -> dict[bool, LivePage]:
-        """The sprint's page with and/or without names, read in one transaction."""
-        async with self.ctx.db.transaction() as session:
-            sprint = await queries.sprint_row(session, sprint_id)
-            if sprint is None:
-                return {}
-            return {flag: await self._page(session, sprint, flag) for flag in show_people}
+    async def open_page(self, token: str) -> tuple[Share, LivePage] | None:
+        """A sprint link and its page, read in one transaction (a page load)."""
+        async with self.ctx.db.read() as session:
+            share = await self._lookup(session, token, ShareKind.SPRINT)
+            if share is None or share.sprint_id is None:
+                return None
+            found = await read_pages(
+                session, {share.sprint_id: {share.show_people}}, self.ctx.clock.now()
+            )
+        page = found.get(share.sprint_id, {}).get(share.show_people)
+        return None if page is None else (share, page)
+
+    async def pages(
+        self, wanted: Mapping[int, Set[bool]]
+    ) -> dict[int, dict[bool, LivePage]]:
+        """Several sprints' pages (with and/or without names), read in one transaction."""
+        async with self.ctx.db.read() as session:
+            return await read_pages(session, wanted, self.ctx.clock.now())
 
     async def feed(self, share: Share) -> Feed | None:
-        async with self.ctx.db.transaction() as session:
+        async with self.ctx.db.read() as session:
             zone_name = await queries.guild_timezone(session, share.guild_id)
             cfg = await queries.accountability_config(session, share.guild_id)
             entries: list[FeedEntry] = []
@@ -327,133 +309,6 @@ class SharingService:
             return True
         role = await queries.manager_role(session, guild_id)
         return role is not None and role in actor.role_ids
-
-    async def _page(self, session: AsyncSession, sprint: Sprint, show_people: bool) -> LivePage:
-        plan = SprintPlan.from_dict(sprint.plan)
-        state = SprintState(
-            status=Status(sprint.status),
-            phase_index=sprint.phase_index,
-            phase_started_at=sprint.phase_started_at,
-            phase_ends_at=sprint.phase_ends_at,
-            paused_remaining=(
-                None
-                if sprint.paused_remaining_s is None
-                else timedelta(seconds=sprint.paused_remaining_s)
-            ),
-            ended_at=sprint.ended_at,
-        )
-        phases = domain.timeline(plan)
-        phase = domain.current_phase(plan, state)
-        planned = domain.phase_duration(phase.minutes, sprint.speed).total_seconds()
-        if state.phase_ends_at is not None:
-            length = max(planned, (state.phase_ends_at - state.phase_started_at).total_seconds())
-        elif state.paused_remaining is not None:
-            length = max(planned, state.paused_remaining.total_seconds())
-        else:
-            length = planned
-        finished = state.status is Status.FINISHED
-        timeline = tuple(
-            PhaseItem(
-                kind=p.kind.value,
-                label=PHASE_LABELS[p.kind],
-                minutes=p.minutes,
-                round=p.round,
-                state=(
-                    "done"
-                    if finished or p.index < phase.index
-                    else "current"
-                    if p.index == phase.index
-                    else "next"
-                ),
-            )
-            for p in phases
-        )
-        parts = await queries.participants(session, sprint.id)
-        shown = parts if state.is_over else [p for p in parts if p.active]
-        goals: dict[int, list[GoalItem]] = defaultdict(list)
-        people: tuple[PersonItem, ...] | None = None
-        if show_people or state.is_over:
-            for user_id, text, status in await queries.sprint_goals(session, sprint.id):
-                goals[user_id].append(GoalItem(text=text, done=status == "done"))
-        if show_people:
-            people = tuple(
-                PersonItem(name=p.display_name or "Someone", goals=tuple(goals[p.user_id]))
-                for p in shown
-            )
-        summary = None
-        if state.is_over:
-            summary = await self._summary(session, sprint, plan, phase, goals, show_people)
-        return LivePage(
-            title=sprint.title,
-            status=state.status.value,
-            phase_kind=phase.kind.value,
-            phase_label=_phase_label(phase.kind, phase.round, plan.rounds),
-            round=phase.round,
-            rounds=plan.rounds,
-            phase_started_at=state.phase_started_at,
-            phase_ends_at=state.phase_ends_at,
-            paused_remaining_s=(
-                None if state.paused_remaining is None else state.paused_remaining.total_seconds()
-            ),
-            phase_seconds=length,
-            timeline=timeline,
-            participant_count=len(shown),
-            people=people,
-            summary=summary,
-            version=sprint.version,
-        )
-
-    async def _summary(
-        self,
-        session: AsyncSession,
-        sprint: Sprint,
-        plan: SprintPlan,
-        phase: domain.Phase,
-        goals: dict[int, list[GoalItem]],
-        show_people: bool,
-    ) -> SummaryView:
-        finished = sprint.status == Status.FINISHED.value
-        rounds_done = (
-            plan.rounds if finished else (phase.round if phase.kind is not PhaseKind.INTRO else 0)
-        )
-        if not finished and phase.kind is PhaseKind.WORK:
-            rounds_done = max(0, phase.round - 1)
-        end = sprint.ended_at or self.ctx.clock.now()
-        real = sum(
-            ((stop or end) - start).total_seconds()
-            for start, stop in await queries.work_spans(session, sprint.id)
-        )
-        focus = round(real * sprint.speed / 60)
-        members: tuple[SummaryMember, ...] = ()
-        all_parts = await queries.participants(session, sprint.id)
-        if show_people:
-            members = tuple(
-                SummaryMember(
-                    name=p.display_name or "Someone",
-                    goals_done=sum(1 for g in goals[p.user_id] if g.done),
-                    goals_total=len(goals[p.user_id]),
-                    focus_minutes=None,
-                )
-                for p in all_parts
-            )
-        return SummaryView(
-            reason=END_REASONS.get(sprint.end_reason or "", "Ended"),
-            rounds_done=rounds_done,
-            rounds=plan.rounds,
-            took_part=len(all_parts),
-            focus_minutes=focus,
-            members=members,
-        )
-
-
-def _phase_label(kind: PhaseKind, round_: int, rounds: int) -> str:
-    if kind is PhaseKind.INTRO:
-        return "Intro: say hi and post your goal"
-    if kind is PhaseKind.WORK:
-        return f"Work · round {round_} of {rounds}"
-    if kind is PhaseKind.LONG_BREAK:
-        return f"Long break · after round {round_} of {rounds}"
-    return f"Break · after round {round_} of {rounds}"
 
 
 def _accountability_entries(
