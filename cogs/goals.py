@@ -22,7 +22,7 @@ from discord.ext import commands
 
 from bot.domain.errors import UserError
 from bot.render import goals as render
-from bot.services.goals import Actor, ChooseGoal, GoalService, Scope
+from bot.services.goals import Actor, ChooseGoal, GoalService, GoalStatus, Scope
 from bot.ui import send_ephemeral
 from cogs._goal_views import (
     DYNAMIC_ITEMS,
@@ -44,9 +44,9 @@ SCOPE_CHOICES = [
     app_commands.Choice(name="My week", value="week"),
 ]
 
-OPEN = ("open",)
-DONE = ("done",)
-OPEN_OR_DONE = ("open", "done")
+OPEN: tuple[str, ...] = (GoalStatus.OPEN,)
+DONE: tuple[str, ...] = (GoalStatus.DONE,)
+OPEN_OR_DONE: tuple[str, ...] = (GoalStatus.OPEN, GoalStatus.DONE)
 
 
 def _scope(choice: app_commands.Choice[str] | None) -> Scope | None:

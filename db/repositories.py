@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AccountabilityWeek, GuildSettings, Sprint, UserSettings
+from db.models import (
+    AccountabilityPost,
+    AccountabilityWeek,
+    GuildSettings,
+    Sprint,
+    UserSettings,
+)
 
 ACTIVE_STATUSES = ("running", "paused")
 
@@ -74,3 +80,16 @@ async def get_or_create_week(
         assert existing is not None
         return existing, False
     return row, True
+
+
+KICKOFF_KEY = "kickoff"  # bot.domain.weeks.PostKind.KICKOFF
+
+
+async def latest_started_week(session: AsyncSession, guild_id: int) -> date | None:
+    """The Monday of the guild's latest week whose thread was started (its kickoff posted)."""
+    stmt = (
+        select(func.max(AccountabilityWeek.week_start))
+        .join(AccountabilityPost, AccountabilityPost.week_id == AccountabilityWeek.id)
+        .where(AccountabilityWeek.guild_id == guild_id, AccountabilityPost.key == KICKOFF_KEY)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -260,14 +260,18 @@ def due_posts(
     zone: ZoneInfo,
     now: datetime,
     done_keys: set[tuple[date, str]] | frozenset[tuple[date, str]],
+    *,
+    week: date | None = None,
 ) -> list[ScheduledPost]:
-    """Posts of the local week containing ``now`` that are due and not done, in order.
+    """Posts of the current week that are due and not done, in order: the local week containing
+    ``now``, or ``week`` when the caller decided it (it never goes back to a week that is over).
 
     After downtime this catches up the current week only; posts of a week that is over are
     never sent late.
     """
     require_aware(now)
-    week = week_start(now.astimezone(zone).date())
+    if week is None:
+        week = week_start(now.astimezone(zone).date())
     return [
         p
         for p in posts_for_week(schedule, week, zone)
@@ -280,12 +284,16 @@ def next_post(
     zone: ZoneInfo,
     now: datetime,
     done_keys: set[tuple[date, str]] | frozenset[tuple[date, str]],
+    *,
+    week: date | None = None,
 ) -> ScheduledPost | None:
-    """What to arm a timer for: the first due-and-not-done post, else the next one after ``now``."""
-    due = due_posts(schedule, zone, now, done_keys)
+    """What to arm a timer for: the first due-and-not-done post, else the next one after ``now``
+    (from the current week on: the local week of ``now``, or ``week`` when given)."""
+    due = due_posts(schedule, zone, now, done_keys, week=week)
     if due:
         return due[0]
-    week = week_start(now.astimezone(zone).date())
+    if week is None:
+        week = week_start(now.astimezone(zone).date())
     for offset in range(0, 5):
         for p in posts_for_week(schedule, week + timedelta(weeks=offset), zone):
             if p.at > now and p.done_key not in done_keys:

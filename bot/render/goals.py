@@ -112,7 +112,7 @@ class ListedGoal:
 
 def goals_list_embed(owner_id: int, owner_name: str, goals: Sequence[ListedGoal]) -> dict[str, Any]:
     """The reply to /goals list: one section per sprint/week, open first, within limits."""
-    title = truncate(f"Goals of {owner_name}", EMBED_TITLE)
+    title = truncate(f"Goals of {user_text(owner_name)}", EMBED_TITLE)
     if not goals:
         return {
             "title": title,
@@ -125,7 +125,7 @@ def goals_list_embed(owner_id: int, owner_name: str, goals: Sequence[ListedGoal]
     fields: list[dict[str, Any]] = []
     budget = EMBED_TOTAL - len(title) - 200
     for where, lines in list(sections.items())[:EMBED_FIELDS]:
-        name = truncate(where, FIELD_NAME)
+        name = truncate(user_text(where), FIELD_NAME)
         value = _fit_lines(lines, min(FIELD_VALUE, max(budget - len(name), 20)))
         budget -= len(name) + len(value)
         if budget <= 0:

@@ -26,6 +26,7 @@ __all__ = [
     "MemberZone",
     "ServerZone",
     "TimezoneService",
+    "current_week_start",
     "guild_zone",
     "local_week_start",
     "member_zone",
@@ -68,6 +69,17 @@ async def local_week_start(session: AsyncSession, guild_id: int, now: datetime) 
     """The Monday of the server-local week containing ``now`` (weeks follow the server's zone)."""
     zone = await guild_zone(session, guild_id)
     return week_start(now.astimezone(zone).date())
+
+
+async def current_week_start(session: AsyncSession, guild_id: int, now: datetime) -> date:
+    """The server's current week: the Monday of the local week containing ``now``, but never a
+    week before one whose thread has already started. Every area asks this one function, so a
+    zone change across the date line (which can put the local date back into last week) never
+    moves the server back into a week that is over: that week's thread is not started again,
+    goals do not go to it, and the live week keeps its posts."""
+    local = await local_week_start(session, guild_id, now)
+    started = await repositories.latest_started_week(session, guild_id)
+    return max(local, started) if started is not None else local
 
 
 @dataclass(frozen=True)

@@ -363,3 +363,27 @@ async def test_member_who_left_keeps_goals_and_is_not_pinged(
         assert checkin.mention_ids == [club.alice.id]
         assert "Bob (left the server)" in text_of(checkin) and "Finish the deck" in text_of(checkin)
     assert problems(club.server, error_log) == []
+
+
+async def test_zone_change_across_the_date_line_keeps_one_thread_for_this_week(
+    club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
+) -> None:
+    # Issue #12, item 6. Monday 8 March, 05:00 UTC is Monday evening on Kiritimati (UTC+14) but
+    # still Sunday of the week of 1 March in Pago Pago (UTC-11), with that week's review ahead.
+    driver = club.server.driver
+    clock.set(utc(2027, 3, 8, 5))
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await reply(await driver.slash(club.mod, club.general, "timezone server",
+                                       zone="Pacific/Kiritimati"))
+        await reply(await driver.slash(club.mod, club.general, "accountability setup",
+                                       channel=club.weekly, review_day="Sunday",
+                                       review_time="20:00"))
+        await reply(await driver.slash(club.mod, club.general, "accountability post-now"))
+        await drained(bot)
+        await reply(await driver.slash(club.mod, club.general, "timezone server",
+                                       zone="Pacific/Pago_Pago"))
+        again = await reply(await driver.slash(club.mod, club.general, "accountability post-now"))
+        assert again.ephemeral and "already up" in again.content
+        await drained(bot)
+    assert [t.name for t in club.guild.threads(club.weekly)] == ["Week of 8 Mar"]
+    assert problems(club.server, error_log) == []

@@ -152,3 +152,12 @@ def test_debrief_summary_is_what_the_sprint_row_stores() -> None:
             {"user_id": 1, "name": "Ann", "goals_done": 1, "goals_total": 2, "focus_minutes": 50}
         ]
     }
+
+
+def test_goals_list_escapes_markup_of_a_sprint_title_in_the_field_name() -> None:
+    # issue #12, item 7: the field name showed a sprint title's raw markup.
+    goals = [ListedGoal(1, "draft", "open", "sprint", "Sprint: **Launch** __day__ @everyone")]
+    embed = render.goals_list_embed(7, "Ann *the* 1st", goals)
+    [field] = embed["fields"]
+    assert field["name"] == "Sprint: \\*\\*Launch\\*\\* \\_\\_day\\_\\_ @\u200beveryone"
+    assert embed["title"] == "Goals of Ann \\*the\\* 1st"

@@ -542,3 +542,37 @@ async def test_deleting_a_week_thread_skips_the_rest_of_that_week(database: Data
     async with database.transaction() as s:
         cfg = await s.get(AccountabilityConfig, GUILD)
         assert cfg is not None and cfg.enabled
+
+
+# -- the current week across a zone change (issue #12, item 6) ------------------------------------
+
+
+async def test_zone_change_across_the_date_line_never_starts_a_week_that_is_over(
+    database: Database,
+):
+    # Monday 8 March 2027, 05:00 UTC: Monday evening on Kiritimati (UTC+14), but still Sunday
+    # evening of the week of 1 March in Pago Pago (UTC-11), whose review (Sunday 20:00) is ahead.
+    w = make_world(database, utc(2027, 3, 8, 5))
+    await w.tz.set_server_zone(GUILD, "Pacific/Kiritimati")
+    await w.acc.setup(GUILD, CHANNEL, channel_is_forum=False, review_day="Sunday",
+                      review_time="20:00")
+    started = await w.acc.post_now(GUILD)
+    assert started.week_start == date(2027, 3, 8)
+
+    await w.tz.set_server_zone(GUILD, "Pacific/Pago_Pago")
+    with pytest.raises(Conflict, match="already up"):
+        await w.acc.post_now(GUILD)
+    await w.fire_next()  # the zone change re-armed the timer right away
+    w.clock.set(utc(2027, 3, 8, 8))  # past last week's review time in Pago Pago
+    assert await w.acc.run_due(GUILD) == []
+    assert (await w.acc.show(GUILD)).this_week == date(2027, 3, 8)
+
+    async with database.transaction() as s:
+        posts = (
+            await s.execute(
+                select(AccountabilityWeek.week_start, AccountabilityPost.key).join(
+                    AccountabilityPost, AccountabilityPost.week_id == AccountabilityWeek.id
+                )
+            )
+        ).all()
+    assert posts == [(date(2027, 3, 8), "kickoff")]

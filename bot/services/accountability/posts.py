@@ -25,7 +25,6 @@ from bot.domain.weeks import (
     due_posts,
     next_post,
     posts_for_week,
-    week_start,
 )
 from bot.render import accountability as render
 from bot.render.accountability import MemberWeek, WeekTimes
@@ -38,7 +37,7 @@ from bot.services.accountability.config import (
 )
 from bot.services.accountability.stats import review_lines, week_members
 from bot.services.context import ServiceContext
-from bot.services.timezones import guild_zone
+from bot.services.timezones import current_week_start, guild_zone
 from db import repositories
 from db.models import AccountabilityConfig, AccountabilityPost, AccountabilityWeek
 
@@ -147,10 +146,10 @@ class WeekPosts:
     ) -> None:
         zone = await guild_zone(session, cfg.guild_id)
         schedule = schedule_of(cfg)
-        ws = week_start(now.astimezone(zone).date())
+        ws = await current_week_start(session, cfg.guild_id, now)
         week = await repositories.week(session, cfg.guild_id, ws)
         done = await queries.posts_done(session, week.id) if week is not None else {}
-        due = due_posts(schedule, zone, now, {(ws, k) for k in done})
+        due = due_posts(schedule, zone, now, {(ws, k) for k in done}, week=ws)
         handled = {(ws, k) for k in done} | {p.done_key for p in due}
         kickoff_at = done.get(PostKind.KICKOFF.value)
         for i, post in enumerate(due):
@@ -180,7 +179,7 @@ class WeekPosts:
             # This week's thread never started (set up after its kickoff): none of its later
             # posts will happen, so don't wake up for them.
             handled |= {p.done_key for p in posts}
-        upcoming = next_post(schedule, zone, now, handled)
+        upcoming = next_post(schedule, zone, now, handled, week=ws)
         run.next_at = upcoming.at if upcoming is not None else None
 
     async def zone_changed(self, session: AsyncSession, guild_id: int) -> None:

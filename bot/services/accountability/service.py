@@ -27,7 +27,6 @@ from bot.domain.weeks import (
     posts_for_week,
     week_end,
     week_label,
-    week_start,
 )
 from bot.render import accountability as render
 from bot.render.accountability import GoalLine, MemberWeek, ReviewLine
@@ -48,7 +47,7 @@ from bot.services.accountability.types import (
 )
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService
-from bot.services.timezones import TimezoneService, guild_zone
+from bot.services.timezones import TimezoneService, current_week_start, guild_zone
 from db import repositories
 from db.models import (
     AccountabilityConfig,
@@ -182,7 +181,7 @@ class AccountabilityService:
                 )
             zone = await guild_zone(session, guild_id)
             schedule = schedule_of(cfg)
-            ws = week_start(now.astimezone(zone).date())
+            ws = await current_week_start(session, guild_id, now)
             week = await repositories.week(session, guild_id, ws)
             if week is not None and await queries.posts_done(session, week.id):
                 thread_id, _ = await resolve_week_ids(session, week)
@@ -289,8 +288,9 @@ class AccountabilityService:
         """Raise if the week's thread no longer takes goals; True when it is the current week."""
         async with self.ctx.db.transaction() as session:
             week = await self.live_week(session, week_id, guild_id)
-            zone = await guild_zone(session, guild_id)
-            return week.week_start == week_start(self.ctx.clock.now().astimezone(zone).date())
+            return week.week_start == await current_week_start(
+                session, guild_id, self.ctx.clock.now()
+            )
 
     async def add_goals(
         self, guild_id: int, week_id: int, user_id: int, display_name: str, text: str
@@ -413,7 +413,7 @@ class AccountabilityService:
     ) -> ConfigView:
         zone = await guild_zone(session, cfg.guild_id)
         schedule = schedule_of(cfg)
-        ws = week_start(now.astimezone(zone).date())
+        ws = await current_week_start(session, cfg.guild_id, now)
         week = await repositories.week(session, cfg.guild_id, ws)
         done = await queries.posts_done(session, week.id) if week is not None else {}
         thread_id = (await resolve_week_ids(session, week))[0] if week is not None else None

@@ -20,7 +20,7 @@ from bot.services.checkins import queries
 from bot.services.context import ServiceContext
 from bot.services.events import SprintEnded
 from bot.services.focus import focus_minutes
-from bot.services.timezones import local_week_start
+from bot.services.timezones import current_week_start
 from db import repositories as repo
 from db.models import CheckIn, DebriefNote, Sprint
 
@@ -140,7 +140,7 @@ class Debriefs:
         The thread id is known once the sender created it; before that, the outbox row that
         creates it (ref ``acc_thread:{week_id}``) can be targeted by ``channel_ref``.
         """
-        start = await local_week_start(session, sprint.guild_id, self.ctx.clock.now())
+        start = await current_week_start(session, sprint.guild_id, self.ctx.clock.now())
         week = await repo.week(session, sprint.guild_id, start)
         if week is None or week.archived_at is not None:
             return None, None

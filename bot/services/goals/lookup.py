@@ -15,7 +15,7 @@ from bot.domain.weeks import week_label
 from bot.services.goals import queries
 from bot.services.goals.queries import GoalRow
 from bot.services.goals.types import Actor, GoalInfo
-from bot.services.timezones import local_week_start
+from bot.services.timezones import current_week_start
 from db import repositories as repo
 from db.models import AccountabilityWeek, Sprint
 
@@ -60,7 +60,7 @@ async def open_goal_rows(
 
     Order: sprint goals (this channel's sprint first), then week goals; newest first.
     """
-    start = await local_week_start(session, guild_id, now)
+    start = await current_week_start(session, guild_id, now)
     rows = await queries.current_open_goals(
         session, guild_id, user_id, start - timedelta(weeks=OPEN_WEEKS_BACK)
     )
@@ -133,7 +133,7 @@ async def goals_listed(
                 for g in await queries.member_sprint_goals(session, sprint.id, owner_id)
             ]
     if scope is not Scope.SPRINT:
-        start = await local_week_start(session, guild_id, now)
+        start = await current_week_start(session, guild_id, now)
         week = await repo.week(session, guild_id, start)
         if week is not None:
             out += [

@@ -35,7 +35,7 @@ from bot.services.goals.types import (
     Rejected,
 )
 from bot.services.goals.week import WeekGoals
-from bot.services.timezones import local_week_start
+from bot.services.timezones import current_week_start
 from db import repositories as repo
 from db.models import (
     AccountabilityConfig,
@@ -82,7 +82,7 @@ class GoalService:
     # -- where a goal goes ---------------------------------------------------------------------
 
     async def current_week_start(self, session: AsyncSession, guild_id: int) -> date:
-        return await local_week_start(session, guild_id, self.ctx.clock.now())
+        return await current_week_start(session, guild_id, self.ctx.clock.now())
 
     async def current_week(
         self, session: AsyncSession, guild_id: int, channel_id: int, *, lock: bool = False
