@@ -160,7 +160,7 @@ DEBRIEF_MODAL = re.compile(r"dbnote:(?P<sid>\d+)")
 
 def goal_modal(sprint_id: int | None, scope: Scope | None, title: str) -> discord.ui.Modal:
     """The several-goals form; ``sprint_id`` is the sprint it was opened for (0/None: none)."""
-    field = discord.ui.TextInput(
+    field: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="One goal per line (up to 10)",
         style=discord.TextStyle.paragraph,
         custom_id="goals",
@@ -173,7 +173,7 @@ def goal_modal(sprint_id: int | None, scope: Scope | None, title: str) -> discor
 
 
 def note_modal(sprint_id: int, round_: int, current: str | None) -> discord.ui.Modal:
-    field = discord.ui.TextInput(
+    field: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label=f"A short note for round {round_}",
         style=discord.TextStyle.paragraph,
         custom_id="note",
@@ -186,7 +186,7 @@ def note_modal(sprint_id: int, round_: int, current: str | None) -> discord.ui.M
 
 
 def debrief_modal(sprint_id: int) -> discord.ui.Modal:
-    field = discord.ui.TextInput(
+    field: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="How did it go? What's next?",
         style=discord.TextStyle.paragraph,
         custom_id="note",

@@ -225,7 +225,7 @@ class Accountability(commands.Cog):
         """
         assert interaction.guild is not None
         is_forum = isinstance(channel, discord.ForumChannel)
-        if is_forum and channel.flags.require_tag:
+        if isinstance(channel, discord.ForumChannel) and channel.flags.require_tag:
             raise ValidationError(
                 f"<#{channel.id}> requires a tag on every post, and I don't pick tags. Turn off "
                 "“Require people to select tags” in the forum's settings, or pick another channel."

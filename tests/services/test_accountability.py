@@ -23,6 +23,7 @@ from bot.services.context import ServiceContext
 from bot.services.goals import GoalService
 from bot.services.timezones import TimezoneService
 from bot.settings import Settings
+from db import repositories as repo
 from db.engine import Database
 from db.models import (
     AccountabilityConfig,
@@ -576,3 +577,19 @@ async def test_zone_change_across_the_date_line_never_starts_a_week_that_is_over
             )
         ).all()
     assert posts == [(date(2027, 3, 8), "kickoff")]
+
+
+async def test_mark_done_in_the_thread_follows_the_done_rules_celebration_and_quiet_mode(
+    database: Database,
+):
+    w, week_id = await _started_week(database)
+    await w.acc.add_goals(GUILD, week_id, ALICE, "Alice", "One\nTwo")
+    one, two = await w.acc.open_goals(GUILD, week_id, ALICE)
+    assert await w.acc.mark_done(GUILD, week_id, ALICE, [one.id]) == ["One"]
+    [cheer] = [r for r in await w.outbox() if "finished" in r.payload.get("content", "")]
+    assert cheer.payload["content"] == f"🎉 <@{ALICE}> finished **One** (1/2)"
+    assert cheer.channel_ref == f"acc_thread:{week_id}" and cheer.topic is None
+    async with database.transaction() as s:
+        (await repo.guild_settings(s, GUILD)).quiet_done = True
+    assert await w.acc.mark_done(GUILD, week_id, ALICE, [two.id]) == ["Two"]
+    assert len([r for r in await w.outbox() if "finished" in r.payload.get("content", "")]) == 1
