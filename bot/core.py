@@ -132,6 +132,7 @@ class _SprintBotMixin:
         if self.web is not None:
             await self.web.stop()
         await self.timers.aclose()
+        await self.services.aclose()
         stop = getattr(self.delivery, "stop", None)
         if stop is not None:
             await stop()
