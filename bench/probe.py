@@ -17,6 +17,7 @@ import time
 async def main(seconds: float, out: str) -> None:
     loop = asyncio.get_running_loop()
     stalls: list[tuple[float, float]] = []  # (wall time at wake-up, seconds late) over 5 ms
+    lateness: list[float] = []
     samples = 0
     end = time.time() + seconds
     while time.time() < end:
@@ -24,10 +25,17 @@ async def main(seconds: float, out: str) -> None:
         await asyncio.sleep(0.005)
         late = loop.time() - before - 0.005
         samples += 1
+        lateness.append(late)
         if late > 0.005:
             stalls.append((time.time(), late))
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"samples": samples, "stalls": stalls}, f)
+        lateness.sort()
+        quantiles = {
+            f"p{q}": lateness[min(len(lateness) - 1, round(q / 100 * (len(lateness) - 1)))]
+            for q in (50, 99)
+        } if lateness else {}
+        json.dump({"samples": samples, "stalls": stalls, **quantiles,
+                   "max": max(lateness, default=0.0)}, f)
 
 
 if __name__ == "__main__":

@@ -477,6 +477,7 @@ class Bench:
     ahead_ms: int | None = None  # the bot's timing.prepare_ahead_ms (None: its default)
     lines: list[str] = field(default_factory=list)
     summary: list[tuple[str, str, str, bool | None]] = field(default_factory=list)
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)  # for --peers
 
     def say(self, line: str = "") -> None:
         print(line, flush=True)
@@ -588,6 +589,13 @@ class Bench:
             f"{d['requests']} requests; server saw {server.stats.rate_limited} 429s"
         )
         self.say()
+        self.figures["lateness"] = {
+            "delivered": len(late),
+            "expected": len(late) + missing,
+            "p50": pct(late, 50),
+            "p99": pct(late, 99),
+            "max": max(late, default=float("nan")),
+        }
         p99 = pct(late, 99) if late else float("inf")
         self.target(
             f"lateness p99, {n:,} sprints", ms(p99), "≤ 20 ms", p99 <= 0.020 and not missing
@@ -703,6 +711,12 @@ class Bench:
             f"p99 {ms(pct(lag, 99))}, max {ms(max(lag, default=0))}"
         )
         self.say()
+        self.figures["burst"] = {
+            "delivered": delivered,
+            "expected": n,
+            "429": limited,
+            "drain": t_ann,
+        }
         self.target(
             "burst: announcements delivered", f"{delivered}/{n}", f"{n}/{n}", delivered == n
         )
@@ -768,6 +782,7 @@ class Bench:
             f"(identical content posted twice in a channel)"
         )
         self.say()
+        self.figures["kill9"] = {"lost": lost, "duplicated": duplicated}
         self.target(
             "kill -9: messages lost / duplicated",
             f"{lost} / {duplicated}",
@@ -907,6 +922,7 @@ class Bench:
                 + ", ".join(f"{k} × {v}" for k, v in counts.most_common())
             )
             if ids is text_ids:  # the issue's aim is for a plain 25/5 sprint
+                self.figures["cost"] = {"per_hour": per_hour, "requests": total / count}
                 self.target(
                     f"requests per sprint-hour ({label})", f"{per_hour:.1f}", "≤ 6", per_hour <= 6
                 )
@@ -924,7 +940,8 @@ async def main(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="sprintbot-bench-"))
     dbs = Databases(args.db, tmp)
     sizes = (100, 500) if args.quick else (1000, 10000)
-    bench = Bench(dbs, tmp, args.window, args.prepare_ahead_ms)
+    window = args.window if args.window is not None else (60.0 if args.peers else 120.0)
+    bench = Bench(dbs, tmp, window, args.prepare_ahead_ms)
     only = set(args.only or SECTIONS)
     ahead_ms = (
         args.prepare_ahead_ms
@@ -943,6 +960,9 @@ async def main(args: argparse.Namespace) -> None:
         f"Bot's prepare_ahead_ms: {ahead_ms}."
     )
     bench.say()
+    if args.peers:
+        await side_by_side(bench, args, tmp, dbs, started)
+        return
     try:
         if "lateness" in only:
             results = {}
@@ -981,15 +1001,73 @@ async def main(args: argparse.Namespace) -> None:
             out.write(header + "\n".join(bench.lines) + "\n")
 
 
+async def side_by_side(
+    bench: Bench, args: argparse.Namespace, tmp: Path, dbs: Databases, started: datetime
+) -> None:
+    """``--peers``: Sprintbot and the peer models on the same scenarios, one table (issue #18)."""
+    from bench import side_by_side as sbs
+
+    n = 100 if args.quick else 1000
+    bench.say(
+        f"### Side by side: Sprintbot and models of other designs, {n:,} sprints "
+        f"(lateness window {bench.window:.0f} s)"
+    )
+    bench.say()
+    cpu_before = cpu_times()
+    probe = await Probe.start(tmp, 15.0)  # the machine alone first: the idle loop's lateness
+    async with asyncio.timeout(60):
+        await probe.proc.wait()
+    idle = json.loads(probe.out.read_text())
+    try:
+        await bench.lateness(n)
+        await bench.burst(n)
+        await bench.kill9(n)
+        await bench.cost(speed=240.0, count=2)
+    finally:
+        await dbs.cleanup()
+    peers = {}
+    for name in sbs.PEERS:
+        peers[name] = await sbs.measure_peer(name, tmp, n, bench.window)
+    cpu_after = cpu_times()
+    cards_and_lines = 1 + sum(1 for _ in timeline(PRESETS["pomodoro"]))
+    hours = sum(p.minutes for p in timeline(PRESETS["pomodoro"])) / 60
+    limit = {
+        "loop_p50": idle.get("p50", float("nan")),
+        "loop_p99": idle.get("p99", float("nan")),
+        "loop_max": idle.get("max", float("nan")),
+        "floor": n / 50,
+        "fewest": cards_and_lines / hours,
+    }
+    bench.say(f"#### The table ({steal_note(cpu_before, cpu_after)} over the whole comparison)")
+    bench.say()
+    for line in sbs.table(n, bench.figures, peers, limit):
+        bench.say(line)
+    bench.say()
+    bench.say(
+        f"(ratios are to Sprintbot's figure; fewest requests: a card and "
+        f"{cards_and_lines - 1} phase lines over {hours:.2f} h; comparison took "
+        f"{(datetime.now(UTC) - started).total_seconds() / 60:.1f} min; logs in {tmp})"
+    )
+    bench.say()
+    if not args.no_append:
+        with RESULTS.open("a", encoding="utf-8") as out:
+            out.write("\n".join(bench.lines) + "\n")
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small numbers (a smoke test)")
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="Sprintbot side by side with the peer models (bench/peers), one table",
+    )
     parser.add_argument("--db", help="a PostgreSQL URL (default: SQLite files in a temp dir)")
     parser.add_argument(
         "--window",
         type=float,
-        default=120.0,
-        help="seconds of phase changes timed in the lateness runs",
+        default=None,
+        help="seconds of phase changes timed in the lateness runs (default 120; 60 with --peers)",
     )
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
     parser.add_argument(

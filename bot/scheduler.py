@@ -3,6 +3,10 @@
 APScheduler 3 drops a job that starts more than ``misfire_grace_time`` late (1 s by default) and a
 busy loop easily makes a burst that late, so every job runs however late it is
 (``misfire_grace_time=None``) and missed runs of one job collapse into one (``coalesce=True``).
+APScheduler also skips a job whose id still has ``max_instances`` runs going (1 by default): a
+callback that re-arms its own key and is still busy when that time comes (waiting for the database
+or for a callback slot under load) lost the next wake-up for good. Callbacks are idempotent against
+the database, so a key may run again while an earlier run finishes.
 Jobs live in the memory store: the database is the truth, the scheduler only says "wake me then".
 """
 
@@ -26,13 +30,20 @@ Callback = Callable[..., Awaitable[Any]]
 # run side by side, but their Python work shares one event loop: with 16 at once a burst kept the
 # loop ~20 ms behind (p99), while a few already keep it busy between database round trips.
 MAX_CONCURRENT_CALLBACKS = 4
+# Never skip a wake-up because an earlier run of the same key is still going (see above); the
+# semaphore above is what bounds the work.
+MAX_INSTANCES_PER_KEY = 1_000_000
 
 
 class Timers:
     def __init__(self, *, max_concurrent: int = MAX_CONCURRENT_CALLBACKS) -> None:
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            job_defaults={
+                "misfire_grace_time": None,
+                "coalesce": True,
+                "max_instances": MAX_INSTANCES_PER_KEY,
+            },
         )
         self._limit = asyncio.Semaphore(max_concurrent)
         self._running: set[asyncio.Task[Any]] = set()

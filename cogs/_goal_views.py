@@ -9,13 +9,14 @@ restart is still saved. Replies to clicks and forms are interaction responses, n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.domain.errors import UserError
 from bot.domain.text import truncate
+from bot.ids import GOAL_ADD_TEMPLATE, goal_add_id
 from bot.render import goals as render
 from bot.services.goals import (
     Actor,
@@ -28,6 +29,7 @@ from bot.services.goals import (
     Scope,
 )
 from bot.ui import bot_of, guarded, modal_values, send_ephemeral
+from cogs._actor import actor_of
 
 if TYPE_CHECKING:
     from bot.services.checkins import CheckInService
@@ -47,23 +49,6 @@ def goal_service(interaction: discord.Interaction[Any]) -> GoalService:
 
 def checkin_service(interaction: discord.Interaction[Any]) -> CheckInService:
     return bot_of(interaction).services.checkins
-
-
-def actor_of(interaction: discord.Interaction[Any]) -> Actor:
-    """Who clicked or typed, with what they may manage here."""
-    user = interaction.user
-    if interaction.guild_id is None:
-        raise UserError("This works in a server channel, not in direct messages.")
-    roles: Iterable[Any] = getattr(user, "roles", ())
-    perms = interaction.permissions
-    return Actor(
-        user_id=user.id,
-        guild_id=interaction.guild_id,
-        channel_id=interaction.channel_id or 0,
-        display_name=getattr(user, "display_name", None) or user.name,
-        manage_guild=bool(perms.manage_guild or perms.administrator),
-        role_ids=frozenset(r.id for r in roles),
-    )
 
 
 def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -272,7 +257,7 @@ async def _submit_debrief(interaction: discord.Interaction[Any], sprint_id: int,
 
 
 class AddGoalButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"goal:add:(?P<sid>\d+)"
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=GOAL_ADD_TEMPLATE
 ):
     """"Add my goal" on the sprint's late-join reply: opens the goal form for that sprint."""
 
@@ -280,7 +265,7 @@ class AddGoalButton(
         super().__init__(
             discord.ui.Button(
                 label="Add my goal", emoji="🎯", style=discord.ButtonStyle.primary,
-                custom_id=f"goal:add:{sprint_id}",
+                custom_id=goal_add_id(sprint_id),
             )
         )
         self.sprint_id = sprint_id

@@ -17,31 +17,26 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.ids import (
+    SPRINT_BUTTON_TEMPLATE,
+    SprintAction,
+    goal_add_id,
+    parse_sprint_button_id,
+    sprint_button_id,
+)
 from bot.render import sprint as render
-from bot.services.sprints import Actor, PhaseNotice, SprintService
+from bot.services.sprints import PhaseNotice, SprintService
 from bot.ui import bot_of, handle_interaction_error
+from cogs._actor import actor_of
 
 if TYPE_CHECKING:
     from bot.core import AnyBot
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("join", "leave", "pause", "resume", "skip")
-
 
 def sprint_service(interaction: discord.Interaction[Any]) -> SprintService:
     return bot_of(interaction).services.sprints
-
-
-def actor_of(interaction: discord.Interaction[Any]) -> Actor:
-    """Who clicked or typed, with Manage Server (resolved in this channel) and their roles."""
-    user = interaction.user
-    roles = getattr(user, "roles", None) or ()
-    return Actor(
-        user_id=user.id,
-        manage_guild=bool(interaction.permissions.manage_guild),
-        role_ids=frozenset(role.id for role in roles),
-    )
 
 
 def display_name(user: discord.abc.User) -> str:
@@ -54,7 +49,7 @@ def goal_button_view(sprint_id: int) -> discord.ui.View:
     view.add_item(
         discord.ui.Button(
             label="Add my goal", emoji="🎯", style=discord.ButtonStyle.primary,
-            custom_id=f"goal:add:{sprint_id}",
+            custom_id=goal_add_id(sprint_id),
         )
     )
     return view
@@ -108,14 +103,25 @@ async def do_leave(interaction: discord.Interaction[Any], sprint_id: int) -> Non
 
 
 async def do_control(
-    interaction: discord.Interaction[Any], sprint_id: int, action: str, minutes: int = 0
+    interaction: discord.Interaction[Any],
+    sprint_id: int,
+    action: SprintAction,
+    minutes: int = 0,
+    *,
+    expected: int | None = None,
+    sent: bool = False,
 ) -> None:
+    """Run a host control meant for the state ``expected`` (a button's control_seq) or, for a
+    command (``sent``), the state when the member sent it (see :meth:`SprintService.control`)."""
     service = sprint_service(interaction)
     actor = actor_of(interaction)
-    gid = interaction.guild_id
+    result = await service.control(
+        sprint_id, actor, action, minutes=minutes, guild_id=interaction.guild_id,
+        expected=expected, sent_at=interaction.created_at if sent else None,
+    )
+    view = result.sprint
     who = f"<@{actor.user_id}>"
-    if action == "pause":
-        view = await service.pause(sprint_id, actor, guild_id=gid)
+    if action is SprintAction.PAUSE:
         left = view.state.paused_remaining
         text = (
             f"⏸️ {who} paused **{render.escape_title(view)}** with "
@@ -124,8 +130,7 @@ async def do_control(
             "`/sprint resume`."
         )
         await reply(interaction, text, ephemeral=False)
-    elif action == "resume":
-        view = await service.resume(sprint_id, actor, guild_id=gid)
+    elif action is SprintAction.RESUME:
         ends = view.state.phase_ends_at
         until = f", ending {render.ts(ends, 'R')}" if ends else ""
         text = (
@@ -133,8 +138,7 @@ async def do_control(
             f"{render.phase_phrase(view.phase, view.plan)}{until}."
         )
         await reply(interaction, text, ephemeral=False)
-    elif action == "extend":
-        view = await service.extend(sprint_id, actor, minutes, guild_id=gid)
+    elif action is SprintAction.EXTEND:
         ends = view.state.phase_ends_at
         when = (
             f"now ends {render.ts(ends, 't')} ({render.ts(ends, 'R')})"
@@ -146,17 +150,9 @@ async def do_control(
             f"it {when}."
         )
         await reply(interaction, text, ephemeral=False)
-    elif action == "skip":
-        view = await service.skip(sprint_id, actor, guild_id=gid)
-        if view.is_over:
-            await reply(interaction, "Skipped the last phase: the sprint is complete.")
-        else:
-            await reply(
-                interaction,
-                f"Skipped ahead: we're now in {render.phase_phrase(view.phase, view.plan)}.",
-            )
-    elif action == "stop":
-        view = await service.stop(sprint_id, actor, guild_id=gid)
+    elif action is SprintAction.SKIP:
+        await reply(interaction, render.skip_reply(view, resumed=result.resumed))
+    elif action is SprintAction.STOP:
         await reply(interaction, f"Stopped **{render.escape_title(view)}**.")
     else:  # pragma: no cover - programming error
         raise ValueError(action)
@@ -167,34 +163,40 @@ async def do_control(
 
 class SprintButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"sprint:(?P<id>\d+):(?P<action>join|leave|pause|resume|skip)",
+    template=SPRINT_BUTTON_TEMPLATE,
 ):
     """Join / Leave / Pause / Resume / Skip on a sprint card; works after restarts."""
 
-    def __init__(self, sprint_id: int, action: str) -> None:
+    def __init__(self, sprint_id: int, action: SprintAction, mark: int | None = None) -> None:
         super().__init__(
-            discord.ui.Button(label=action.title(), custom_id=f"sprint:{sprint_id}:{action}")
+            discord.ui.Button(
+                label=action.value.title(), custom_id=sprint_button_id(sprint_id, action, mark)
+            )
         )
         self.sprint_id = sprint_id
         self.action = action
+        self.mark = mark  # the control_seq the card showed (None on cards from before)
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
         match: re.Match[str], /,
     ) -> SprintButton:
-        return cls(int(match["id"]), match["action"])
+        parsed = parse_sprint_button_id(match.string)
+        if parsed is None:  # pragma: no cover - the template matched
+            raise ValueError(match.string)
+        return cls(parsed.sprint_id, parsed.action, parsed.mark)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             if interaction.guild_id is None:
                 await reply(interaction, "Sprint buttons work in a server channel.")
-            elif self.action == "join":
+            elif self.action is SprintAction.JOIN:
                 await do_join(interaction, self.sprint_id)
-            elif self.action == "leave":
+            elif self.action is SprintAction.LEAVE:
                 await do_leave(interaction, self.sprint_id)
             else:
-                await do_control(interaction, self.sprint_id, self.action)
+                await do_control(interaction, self.sprint_id, self.action, expected=self.mark)
         except Exception as exc:
             await handle_interaction_error(interaction, exc, f"sprint button {self.action}")
 
@@ -310,8 +312,12 @@ class Chime:
             await voice.disconnect(force=True)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        """Stop chiming: cancel what is playing and wait until it has let go of voice."""
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def start_notes(

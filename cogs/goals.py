@@ -24,10 +24,10 @@ from bot.domain.errors import UserError
 from bot.render import goals as render
 from bot.services.goals import Actor, ChooseGoal, GoalService, GoalStatus, Scope
 from bot.ui import send_ephemeral
+from cogs._actor import actor_of
 from cogs._goal_views import (
     DYNAMIC_ITEMS,
     NO_PINGS,
-    actor_of,
     add_reply,
     clip,
     done_reply,

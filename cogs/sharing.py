@@ -14,7 +14,8 @@ from discord.ext import commands
 
 from bot.domain.errors import UserError
 from bot.services.sharing import ShareLink, SharingService
-from cogs._sprint_views import actor_of, reply
+from cogs._actor import actor_of
+from cogs._sprint_views import reply
 
 if TYPE_CHECKING:
     from bot.core import AnyBot

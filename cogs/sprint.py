@@ -16,12 +16,13 @@ from discord.ext import commands
 
 from bot.domain.errors import UserError
 from bot.domain.sprint import PRESET_LABELS, PRESETS
+from bot.ids import SprintAction
 from bot.render import sprint as render
-from bot.services.sprints import SprintService, StartRequest
+from bot.services.sprints import SprintService, SprintView, StartRequest
+from cogs._actor import actor_of
 from cogs._sprint_views import (
     DYNAMIC_ITEMS,
     Chime,
-    actor_of,
     display_name,
     do_control,
     do_join,
@@ -99,12 +100,26 @@ class Sprints(commands.Cog):
             raise app_commands.NoPrivateMessage()
         return True
 
-    async def _active_id(self, interaction: discord.Interaction[Any]) -> int:
+    async def _active(self, interaction: discord.Interaction[Any]) -> SprintView:
         assert interaction.channel_id is not None
         view = await self.service.require_active(interaction.channel_id)
         if view.guild_id != interaction.guild_id:
             raise UserError("There's no sprint running in this channel.")
-        return view.id
+        return view
+
+    async def _active_id(self, interaction: discord.Interaction[Any]) -> int:
+        return (await self._active(interaction)).id
+
+    async def _control(
+        self, interaction: discord.Interaction[Any], action: SprintAction, minutes: int = 0
+    ) -> None:
+        """A host control meant for the sprint as it was when the member sent the command (and
+        no older than when it is parsed): if another control changed it since, this one is
+        answered "already moved on"."""
+        view = await self._active(interaction)
+        await do_control(
+            interaction, view.id, action, minutes, expected=view.control_seq, sent=True
+        )
 
     # -- start --------------------------------------------------------------------------------
 
@@ -218,17 +233,17 @@ class Sprints(commands.Cog):
     @sprint.command(name="pause")
     async def pause(self, interaction: discord.Interaction[Any]) -> None:
         """Pause the sprint (host, managers and Manage Server)."""
-        await do_control(interaction, await self._active_id(interaction), "pause")
+        await self._control(interaction, SprintAction.PAUSE)
 
     @sprint.command(name="resume")
     async def resume(self, interaction: discord.Interaction[Any]) -> None:
         """Resume a paused sprint (host, managers and Manage Server)."""
-        await do_control(interaction, await self._active_id(interaction), "resume")
+        await self._control(interaction, SprintAction.RESUME)
 
     @sprint.command(name="skip")
     async def skip(self, interaction: discord.Interaction[Any]) -> None:
         """End the current phase now (host, managers and Manage Server)."""
-        await do_control(interaction, await self._active_id(interaction), "skip")
+        await self._control(interaction, SprintAction.SKIP)
 
     @sprint.command(name="extend")
     async def extend(self, interaction: discord.Interaction[Any], minutes: Extra) -> None:
@@ -239,12 +254,12 @@ class Sprints(commands.Cog):
         minutes
             How many minutes to add (1–60).
         """
-        await do_control(interaction, await self._active_id(interaction), "extend", minutes)
+        await self._control(interaction, SprintAction.EXTEND, minutes)
 
     @sprint.command(name="stop")
     async def stop(self, interaction: discord.Interaction[Any]) -> None:
         """Stop the sprint now (host, managers and Manage Server)."""
-        await do_control(interaction, await self._active_id(interaction), "stop")
+        await do_control(interaction, await self._active_id(interaction), SprintAction.STOP)
 
     # -- history and settings -----------------------------------------------------------------
 

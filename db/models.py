@@ -149,6 +149,14 @@ class Sprint(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    # Bumped by every host control (pause, resume, skip, extend, stop): a control names the value
+    # it was meant for, so a second, stale click or command changes nothing.
+    control_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the last host control was committed: a command sent before it was meant for the
+    # state before it (a button names control_seq instead).
+    controlled_at: Mapped[datetime | None]
+    # Minutes /sprint extend added to the current phase (0 again when the phase changes).
+    phase_extended_min: Mapped[int] = mapped_column(default=0, server_default="0")
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     participants: Mapped[list[Participant]] = relationship(

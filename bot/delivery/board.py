@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.delivery.items import (
+    BEHIND,
     DONE,
+    ORDERED_KINDS,
     PARKED,
     READY,
     RECENT_DONE,
@@ -104,6 +106,8 @@ class Board:
         # topic -> (until, first row id): a phase change prepared ahead holds its rows until
         # the phase ends; later rows of that topic wait as long, so they keep their order.
         self._holds: dict[str, tuple[datetime, int]] = {}
+        # channel -> heap of the ids of its unfinished ordered rows: only the smallest may go.
+        self._lines: dict[int, list[int]] = {}
         self._sending = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[tuple[Item, int | BaseException | None]] = []
@@ -155,9 +159,10 @@ class Board:
             return
         item.bucket = budget_bucket(item.kind, item.payload)
         self._hold(item)
-        if item.unresolved(self._refs):
+        missing = self._unresolved(item)
+        if missing:
             item.state = WAITING
-            for ref in item.unresolved(self._refs):
+            for ref in missing:
                 self._waiting.setdefault(ref, set()).add(item.id)
                 if ref not in self._by_ref:  # delivered before this process knew it: look it up
                     self._scan_wanted = True
@@ -210,16 +215,54 @@ class Board:
             if item.target_message_id is not None
             else self._refs.get(item.target_ref or "")
         )
+        self._line_up(item)
+
+    def _line_up(self, item: Item) -> None:
+        """Put an ordered row in its channel's line once the channel is known."""
+        if item.in_line or item.channel is None or item.kind not in ORDERED_KINDS:
+            return
+        item.in_line = True
+        heapq.heappush(self._lines.setdefault(item.channel, []), item.id)
+
+    def _line_head(self, channel: int) -> Item | None:
+        """The channel's earliest unfinished ordered row (finished ones are cleared on the way)."""
+        line = self._lines.get(channel)
+        while line:
+            head = self._items.get(line[0])
+            if head is not None and head.state != DONE:
+                return head
+            heapq.heappop(line)
+        self._lines.pop(channel, None)
+        return None
 
     def _make_ready(self, item: Item) -> None:
         item.state = READY
         heapq.heappush(self._ready, (item.priority, item.id))
 
+    def _unresolved(self, item: Item) -> list[str]:
+        """The refs ``item`` waits for: not delivered yet, or being made anew by an earlier row
+        (e.g. a deleted card posted again: later edits go to the new message, not the old)."""
+        missing = item.unresolved(self._refs)
+        for ref in (
+            item.channel_ref if item.channel_id is None else None,
+            item.target_ref if item.target_message_id is None else None,
+        ):
+            if ref is None or ref in missing:
+                continue
+            if any(other < item.id for other in self._by_ref.get(ref, ())):
+                missing.append(ref)
+        return missing
+
     def _release_resolved(self, refs: Iterable[str]) -> None:
         for ref in [r for r in refs if r in self._refs and r in self._waiting]:
             for item_id in self._waiting.pop(ref):
                 item = self._items.get(item_id)
-                if item is None or item.state != WAITING or item.unresolved(self._refs):
+                if item is None or item.state != WAITING:
+                    continue
+                missing = self._unresolved(item)
+                if missing:  # still waits for another ref (or for this one made anew)
+                    for other in missing:
+                        self._waiting.setdefault(other, set()).add(item.id)
                     continue
                 self._resolve(item)
                 self._queue(item)
@@ -263,6 +306,9 @@ class Board:
                 self.stats.dropped += 1
                 self._finish(item, "dropped", "no channel to deliver to")
                 continue
+            if item.in_line and self._line_head(item.channel) is not item:
+                item.state = BEHIND  # goes when the rows before it are finished (``_release``)
+                continue
             budget_key = item.budget_key
             at = budgets.ready_at(budget_key)
             if at > now:
@@ -285,8 +331,11 @@ class Board:
             {"id": item.id, "status": status, "last_error": reason[:1000] if reason else None}
         )
         self._done(item)
-        if item.ref is not None and item.ref not in self._by_ref and item.ref not in self._refs:
-            self._kill_waiters(item.ref, f"it needs '{item.ref}', which was not delivered")
+        if item.ref is not None and item.ref not in self._by_ref:
+            if item.ref in self._refs:  # made anew but not delivered: the earlier one stands
+                self._release_resolved((item.ref,))
+            else:
+                self._kill_waiters(item.ref, f"it needs '{item.ref}', which was not delivered")
 
     def _done(self, item: Item) -> None:
         self._release(item)
@@ -317,3 +366,8 @@ class Board:
                 refs.discard(item.id)
                 if not refs:
                     del self._by_ref[item.ref]
+        if item.in_line and item.channel is not None:
+            head = self._line_head(item.channel)
+            if head is not None and head.state == BEHIND:
+                self._make_ready(head)
+                self._event.set()

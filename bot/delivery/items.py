@@ -30,12 +30,17 @@ class DeliveryListener(Protocol):
 
 
 # Item states (in memory only; the database knows only pending and the final states).
-READY, RETRY, PARKED, WAITING, SENDING, DONE = range(6)
+# BEHIND: ready, but an earlier row of its channel is not finished yet (see ``ORDERED_KINDS``).
+READY, RETRY, PARKED, WAITING, SENDING, DONE, BEHIND = range(7)
 
 SCAN_WINDOW = 1000  # an incremental scan re-reads this many ids below the highest seen
 RECENT_DONE = 100_000  # finished row ids remembered, so a late hand-over is not sent twice
 SCAN_INTERVAL = 0.25  # wake-driven scans at most this often (rows are usually handed over)
 FAILURE_REPEAT_SECONDS = 60.0  # one DeliveryFailure per (guild, channel, code) per minute
+# Rows of these kinds reach a channel in the order they were committed (row id), one at a time:
+# a retry (5xx, 429) of one holds back the later ones. Edits and voice statuses only set state
+# (a newer one supersedes an older one), so they are not held back.
+ORDERED_KINDS = frozenset({"send", "thread", "delete", "channel_edit"})
 STALE_KINDS = frozenset({"edit", "voice_status"})  # pointless once their topic is closed
 
 
@@ -131,6 +136,7 @@ class Item:
     channel: int | None = None
     target: int | None = None
     bucket: str = "default"
+    in_line: bool = False  # registered in its channel's line (``Board._lines``)
 
     @property
     def budget_key(self) -> BudgetKey:

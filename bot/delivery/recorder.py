@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from bot.delivery.board import Board
 from bot.delivery.items import (
+    BEHIND,
     COLUMNS,
     DONE,
     PARKED,
@@ -119,7 +120,13 @@ class Recorder(Board):
                 # Rows we hold that are no longer pending were changed elsewhere (enqueue's
                 # supersede is also handled in memory when the newer row arrives).
                 for item in list(self._items.values()):
-                    if item.id not in pending and item.state in (READY, RETRY, PARKED, WAITING):
+                    if item.id not in pending and item.state in (
+                        READY,
+                        RETRY,
+                        PARKED,
+                        WAITING,
+                        BEHIND,
+                    ):
                         self._forget(item)
             new_ids = sorted(pending - self._items.keys())
             items: list[Item] = []

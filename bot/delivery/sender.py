@@ -16,7 +16,12 @@ How it works (two asyncio tasks, plus one short task per request in flight):
 - **Pick and send.** The dispatcher task works in memory only: when the global bucket has a
   token, the best row (lowest priority number, then oldest) whose channel budget allows it is
   sent; rows superseded by a newer row with the same ``supersede_key`` are dropped instead.
-  Being "in flight" is only a state in memory. Many requests may be in flight at once:
+  Being "in flight" is only a state in memory. Many requests may be in flight at once, but
+  within one channel (a sprint's channel, an accountability thread) messages, threads, deletes
+  and channel edits go one at a time in the order they were committed (``ORDERED_KINDS``): a
+  row that fails for now (a 5xx or 429 retried by us, or by discord.py itself) holds back the
+  later ones of its channel, so a retry never reorders what members read. Edits and voice
+  statuses only set state and are not held back (a newer one supersedes an older one).
   discord.py's own bucket handling holds a request that empties a channel's bucket until the
   bucket resets (about 5 s), although Discord has already stored the message.
 - **Record.** The recorder writes results in small batches. Success: ``status='sent'``,
@@ -44,10 +49,13 @@ import contextlib
 import heapq
 import logging
 import random
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 from bot.delivery.board import Board
 from bot.delivery.items import (
+    BEHIND,
     FAILURE_REPEAT_SECONDS,
     PARKED,
     READY,
@@ -367,21 +375,24 @@ class Sender(Recorder):
     def _channel_gone(self, channel_id: int, reason: str) -> None:
         """Everything else queued for a deleted channel is pointless: drop it."""
         for other in list(self._items.values()):
-            if other.channel == channel_id and other.state in (READY, RETRY, PARKED):
+            if other.channel == channel_id and other.state in (READY, RETRY, PARKED, BEHIND):
                 self.stats.dropped += 1
                 self._finish(other, "dropped", reason)
         self._gone_channels[channel_id] = reason
         if self.listener is not None:
-            task = asyncio.create_task(self._call_channel_gone(channel_id))
-            self._hook_tasks.add(task)
-            task.add_done_callback(self._hook_tasks.discard)
+            self._notify(self.listener.channel_gone(channel_id))
 
-    async def _call_channel_gone(self, channel_id: int) -> None:
-        assert self.listener is not None
+    def _notify(self, call: Coroutine[Any, Any, object]) -> None:
+        """Run a listener call in its own task (owned here: cancelled at stop)."""
+        task = asyncio.create_task(self._call_listener(call))
+        self._hook_tasks.add(task)
+        task.add_done_callback(self._hook_tasks.discard)
+
+    async def _call_listener(self, call: Coroutine[Any, Any, object]) -> None:
         try:
-            await self.listener.channel_gone(channel_id)
+            await call
         except Exception:
-            log.exception("handling the deleted channel %s failed", channel_id)
+            log.exception("the delivery listener failed")
 
 
 __all__ = ["Board", "DeliveryStats", "Sender", "ShardScope", "sqlite_reader"]

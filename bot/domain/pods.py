@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 MIN_POD_SIZE, MAX_POD_SIZE = 2, 4
-EXACT_LIMIT = 10
+EXACT_LIMIT = 12
 REPEAT = 1 << 20  # one repeated pair outweighs any amount of shared time (≤ 672 slots a pod)
 _WINDOW = 24  # greedy: neighbours (by free time) considered for each seat
 _RANDOM = 8  # plus this many members picked at random, so pods mix
@@ -218,6 +218,7 @@ def match_pods(
     else:
         pods, unmatched = _greedy(problem, rest, size)
         _improve(problem, pods, iterations=max(2000, 4 * len(rest)))
+        _repair(problem, pods)
 
     result = [problem.pod(p, kept=True) for p in kept] + [problem.pod(p) for p in pods]
     result.sort(key=lambda p: (not p.kept, p.members))
@@ -374,3 +375,40 @@ def _improve(problem: _Problem, pods: list[list[int]], *, iterations: int) -> No
             continue
         if problem.cost(na) + problem.cost(nb) < problem.cost(pa) + problem.cost(pb):
             pods[a], pods[b] = na, nb
+
+
+def _repair(
+    problem: _Problem, pods: list[list[int]], *, passes: int = 4, sample: int = 300
+) -> None:
+    """For each pod still holding a repeated pair, the best swap of one of its members with a
+    member of another pod (all of them, or a sample in big rounds), while that helps."""
+    rng = problem.rng
+    for _ in range(passes):
+        improved = False
+        for a in range(len(pods)):
+            if not problem.repeats(pods[a]):
+                continue
+            others = [b for b in range(len(pods)) if b != a]
+            if len(others) > sample:
+                others = rng.sample(others, sample)
+            best: tuple[int, int, list[int], list[int]] | None = None
+            pa = pods[a]
+            base_a = problem.cost(pa)
+            for b in others:
+                pb = pods[b]
+                base = base_a + problem.cost(pb)
+                for i in range(len(pa)):
+                    for j in range(len(pb)):
+                        na = [*pa[:i], pb[j], *pa[i + 1 :]]
+                        nb = [*pb[:j], pa[i], *pb[j + 1 :]]
+                        if not (problem.valid(na) and problem.valid(nb)):
+                            continue
+                        delta = problem.cost(na) + problem.cost(nb) - base
+                        if delta < 0 and (best is None or delta < best[0]):
+                            best = (delta, b, na, nb)
+            if best is not None:
+                _, b, na, nb = best
+                pods[a], pods[b] = na, nb
+                improved = True
+        if not improved:
+            return

@@ -21,6 +21,7 @@ __all__ = [
     "PRESETS",
     "PRESET_LABELS",
     "Bounds",
+    "EndReason",
     "Phase",
     "PhaseChange",
     "PhaseKind",
@@ -31,6 +32,7 @@ __all__ = [
     "advance",
     "current_phase",
     "extend",
+    "extension_room",
     "pause",
     "phase_duration",
     "progress",
@@ -74,6 +76,14 @@ class Bounds:
     rounds: tuple[int, int] = (1, 12)
     intro: tuple[int, int] = (0, 15)
     long_break_every: tuple[int, int] = (1, 12)
+
+    def longest(self, kind: PhaseKind) -> int:
+        """The most minutes a phase of ``kind`` may last (a long break is bounded like a break)."""
+        if kind is PhaseKind.INTRO:
+            return self.intro[1]
+        if kind is PhaseKind.WORK:
+            return self.work[1]
+        return self.brk[1]
 
 
 _PLAN_FIELDS = (
@@ -184,6 +194,15 @@ class Status(StrEnum):
     PAUSED = "paused"
     FINISHED = "finished"
     CANCELLED = "cancelled"
+
+
+class EndReason(StrEnum):
+    """Why a sprint ended: it ran its course, or it ended early and why."""
+
+    FINISHED = "finished"
+    STOPPED = "stopped"  # a host or manager stopped it
+    EMPTY = "empty"  # the last member left
+    CHANNEL = "channel"  # its text channel was deleted
 
 
 @dataclass(frozen=True)
@@ -429,6 +448,12 @@ def extend(
     if state.phase_ends_at is None:
         raise Conflict(_ended_message(state))
     return replace(state, phase_ends_at=state.phase_ends_at + extra)
+
+
+def extension_room(phase: Phase, bounds: Bounds, extended: int) -> int:
+    """Minutes ``phase`` may still be extended by: the longest its kind may last, less what it
+    already lasts (its planned minutes plus the ``extended`` minutes added to it so far)."""
+    return max(0, bounds.longest(phase.kind) - phase.minutes - extended)
 
 
 def stop(state: SprintState, now: datetime) -> SprintState:

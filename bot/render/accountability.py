@@ -15,6 +15,8 @@ from typing import Any
 
 from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import DAY_NAMES, WeekSchedule, format_time, week_label
+from bot.render import limits
+from bot.render.wire import action_row, button, ts
 
 __all__ = [
     "ARCHIVE_AFTER_MINUTES",
@@ -52,11 +54,11 @@ COLOUR_REVIEW = 0x2ECC71
 DONE = "✅"
 OPEN = "⬜"
 
-CONTENT_LIMIT = 2000
-EMBED_DESCRIPTION = 4096
-EMBED_TOTAL = 6000
-THREAD_NAME = 100
-MAX_ALLOWED_USERS = 100  # Discord caps allowed_mentions.users at 100
+CONTENT_LIMIT = limits.CONTENT
+EMBED_DESCRIPTION = limits.EMBED_DESCRIPTION
+EMBED_TOTAL = limits.EMBED_TOTAL
+THREAD_NAME = limits.THREAD_NAME
+MAX_ALLOWED_USERS = limits.ALLOWED_MENTIONS_USERS  # Discord caps allowed_mentions.users at 100
 
 BUTTON_PRIMARY = 1
 BUTTON_SECONDARY = 2
@@ -104,10 +106,6 @@ def summary_supersede_key(week_id: int) -> str:
 def custom_id(action: str, week_id: int) -> str:
     """Persistent component ids: ``acc:<action>:<week_id>`` (goals, done, note, carry, pick)."""
     return f"acc:{action}:{int(week_id)}"
-
-
-def ts(when: datetime, style: str = "F") -> str:
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def thread_name(week: date) -> str:
@@ -190,11 +188,10 @@ def member_label(member: MemberRef) -> str:
 
 
 def _button(cid: str, label: str, emoji: str, style: int = BUTTON_SECONDARY) -> dict[str, Any]:
-    return {"type": 2, "style": style, "label": label, "custom_id": cid, "emoji": {"name": emoji}}
+    return button(cid, label, emoji=emoji, style=style)
 
 
-def _row(*components: dict[str, Any]) -> dict[str, Any]:
-    return {"type": 1, "components": list(components)}
+_row = action_row
 
 
 def _fit(blocks: Sequence[str], limit: int, more: str = "member") -> str:

@@ -15,6 +15,8 @@ from typing import Any
 
 from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import week_label
+from bot.render import limits
+from bot.render.wire import action_row, button
 
 NO_PINGS: dict[str, Any] = {"parse": []}
 
@@ -32,16 +34,16 @@ COLOUR_DEBRIEF = 0x2ECC71
 COLOUR_LIST = 0x5865F2
 
 # Discord limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
-EMBED_TITLE = 256
-EMBED_DESCRIPTION = 4096
-EMBED_FIELDS = 25
-FIELD_NAME = 256
-FIELD_VALUE = 1024
-EMBED_TOTAL = 6000
-CHOICE_NAME = 100
-SELECT_LABEL = 100
-SELECT_DESCRIPTION = 100
-THREAD_NAME = 100
+EMBED_TITLE = limits.EMBED_TITLE
+EMBED_DESCRIPTION = limits.EMBED_DESCRIPTION
+EMBED_FIELDS = limits.EMBED_FIELDS
+FIELD_NAME = limits.EMBED_FIELD_NAME
+FIELD_VALUE = limits.EMBED_FIELD_VALUE
+EMBED_TOTAL = limits.EMBED_TOTAL
+CHOICE_NAME = limits.CHOICE_NAME
+SELECT_LABEL = limits.SELECT_LABEL
+SELECT_DESCRIPTION = limits.SELECT_DESCRIPTION
+THREAD_NAME = limits.THREAD_NAME
 
 BUTTON_PRIMARY = 1
 BUTTON_SECONDARY = 2
@@ -58,19 +60,6 @@ def user_text(text: str, limit: int | None = None) -> str:
 def mention(user_id: int) -> str:
     """A user mention; with ``allowed_mentions`` ``{"parse": []}`` it shows a name, never pings."""
     return f"<@{int(user_id)}>"
-
-
-def button(
-    custom_id: str, label: str, *, emoji: str | None = None, style: int = BUTTON_SECONDARY
-) -> dict[str, Any]:
-    data: dict[str, Any] = {"type": 2, "style": style, "label": label, "custom_id": custom_id}
-    if emoji:
-        data["emoji"] = {"name": emoji}
-    return data
-
-
-def action_row(*components: dict[str, Any]) -> dict[str, Any]:
-    return {"type": 1, "components": list(components)}
 
 
 # -- goals -------------------------------------------------------------------------------------

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import sprint as domain
-from bot.domain.sprint import Phase, PhaseKind, SprintPlan, Status
+from bot.domain.sprint import EndReason, Phase, PhaseKind, SprintPlan, Status
 from bot.domain.text import escape_markdown, truncate
+from bot.ids import SprintAction, sprint_button_id
+from bot.render import limits
+from bot.render.wire import ButtonStyle, action_row, button, ts
 
 if TYPE_CHECKING:
-    from bot.services.sprints import HistoryEntry, JoinResult, SprintDefaults, SprintView
+    from bot.views.sprint import HistoryEntry, JoinResult, SprintDefaults, SprintView
 
 __all__ = [
     "card_components",
@@ -41,10 +44,10 @@ __all__ = [
     "voice_status_text",
 ]
 
-CONTENT_LIMIT = 2000
-FIELD_LIMIT = 1024
-DESCRIPTION_LIMIT = 4096
-VOICE_STATUS_LIMIT = 500
+CONTENT_LIMIT = limits.CONTENT
+FIELD_LIMIT = limits.EMBED_FIELD_VALUE
+DESCRIPTION_LIMIT = limits.EMBED_DESCRIPTION
+VOICE_STATUS_LIMIT = limits.VOICE_STATUS
 
 EMOJI = {
     PhaseKind.INTRO: "👋",
@@ -64,20 +67,15 @@ ENDED_COLOUR = 0x607D8B
 INTRO_HINT = "Say hi and post your goal with `/goal`."
 RUNNING_COLOUR = 0xE5533D
 
-ENDED_REASONS = {
-    "finished": "Finished",
-    "stopped": "Stopped early",
-    "empty": "Ended: everyone left",
-    "channel": "Ended: its channel was deleted",
+ENDED_REASONS: dict[str, str] = {
+    EndReason.FINISHED: "Finished",
+    EndReason.STOPPED: "Stopped early",
+    EndReason.EMPTY: "Ended: everyone left",
+    EndReason.CHANNEL: "Ended: its channel was deleted",
 }
 
 
 # -- small pieces ---------------------------------------------------------------------------------
-
-
-def ts(when: datetime, style: str = "R") -> str:
-    """A Discord timestamp that every client shows in its own zone (and ticks for ``R``)."""
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def fmt_duration(delta: timedelta) -> str:
@@ -96,10 +94,25 @@ def clip_content(text: str) -> str:
     return truncate(text, CONTENT_LIMIT)
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 round``, ``3 rounds``."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
 def plan_summary(plan: SprintPlan) -> str:
-    text = f"{plan.rounds} × {plan.work_min} min work, {plan.break_min} min breaks"
-    if plan.long_break_every < plan.rounds:
-        text += f", {plan.long_break_min} min long break every {plan.long_break_every} rounds"
+    """The plan in a line, naming only the breaks it has (one round has none)."""
+    if plan.rounds == 1:
+        text = f"1 round of {plan.work_min} min work"
+    else:
+        text = f"{plan.rounds} × {plan.work_min} min work"
+        if plan.long_break_every >= 2:  # else every break is a long one
+            text += f", {plan.break_min} min breaks"
+        if plan.long_break_every == 1:
+            text += f", {plan.long_break_min} min long breaks"
+        elif plan.long_break_every < plan.rounds:
+            text += (
+                f", {plan.long_break_min} min long break every {plan.long_break_every} rounds"
+            )
     if plan.intro_min:
         text += f", {plan.intro_min} min intro"
     return text
@@ -223,29 +236,30 @@ def _people(view: SprintView, lines: Mapping[int, str], *, limit: int = FIELD_LI
 
 
 def card_components(view: SprintView) -> list[dict[str, Any]]:
-    """Join, Leave, Pause/Resume, Skip; none once the sprint is over (the buttons go away)."""
+    """Join, Leave, Pause/Resume, Skip; none once the sprint is over (the buttons go away).
+
+    Pause, Resume and Skip carry the sprint's ``control_seq``: a click meant for a state that
+    another control already changed is answered "already moved on" and changes nothing.
+    """
     if view.is_over:
         return []
-    sid = view.id
+    sid, seq = view.id, view.control_seq
     paused = view.state.status is Status.PAUSED
     toggle = (
-        {"type": 2, "style": 3, "label": "Resume", "emoji": {"name": "▶️"},
-         "custom_id": f"sprint:{sid}:resume"}
+        button(
+            sprint_button_id(sid, SprintAction.RESUME, seq), "Resume", emoji="▶️",
+            style=ButtonStyle.SUCCESS,
+        )
         if paused
-        else {"type": 2, "style": 2, "label": "Pause", "emoji": {"name": "⏸️"},
-              "custom_id": f"sprint:{sid}:pause"}
+        else button(sprint_button_id(sid, SprintAction.PAUSE, seq), "Pause", emoji="⏸️")
     )
     return [
-        {
-            "type": 1,
-            "components": [
-                {"type": 2, "style": 3, "label": "Join", "custom_id": f"sprint:{sid}:join"},
-                {"type": 2, "style": 2, "label": "Leave", "custom_id": f"sprint:{sid}:leave"},
-                toggle,
-                {"type": 2, "style": 2, "label": "Skip", "emoji": {"name": "⏭️"},
-                 "custom_id": f"sprint:{sid}:skip"},
-            ],
-        }
+        action_row(
+            button(sprint_button_id(sid, SprintAction.JOIN), "Join", style=ButtonStyle.SUCCESS),
+            button(sprint_button_id(sid, SprintAction.LEAVE), "Leave"),
+            toggle,
+            button(sprint_button_id(sid, SprintAction.SKIP, seq), "Skip", emoji="⏭️"),
+        )
     ]
 
 
@@ -265,7 +279,8 @@ def card_embed(view: SprintView, lines: Mapping[int, str], now: datetime) -> dic
         if state.status is Status.FINISHED:
             done_rounds = view.plan.rounds
         description = (
-            f"**{reason}** {ts(ended_at, 'f')} · {done_rounds}/{view.plan.rounds} rounds\n"
+            f"**{reason}** {ts(ended_at, 'f')} · {done_rounds}/"
+            f"{plural(view.plan.rounds, 'round')}\n"
             f"{_progress(view, now)}"
         )
         emoji = "🏁" if state.status is Status.FINISHED else "⏹️"
@@ -281,7 +296,7 @@ def card_embed(view: SprintView, lines: Mapping[int, str], now: datetime) -> dic
         footer = f"Sprint #{view.id} · Join or leave any time · /sprint status"
     fields.append({"name": people_name, "value": _people(view, lines), "inline": False})
     return {
-        "title": truncate(f"{emoji} {escape_title(view)}", 256),
+        "title": truncate(f"{emoji} {escape_title(view)}", limits.EMBED_TITLE),
         "description": description,
         "color": colour,
         "fields": fields,
@@ -340,11 +355,12 @@ def finished_line(
     if catching_up:
         text = (
             f"⏩ Catching up: **{name}** finished {ts(at, 't')} while I was away — "
-            f"{plan.rounds} rounds done. Well done, everyone!"
+            f"{plural(plan.rounds, 'round')} done. Well done, everyone!"
         )
     else:
         text = (
-            f"🏁 **{name}** is complete: {plan.rounds} rounds, {plan.work_minutes()} min of "
+            f"🏁 **{name}** is complete: {plural(plan.rounds, 'round')}, "
+            f"{plan.work_minutes()} min of "
             "focus. Great work, everyone!"
         )
     if by is not None:
@@ -354,12 +370,12 @@ def finished_line(
 
 def ended_line(title: str, reason: str, *, by: int | None = None) -> str:
     name = escape_markdown(title)
-    if reason == "stopped":
+    if reason == EndReason.STOPPED:
         who = f" by <@{by}>" if by is not None else ""
         return f"⏹️ **{name}** was stopped{who}."
-    if reason == "empty":
+    if reason == EndReason.EMPTY:
         return f"👋 Everyone left, so **{name}** has ended."
-    if reason == "channel":
+    if reason == EndReason.CHANNEL:
         return f"⏹️ **{name}** has ended because its text channel was deleted."
     return f"🏁 **{name}** has ended."
 
@@ -453,6 +469,61 @@ def join_reply(result: JoinResult, now: datetime) -> str:
         f"You're in **{name}**! We're in {where}{', ' + timing if timing else ''}. "
         "Add your goal with the button below or `/goal`."
     )
+
+
+def already_moved_on(view: SprintView, action: SprintAction) -> str:
+    """The answer to a control meant for a state another control has already changed."""
+    name = escape_title(view)
+    where = phase_phrase(view.phase, view.plan)
+    ends = view.state.phase_ends_at
+    ending = f", ending {ts(ends, 'R')}" if ends is not None else ""
+    paused = view.state.status is Status.PAUSED
+    if action is SprintAction.PAUSE and paused:
+        now = f"**{name}** is already paused in {where}"
+    elif action is SprintAction.RESUME and not paused:
+        now = f"**{name}** is already running again: {where}{ending}"
+    else:
+        now = f"**{name}** is now in {where}" + (", paused" if paused else ending)
+    return (
+        f"Already moved on: {now}. Someone changed the sprint a moment before you, so I left "
+        "it as it is; check the card and try again if you still want to."
+    )
+
+
+_KIND_NAMES = {
+    PhaseKind.INTRO: "An intro",
+    PhaseKind.WORK: "A work round",
+    PhaseKind.BREAK: "A break",
+    PhaseKind.LONG_BREAK: "A long break",
+}
+
+
+def extend_refusal(phase: Phase, longest: int, extended: int, asked: int) -> str:
+    """Why /sprint extend was refused: the phase would outgrow the bound for its kind."""
+    lasts = phase.minutes + extended
+    how = f" ({phase.minutes} planned + {extended} added)" if extended else ""
+    what = (
+        f"{_KIND_NAMES[phase.kind]} can last at most {longest} min, and this one already "
+        f"lasts {lasts} min{how}"
+    )
+    room = longest - lasts
+    if room <= 0:
+        return f"I can't extend this phase any further: {what}. Skip ahead when you're ready."
+    return f"I can't add {asked} min: {what}, so you can add at most {plural(room, 'minute')}."
+
+
+def skip_reply(view: SprintView, *, resumed: bool = False) -> str:
+    if view.is_over:
+        return "Skipped the last phase: the sprint is complete."
+    text = f"Skipped ahead: we're now in {phase_phrase(view.phase, view.plan)}."
+    if resumed:
+        ends = view.state.phase_ends_at
+        until = f", ending {ts(ends, 'R')}" if ends is not None else ""
+        text += (
+            " The sprint was paused; skipping started the next phase, so it's running "
+            f"again{until}."
+        )
+    return text
 
 
 def leave_reply(view: SprintView, ended: bool) -> str:
@@ -552,7 +623,8 @@ def settings_embed(defaults: SprintDefaults) -> dict[str, Any]:
         f"Break: {defaults.brk} min{mark('brk')}",
         f"Rounds: {defaults.rounds}{mark('rounds')}",
         f"Long break: {defaults.long_break} min{mark('long_break')}",
-        f"Long break every: {defaults.long_break_every} rounds{mark('long_break_every')}",
+        f"Long break every: {plural(defaults.long_break_every, 'round')}"
+        f"{mark('long_break_every')}",
         f"Intro: {defaults.intro} min{mark('intro')}",
     ]
     role = f"<@&{defaults.manager_role_id}>" if defaults.manager_role_id else "none (Manage Server)"

@@ -6,7 +6,7 @@ from bot.services.accountability import AccountabilityService
 from bot.services.availability import AvailabilityService
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
-from bot.services.goals import GoalService, SprintHooks
+from bot.services.goals import GoalService
 from bot.services.pods import PodService
 from bot.services.privacy import PrivacyService
 from bot.services.sharing import SharingService
@@ -17,13 +17,14 @@ from bot.services.timezones import TimezoneService
 
 
 class Services:
-    """Every service of the bot, sharing one context. Areas register themselves here."""
+    """Every service of the bot, sharing one context, wired to each other here (typed Protocols
+    in :mod:`bot.services.events`; no service finds another by itself)."""
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self.sprints = SprintService(ctx)
         self.timezones = TimezoneService(ctx)
-        self.goals = GoalService(ctx, SprintHooks.for_service(self.sprints, ctx.clock))
+        self.goals = GoalService(ctx, self.sprints)
         self.accountability = AccountabilityService(ctx, timezones=self.timezones, goals=self.goals)
         self.checkins = CheckInService(ctx, self.goals)
         self.stats = StatsService(
@@ -33,6 +34,15 @@ class Services:
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)
         self.sharing = SharingService(ctx)
+        # What the sprint service tells the others inside its transactions (card suffixes, the
+        # check-in prompt on a break, the debrief when a sprint ends, every change a live page
+        # shows): wired here, and only here.
+        self.sprints.observers.add(
+            card_lines=(self.goals, self.checkins),
+            break_add_ons=(self.checkins,),
+            endings=(self.checkins.debriefs,),
+            changes=(self.sharing.live,),
+        )
 
     async def restore(self) -> None:
         """Re-arm every timer from the database (called once at start-up, before timers start)."""
@@ -42,7 +52,9 @@ class Services:
         await self.privacy.restore()
 
     async def aclose(self) -> None:
-        """Stop what the services started (the chart worker process)."""
+        """Wait for the background work services started and stop the chart worker process
+        (called once at shutdown)."""
+        await self.sprints.aclose()
         await self.stats.aclose()
 
 

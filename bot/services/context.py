@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.clock import Clock
 from bot.scheduler import Timers
-from bot.services.events import Events
 from bot.settings import Settings
 from db.engine import Database
 
@@ -29,7 +28,6 @@ class ServiceContext:
     clock: Clock
     timers: Timers
     delivery: Waker
-    events: Events = field(default_factory=Events)
 
     @property
     def speed(self) -> float:

@@ -1,45 +1,38 @@
-"""In-transaction events between services (sprints → goals/check-ins/debrief, accountability).
+"""How the sprint area and the other areas reach each other: small typed Protocols.
 
-A publisher awaits every subscriber with the same session, so the messages subscribers enqueue
-commit or roll back with the state change that caused them. Subscribers must be quick and must not
-commit. ``card_lines`` lets other areas add a short per-participant suffix to the sprint card
-(e.g. goal progress "✅ 2/3" or the latest check-in). ``break_add_ons`` lets other areas put a
-short text and buttons on the sprint's break announcement (the check-in prompt rides on it, so a
-break costs one message); :func:`phase_message_ref` names that announcement for thread targets.
+Every link is wired once, in :class:`bot.services.Services`: the sprint service asks its
+:class:`SprintObservers` (inside the transaction of a change, with the same session, so what they
+enqueue commits or rolls back with it) for the per-member suffixes on its card (goal progress
+"✅ 2/3", the latest check-in), for what rides on a break announcement (the check-in prompt and its
+buttons, so a break costs one message), and tells them when a sprint ended (the debrief) and when
+anything a sprint shows changed (a live page pushes itself once the change commits).
+Goals reach the sprint service through :class:`SprintMembership` and weekly accountability
+through :class:`WeekGoalsListener`. Observers must be quick and must not commit.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-
-@dataclass(frozen=True)
-class SprintStarted:
-    sprint_id: int
-    guild_id: int
-    channel_id: int
-    at: datetime
-
-
-@dataclass(frozen=True)
-class PhaseChanged:
-    """The sprint moved to a new phase (or finished). ``to_kind`` is a PhaseKind value or None."""
-
-    sprint_id: int
-    guild_id: int
-    channel_id: int
-    from_index: int
-    to_index: int | None
-    to_kind: str | None
-    round: int
-    finished: bool
-    at: datetime
+__all__ = [
+    "BreakAddOn",
+    "BreakAddOnSource",
+    "CardLineSource",
+    "SprintChangeListener",
+    "SprintChanged",
+    "SprintEndListener",
+    "SprintEnded",
+    "SprintMembership",
+    "SprintObservers",
+    "WeekGoalsListener",
+    "phase_message_ref",
+]
 
 
 @dataclass(frozen=True)
@@ -49,29 +42,16 @@ class SprintEnded:
     sprint_id: int
     guild_id: int
     channel_id: int
-    reason: str
+    reason: str  # an EndReason value
     at: datetime
 
 
 @dataclass(frozen=True)
-class SprintUpdated:
-    """Something the sprint's card shows changed (pause, resume, extend, members, goals)."""
+class SprintChanged:
+    """Something a sprint shows changed: its phase (``at`` is when a change prepared ahead takes
+    effect), pause/resume/extend, its members, its goals (the card), or it ended."""
 
     sprint_id: int
-    at: datetime
-
-
-@dataclass(frozen=True)
-class ParticipantJoined:
-    sprint_id: int
-    user_id: int
-    at: datetime
-
-
-@dataclass(frozen=True)
-class ParticipantLeft:
-    sprint_id: int
-    user_id: int
     at: datetime
 
 
@@ -88,46 +68,99 @@ class BreakAddOn:
     components: tuple[dict[str, Any], ...] = ()
 
 
-Handler = Callable[[AsyncSession, Any], Awaitable[None]]
-CardLines = Callable[[AsyncSession, int], Awaitable[dict[int, str]]]
-# (session, sprint_id, round whose break starts) -> what to add, or None
-BreakComponents = Callable[[AsyncSession, int, int], Awaitable[BreakAddOn | None]]
-
-
-class Events:
-    def __init__(self) -> None:
-        self._handlers: dict[type, list[Handler]] = defaultdict(list)
-        self._card_lines: list[CardLines] = []
-        self._break_components: list[BreakComponents] = []
-
-    def subscribe(self, event_type: type, handler: Handler) -> None:
-        self._handlers[event_type].append(handler)
-
-    async def publish(self, session: AsyncSession, event: object) -> None:
-        for handler in self._handlers[type(event)]:
-            await handler(session, event)
-
-    def add_card_lines(self, provider: CardLines) -> None:
-        self._card_lines.append(provider)
-
+class CardLineSource(Protocol):
     async def card_lines(self, session: AsyncSession, sprint_id: int) -> dict[int, str]:
-        """Per-user suffixes for the sprint card, joined from every provider."""
+        """A short suffix per member (user id) for the sprint card."""
+        ...
+
+
+class BreakAddOnSource(Protocol):
+    async def break_add_on(
+        self, session: AsyncSession, sprint_id: int, round_: int
+    ) -> BreakAddOn | None:
+        """What to add to the announcement of the break after ``round_`` (None: nothing)."""
+        ...
+
+
+class SprintEndListener(Protocol):
+    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
+        """The sprint ended, in the transaction that ended it."""
+        ...
+
+
+class SprintChangeListener(Protocol):
+    async def sprint_changed(self, session: AsyncSession, change: SprintChanged) -> None:
+        """A sprint changed, in the transaction that changed it (it may still roll back)."""
+        ...
+
+
+class SprintMembership(Protocol):
+    """What other areas may do to a sprint inside their own transaction."""
+
+    async def add_participant(
+        self, session: AsyncSession, sprint_id: int, user_id: int, name: str
+    ) -> bool:
+        """Join ``user_id`` to the active sprint; True when they joined now."""
+        ...
+
+    async def refresh_card(self, session: AsyncSession, sprint_id: int) -> None:
+        """Bring the card of an active sprint up to date (e.g. after a goal changed)."""
+        ...
+
+
+class WeekGoalsListener(Protocol):
+    async def goals_changed(self, week_id: int) -> None:
+        """A week's goals changed (called after the commit)."""
+        ...
+
+
+@dataclass
+class SprintObservers:
+    """Who the sprint service tells about its changes (filled in once by ``Services``)."""
+
+    card_lines: list[CardLineSource] = field(default_factory=list)
+    break_add_ons: list[BreakAddOnSource] = field(default_factory=list)
+    endings: list[SprintEndListener] = field(default_factory=list)
+    changes: list[SprintChangeListener] = field(default_factory=list)
+
+    def add(
+        self,
+        *,
+        card_lines: Iterable[CardLineSource] = (),
+        break_add_ons: Iterable[BreakAddOnSource] = (),
+        endings: Iterable[SprintEndListener] = (),
+        changes: Iterable[SprintChangeListener] = (),
+    ) -> None:
+        self.card_lines.extend(card_lines)
+        self.break_add_ons.extend(break_add_ons)
+        self.endings.extend(endings)
+        self.changes.extend(changes)
+
+    async def lines_for(self, session: AsyncSession, sprint_id: int) -> dict[int, str]:
+        """Per-member suffixes for the sprint card, joined from every source."""
         out: dict[int, list[str]] = defaultdict(list)
-        for provider in self._card_lines:
-            for user_id, text in (await provider(session, sprint_id)).items():
+        for source in self.card_lines:
+            for user_id, text in (await source.card_lines(session, sprint_id)).items():
                 out[user_id].append(text)
         return {user_id: " · ".join(parts) for user_id, parts in out.items()}
 
-    def add_break_components(self, provider: BreakComponents) -> None:
-        self._break_components.append(provider)
-
-    async def break_add_ons(
+    async def add_ons_for(
         self, session: AsyncSession, sprint_id: int, round_: int
     ) -> list[BreakAddOn]:
-        """What every provider adds to the announcement of the break after ``round_``."""
+        """What every source adds to the announcement of the break after ``round_``."""
         out: list[BreakAddOn] = []
-        for provider in self._break_components:
-            add_on = await provider(session, sprint_id, round_)
+        for source in self.break_add_ons:
+            add_on = await source.break_add_on(session, sprint_id, round_)
             if add_on is not None:
                 out.append(add_on)
         return out
+
+    async def ended(self, session: AsyncSession, event: SprintEnded) -> None:
+        for listener in self.endings:
+            await listener.sprint_ended(session, event)
+        await self.changed(session, event.sprint_id, event.at)
+
+    async def changed(self, session: AsyncSession, sprint_id: int, at: datetime) -> None:
+        change = SprintChanged(sprint_id, at)
+        for listener in self.changes:
+            await listener.sprint_changed(session, change)

@@ -1,7 +1,7 @@
 """stats and privacy
 
 Revision ID: s16_stats_privacy
-Revises: b11_outbox_topics
+Revises: 0002_sprint_controls
 Create Date: 2026-11-29 13:29:12.108158
 """
 
@@ -14,7 +14,7 @@ import db.models
 
 
 revision: str = 's16_stats_privacy'
-down_revision: str | None = 'b11_outbox_topics'
+down_revision: str | None = '0002_sprint_controls'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -154,3 +154,22 @@ def test_overlap_is_symmetric_and_agrees_with_slot_masks(
     assert merge(mask_intervals(common, start)) == [
         Interval(iv.start, min(iv.end, start + timedelta(days=7 + 1))) for iv in both
     ]
+
+
+windows_lists = st.lists(
+    st.tuples(st.integers(0, 6), st.integers(0, 95), st.integers(1, 96)).map(
+        lambda t: Window(t[0], t[1] * 15, min(1440, max(t[1] + 1, t[2]) * 15))
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(windows_lists)
+def test_what_show_prints_parses_back_to_the_same_windows(windows: list[Window]) -> None:
+    from bot.domain.availability import normalise
+
+    expected = normalise(windows)
+    if not expected:
+        return
+    assert parse_windows(format_windows(expected)) == expected

@@ -307,3 +307,49 @@ async def test_a_round_due_while_the_bot_was_down_runs_once_when_it_is_back(
         await drained(bot)
         assert len([m for m in club.pods.history() if "Pods · round" in m.content]) == 1
     assert problems(club.server, error_log) == []
+
+
+async def test_a_deleted_pod_thread_and_a_member_leaving_break_nothing_else(
+    club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await reply(await driver.slash(club.mod, club.pods, "pods setup", channel=club.pods))
+        six = (club.alice, club.bob, club.chen, club.dana, club.eve, club.mod)
+        for member in six:
+            await reply(await driver.slash(member, club.pods, "pods join"))
+        await reply(await driver.slash(club.mod, club.pods, "pods round-now"))
+        await drained(bot)
+        assert len(threads(club)) == 3
+        gone = thread_of(club, club.alice)
+        club.server.world.delete_channel(gone)  # a moderator deletes Alice's pod thread
+
+        # Someone in another pod leaves: their mate moves into the third pod.
+        leaver = next(
+            m
+            for m in (club.chen, club.dana, club.eve, club.mod)
+            if thread_of(club, m).id != gone.id
+        )
+        left = await reply(await driver.slash(leaver, club.pods, "pods leave"))
+        assert "You've left the pods" in left.content
+        await drained(bot)
+
+        cid = await config_id(database, club)
+        rnd = await latest_round(database, cid)
+        assert await tick(bot, clock, cid, rnd.nudge_at) == ["nudge"]
+        in_channel = [m for m in club.pods.history() if "(its thread is gone)" in m.content]
+        assert len(in_channel) == 1 and "halfway through the round" in in_channel[0].content
+        done = await reply(await driver.click(club.alice, in_channel[0], "We met"))
+        assert "met" in done.content
+        # The pods whose threads stand got their nudges there; nobody got two.
+        nudged = [t for t in threads(club) if any("⏰" in m.content for m in t.history())]
+        assert len(nudged) >= 1
+        mentions = [
+            u
+            for t in nudged
+            for m in t.history()
+            if "⏰" in m.content
+            for u in m.allowed_mentions["users"]
+        ]
+        assert len(mentions) == len(set(mentions)) and str(leaver.user.id) not in mentions
+    assert problems(club.server, error_log) == []

@@ -299,6 +299,87 @@ async def test_two_members_pressing_pause_at_once_pause_once(
     assert problems(club.server, error_log) == []
 
 
+async def test_a_double_click_on_skip_skips_one_phase(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database) as bot:
+        await (await driver.slash(club.alice, club.general, "sprint start", intro=0)).message()
+        view = await active(bot, club.general)
+        card = await card_of(club, view.id)
+        first, second = await asyncio.gather(
+            driver.click(club.alice, card, "Skip"), driver.click(club.alice, card, "Skip")
+        )
+        replies = sorted([(await first.message()).content, (await second.message()).content])
+        after = await bot.services.sprints.get(view.id)
+        await drained(bot)
+    assert (after.phase.kind.value, after.phase.round) == ("break", 1)
+    assert replies[0].startswith("Already moved on") and "break after round 1/4" in replies[0]
+    assert replies[1].startswith("Skipped ahead: we're now in the break after round 1/4")
+    assert phase_names(announcements(club.general)) == ["break 1"]
+    # The card was edited after the skip: its buttons name the new state.
+    fresh = club.server.world.messages[card.id]
+    assert fresh.button("Skip")["custom_id"] == f"sprint:{view.id}:skip:{after.control_seq}"
+    assert problems(club.server, error_log) == []
+
+
+async def test_two_managers_skipping_by_command_at_once_skip_one_phase(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database) as bot:
+        await (await driver.slash(club.alice, club.general, "sprint start", intro=0)).message()
+        view = await active(bot, club.general)
+        first, second = await asyncio.gather(
+            driver.slash(club.alice, club.general, "sprint skip"),
+            driver.slash(club.mod, club.general, "sprint skip"),
+        )
+        replies = [await first.message(), await second.message()]
+        after = await bot.services.sprints.get(view.id)
+    # Both commands were parsed before either skipped, so the second one is stale.
+    assert (after.phase.kind.value, after.phase.round) == ("break", 1)
+    assert sum(r.content.startswith("Already moved on") for r in replies) == 1
+    assert all(r.ephemeral for r in replies)
+    assert problems(club.server, error_log) == []
+
+
+async def test_skip_while_paused_says_the_sprint_is_running_again(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database) as bot:
+        await (await driver.slash(club.alice, club.general, "sprint start", intro=0)).message()
+        view = await active(bot, club.general)
+        await (await driver.slash(club.alice, club.general, "sprint pause")).message()
+        skipped = await (await driver.slash(club.alice, club.general, "sprint skip")).message()
+        after = await bot.services.sprints.get(view.id)
+    assert after.state.status.value == "running"
+    assert "break after round 1/4" in skipped.content
+    assert "was paused" in skipped.content and "running again" in skipped.content
+    assert problems(club.server, error_log) == []
+
+
+async def test_extend_refuses_past_the_longest_phase_and_says_what_is_allowed(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database) as bot:
+        await (await driver.slash(club.alice, club.general, "sprint start", intro=5)).message()
+        view = await active(bot, club.general)
+        ok = await driver.slash(club.alice, club.general, "sprint extend", minutes=8)
+        added = await ok.message()
+        refused = await (
+            await driver.slash(club.alice, club.general, "sprint extend", minutes=60)
+        ).message()
+        after = await bot.services.sprints.get(view.id)
+    assert "added 8 min to the intro" in added.content
+    assert refused.ephemeral
+    assert "An intro can last at most 15 min" in refused.content
+    assert "you can add at most 2 minutes" in refused.content
+    assert after.phase_extended_min == 8
+    assert problems(club.server, error_log) == []
+
+
 async def test_members_without_rights_are_told_who_may_pause(
     club: Club, database: Database, error_log: DiscordErrorLog
 ) -> None:

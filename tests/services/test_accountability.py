@@ -21,6 +21,7 @@ from bot.domain.errors import Conflict
 from bot.services.accountability import AccountabilityService, timer_key
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService
+from bot.services.sprints import SprintService
 from bot.services.timezones import TimezoneService
 from bot.settings import Settings
 from db import repositories as repo
@@ -126,7 +127,7 @@ def make_world(database: Database, start: datetime, **settings: Any) -> World:
         delivery=waker,
     )
     tz = TimezoneService(ctx)
-    acc = AccountabilityService(ctx, tz, goals=GoalService(ctx))
+    acc = AccountabilityService(ctx, tz, goals=GoalService(ctx, SprintService(ctx)))
     return World(database, clock, timers, waker, acc, tz)
 
 

@@ -249,7 +249,7 @@ async def test_card_lines_show_the_latest_round(env: Env) -> None:
         }
     await env.goals.add(env.actor(ANN), "a goal")
     async with env.db.transaction() as session:
-        joined = await env.ctx.events.card_lines(session, sprint_id)
+        joined = await env.sprints.observers.lines_for(session, sprint_id)
     assert joined[ANN] == "✅ 0/1 · check-in ✅"
 
 

@@ -21,7 +21,6 @@ from bot.render.goals import debrief_ref
 from bot.scheduler import Timers
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
-from bot.services.events import ParticipantJoined
 from bot.services.goals import (
     MAX_OPEN_PER_SPRINT,
     MAX_OPEN_PER_WEEK,
@@ -29,7 +28,6 @@ from bot.services.goals import (
     ChooseGoal,
     GoalService,
     Scope,
-    SprintHooks,
 )
 from bot.services.sprints import Actor as SprintActor
 from bot.services.sprints import SprintService, StartRequest
@@ -78,7 +76,6 @@ class Env:
     settings: Settings = field(default_factory=Settings)
     waker: Waker = field(default_factory=Waker)
     week_changes: list[int] = field(default_factory=list)
-    joined: list[ParticipantJoined] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.ctx = ServiceContext(
@@ -86,17 +83,17 @@ class Env:
             delivery=self.waker,
         )
         self.sprints = SprintService(self.ctx)
-        hooks = SprintHooks.for_service(self.sprints, self.clock)
-        self.goals = GoalService(self.ctx, hooks)
+        self.goals = GoalService(self.ctx, self.sprints)
         self.goals.on_week_changed(self._week_changed)
         self.checkins = CheckInService(self.ctx, self.goals)
-        self.ctx.events.subscribe(ParticipantJoined, self._joined)
+        self.sprints.observers.add(
+            card_lines=(self.goals, self.checkins),
+            break_add_ons=(self.checkins,),
+            endings=(self.checkins.debriefs,),
+        )
 
     async def _week_changed(self, week_id: int) -> None:
         self.week_changes.append(week_id)
-
-    async def _joined(self, _session: Any, event: ParticipantJoined) -> None:
-        self.joined.append(event)
 
     def actor(self, user_id: int = ANN, **kw: Any) -> Actor:
         names = {HOST: "Hana", ANN: "Ann", BOB: "Bob", CAT: "Cat"}
@@ -168,7 +165,6 @@ async def test_a_sprint_goal_joins_the_member_with_a_presence_span(env: Env) -> 
     assert part.active and part.display_name == "Ann" and part.sprint_id == sprint_id
     [span] = await env.rows(PresenceSpan, PresenceSpan.user_id == ANN)
     assert span.started_at == T0 + mins(3) and span.ended_at is None
-    assert [e.user_id for e in env.joined] == [HOST, ANN]
 
 
 async def test_a_second_goal_does_not_join_twice(env: Env) -> None:

@@ -18,7 +18,7 @@ from bot.domain.errors import NotFound, PermissionDenied
 from bot.scheduler import Timers
 from bot.services import Services
 from bot.services.context import NullWaker, ServiceContext
-from bot.services.events import SprintUpdated
+from bot.services.events import SprintChanged
 from bot.services.sharing import ShareKind, token_hash
 from bot.services.sprints import Actor, StartRequest
 from bot.settings import Settings, WebSettings
@@ -252,11 +252,11 @@ async def test_events_of_a_rolled_back_transaction_push_nothing(
     stream = svc.sharing.live.open(link.id, sprint_id, False)
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
-            await svc.ctx.events.publish(session, SprintUpdated(sprint_id, clock.now()))
+            await svc.sharing.live.sprint_changed(session, SprintChanged(sprint_id, clock.now()))
             raise RuntimeError("rolled back")
     assert await stream.next(0.3) is None
     async with database.transaction() as session:
-        await svc.ctx.events.publish(session, SprintUpdated(sprint_id, clock.now()))
+        await svc.sharing.live.sprint_changed(session, SprintChanged(sprint_id, clock.now()))
     assert await stream.next(2.0) is not None
 
 

@@ -117,3 +117,27 @@ async def test_keys_armed_before_start_are_replaced_after_it_too() -> None:
         assert len(timers) == 2 and timers.when("a") == at + timedelta(minutes=2)
     finally:
         timers.shutdown()
+
+
+async def test_a_key_re_armed_while_its_callback_still_runs_fires_again() -> None:
+    """A phase change that arms the next phase and is still busy (waiting on the database, or
+    on the callback limit under load) when that next time comes must not lose the next wake-up:
+    APScheduler's default of one running instance per job id skipped it, silently."""
+    timers = Timers()
+    second = asyncio.Event()
+    release = asyncio.Event()
+
+    async def later() -> None:
+        second.set()
+
+    async def first() -> None:
+        timers.arm("sprint:1", datetime.now(UTC) + timedelta(milliseconds=20), later)
+        await release.wait()  # still busy when the next wake-up is due
+
+    timers.arm("sprint:1", datetime.now(UTC) + timedelta(milliseconds=20), first)
+    timers.start()
+    try:
+        await asyncio.wait_for(second.wait(), 3)
+    finally:
+        release.set()
+        await timers.aclose()

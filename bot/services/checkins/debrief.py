@@ -72,11 +72,10 @@ async def resolve_huddles(session: AsyncSession, rows: list[CheckIn]) -> None:
 
 
 class Debriefs:
-    """Builds, posts and refreshes debriefs; subscribed to ``SprintEnded``."""
+    """Builds, posts and refreshes debriefs; a SprintEndListener (wired in ``Services``)."""
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
-        ctx.events.subscribe(SprintEnded, self.on_sprint_ended)
 
     async def build(
         self, session: AsyncSession, sprint: Sprint, reason: str, now: datetime
@@ -156,7 +155,7 @@ class Debriefs:
             return result_id, None
         return (None, ref) if status == "pending" else (None, None)
 
-    async def on_sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
+    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
         sprint = await session.get(Sprint, event.sprint_id)
         if sprint is None:
             return

@@ -1,7 +1,7 @@
 """Break check-ins, stuck huddles, and the end-of-sprint debrief.
 
 The check-in prompt (three buttons and a note button, no pings of its own) rides on the sprint's
-break announcement through ``ctx.events.add_break_components``, so a break costs one message; a
+break announcement (``break_add_on``, asked by the sprint service), so a break costs one message; a
 stuck member's huddle thread starts from that announcement. The sprint ending writes
 ``Sprint.summary`` and, for a sprint that finished or was stopped, posts the debrief in the channel
 (and in the accountability week's thread when there is one): see ``debrief.py``. Each member has at
@@ -56,9 +56,7 @@ class CheckInService:
     def __init__(self, ctx: ServiceContext, goals: GoalService) -> None:
         self.ctx = ctx
         self.goals = goals
-        ctx.events.add_break_components(self.break_add_on)
-        self.debriefs = Debriefs(ctx)
-        ctx.events.add_card_lines(self.card_lines)
+        self.debriefs = Debriefs(ctx)  # wired in Services to hear when a sprint ends
 
     # -- the check-in prompt -------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ the SQL, ``messages.py`` what a change posts, ``types.py`` what cogs and render 
 from __future__ import annotations
 
 from bot.domain.goals import GoalStatus, Scope
-from bot.services.goals.hooks import SprintHooks
 from bot.services.goals.service import GoalService
 from bot.services.goals.types import (
     MAX_OPEN_PER_SPRINT,
@@ -34,5 +33,4 @@ __all__ = [
     "GoalStatus",
     "Rejected",
     "Scope",
-    "SprintHooks",
 ]

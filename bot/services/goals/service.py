@@ -20,8 +20,8 @@ from bot.domain.goals import GoalStatus, Scope
 from bot.domain.text import clean_goal_text, split_lines_goals
 from bot.render import goals as render
 from bot.services.context import ServiceContext
+from bot.services.events import SprintMembership
 from bot.services.goals import carry, lookup, messages, queries
-from bot.services.goals.hooks import SprintHooks
 from bot.services.goals.types import (
     MAX_GOAL_LEN,
     MAX_OPEN_PER_SPRINT,
@@ -68,12 +68,11 @@ def _limit_reason(sprint: bool, limit: int) -> str:
 
 
 class GoalService:
-    def __init__(self, ctx: ServiceContext, hooks: SprintHooks | None = None) -> None:
+    def __init__(self, ctx: ServiceContext, sprints: SprintMembership) -> None:
         self.ctx = ctx
-        self.hooks = hooks or SprintHooks()
+        self.sprints = sprints  # joins and card refreshes, in our transaction
         self._week_listeners: list[WeekListener] = []
         self.week = WeekGoals(self)
-        ctx.events.add_card_lines(self.card_lines)
 
     def on_week_changed(self, listener: WeekListener) -> None:
         """``listener(week_id)`` runs after a change of a week's goals is committed (weekly
@@ -105,14 +104,12 @@ class GoalService:
         """Make the member an active participant of ``sprint`` through the sprint service (its
         one join), inside the caller's transaction so the goal and the join commit together;
         True when they joined now. The caller refreshes the card."""
-        if self.hooks.join is None:
-            raise RuntimeError("GoalService needs the sprint service's join wired (SprintHooks)")
-        return await self.hooks.join(session, sprint.id, user_id, display_name)
+        return await self.sprints.add_participant(session, sprint.id, user_id, display_name)
 
     async def card_changed(self, session: AsyncSession, sprint_id: int | None) -> None:
         """Refresh the sprint card in the caller's transaction (goal progress, check-ins)."""
-        if sprint_id is not None and self.hooks.card_changed is not None:
-            await self.hooks.card_changed(session, sprint_id)
+        if sprint_id is not None:
+            await self.sprints.refresh_card(session, sprint_id)
 
     async def week_changed(self, week_id: int | None) -> None:
         """After the commit: tell the listeners a week's goals changed (never fails us)."""
@@ -245,7 +242,7 @@ class GoalService:
         if actor.manage_guild:
             return True
         settings = await repo.guild_settings(session, actor.guild_id)
-        return settings.manager_role_id is not None and settings.manager_role_id in actor.role_ids
+        return actor.may_manage(settings.manager_role_id)
 
     async def is_manager(self, actor: Actor) -> bool:
         async with self.ctx.db.transaction() as session:

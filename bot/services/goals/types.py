@@ -9,6 +9,7 @@ from datetime import date, datetime
 from bot.domain.errors import UserError
 from bot.domain.goals import GoalStatus, Scope
 from bot.domain.weeks import week_label
+from bot.services.actor import Actor
 from db.models import Goal
 
 __all__ = [
@@ -32,18 +33,6 @@ __all__ = [
 MAX_OPEN_PER_SPRINT = 10
 MAX_OPEN_PER_WEEK = 20
 MAX_GOAL_LEN = 200
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking, where, and what they may manage (from the interaction)."""
-
-    user_id: int
-    guild_id: int
-    channel_id: int
-    display_name: str
-    manage_guild: bool = False
-    role_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ from bot.render.pods import PodIntro
 from db.models import PodConfig, PodGroup
 
 
+def topic(cfg: PodConfig) -> str:
+    """The outbox topic of a pods channel's posts (its failures are read by it)."""
+    return f"pods:{cfg.id}"
+
+
 def where(cfg: PodConfig, pod: PodGroup) -> tuple[dict[str, Any], str]:
     """Where a post for ``pod`` goes, and a header naming the pod when it is the channel."""
     if pod.thread_gone:
@@ -35,6 +40,7 @@ def new_pod(cfg: PodConfig, pod: PodGroup, intro: PodIntro, names: Sequence[str]
             channel_id=cfg.channel_id,
             ref=render.thread_ref(pod.id),
             guild_id=cfg.guild_id,
+            topic=topic(cfg),
             priority=Priority.ANNOUNCE,
         ),
         Outgoing(
@@ -43,6 +49,7 @@ def new_pod(cfg: PodConfig, pod: PodGroup, intro: PodIntro, names: Sequence[str]
             channel_ref=render.thread_ref(pod.id),
             ref=render.intro_ref(pod.id),
             guild_id=cfg.guild_id,
+            topic=topic(cfg),
             priority=Priority.ANNOUNCE,
         ),
     ]
@@ -62,6 +69,7 @@ def announce(
         payload=render.announce_payload(round_number, pods, members, kept, unmatched, next_at),
         channel_id=cfg.channel_id,
         guild_id=cfg.guild_id,
+        topic=topic(cfg),
         priority=Priority.ANNOUNCE,
     )
 
@@ -81,6 +89,7 @@ def nudge(
             pod.id, member_ids, shared, shared_minutes, ends_at, header=header
         ),
         guild_id=cfg.guild_id,
+        topic=topic(cfg),
         priority=Priority.NOTICE,
         **target,
     )
@@ -92,6 +101,7 @@ def ask(cfg: PodConfig, pod: PodGroup, member_ids: Sequence[int], ends_at: datet
         "send",
         payload=render.ask_payload(pod.id, member_ids, ends_at, header=header),
         guild_id=cfg.guild_id,
+        topic=topic(cfg),
         priority=Priority.NOTICE,
         **target,
     )
@@ -103,6 +113,7 @@ def pause_question(cfg: PodConfig, pod: PodGroup, user_id: int) -> Outgoing:
         "send",
         payload=render.pause_payload(cfg.id, user_id, header=header),
         guild_id=cfg.guild_id,
+        topic=topic(cfg),
         priority=Priority.NOTICE,
         **target,
     )
@@ -114,6 +125,7 @@ def moved_in(cfg: PodConfig, pod: PodGroup, user_id: int, mates: Sequence[int]) 
         "send",
         payload=render.moved_payload(user_id, mates, header=header),
         guild_id=cfg.guild_id,
+        topic=topic(cfg),
         priority=Priority.NOTICE,
         **target,
     )
@@ -125,6 +137,7 @@ def left(cfg: PodConfig, pod: PodGroup, user_id: int, alone: int | None) -> Outg
         "send",
         payload=render.left_payload(user_id, alone, header=header),
         guild_id=cfg.guild_id,
+        topic=topic(cfg),
         priority=Priority.NOTICE,
         **target,
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import failures
 from bot.render.pods import thread_ref
+from bot.services.pods.messages import topic as pods_topic
 from db.models import (
-    DeliveryFailure,
     OutboxMessage,
     PodBlock,
     PodConfig,
@@ -303,28 +304,15 @@ async def mark_failed_threads(session: AsyncSession, pods: Sequence[PodGroup]) -
             waiting[ref].thread_gone = True
 
 
-async def problems(session: AsyncSession, guild_id: int, channel_id: int) -> list[str]:
-    """Recent delivery failures in the pods channel a manager has not dealt with (newest first)."""
-    rows = await session.execute(
-        select(DeliveryFailure.reason)
-        .where(
-            DeliveryFailure.guild_id == guild_id,
-            DeliveryFailure.channel_id == channel_id,
-            DeliveryFailure.acknowledged.is_(False),
-        )
-        .order_by(DeliveryFailure.id.desc())
-        .limit(3)
+async def problems(session: AsyncSession, cfg: PodConfig) -> list[str]:
+    """Recent failures of the pods channel's posts a manager has not dealt with (newest first)."""
+    found = await failures.failures_for(
+        session, cfg.guild_id, topic=pods_topic(cfg), unattributed_in=cfg.channel_id, limit=3
     )
-    return list(rows.scalars())
+    return [f.reason for f in found]
 
 
-async def acknowledge_problems(session: AsyncSession, guild_id: int, channel_id: int) -> None:
-    await session.execute(
-        update(DeliveryFailure)
-        .where(
-            DeliveryFailure.guild_id == guild_id,
-            DeliveryFailure.channel_id == channel_id,
-            DeliveryFailure.acknowledged.is_(False),
-        )
-        .values(acknowledged=True)
+async def acknowledge_problems(session: AsyncSession, cfg: PodConfig) -> None:
+    await failures.acknowledge_failures(
+        session, cfg.guild_id, topic=pods_topic(cfg), unattributed=False
     )

@@ -126,7 +126,7 @@ class PodService:
             if changed_schedule:
                 cfg.anchor = first_anchor(cfg.day, cfg.time_of_day, zone, now)
                 await self.rounds.retime(session, cfg, zone, now)
-            await queries.acknowledge_problems(session, guild_id, channel_id)
+            await queries.acknowledge_problems(session, cfg)
             await session.flush()
             config_id = cfg.id
         await self.run_due(config_id)
@@ -518,5 +518,5 @@ class PodService:
             next_round_at=self.rounds.next_round_at(cfg, zone, active, now),
             members_in=await queries.count_in(session, cfg.id),
             current=summary,
-            problems=tuple(await queries.problems(session, cfg.guild_id, cfg.channel_id)),
+            problems=tuple(await queries.problems(session, cfg)),
         )

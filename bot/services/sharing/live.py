@@ -1,10 +1,11 @@
 """Live updates for open pages: after a sprint change commits, push its page to every stream.
 
-The sprints area publishes typed events inside its transaction (``bot/services/events.py``). The
-hub notes which watched sprints changed in the session and, only once that session has committed,
-reads each sprint's page once (per names-shown variant), serialises it once and hands the same
-text to every open stream of that sprint. A phase change prepared ahead of its moment is pushed
-at that moment. Nothing polls the database per page.
+The sprints area tells its change listeners inside its transaction (``SprintChangeListener`` in
+``bot/services/events.py``; the hub is wired in ``bot.services.Services``). The hub notes which
+watched sprints changed in the session and, only once that session has committed, reads each
+sprint's page once (per names-shown variant), serialises it once and hands the same text to every
+open stream of that sprint. A phase change prepared ahead of its moment is pushed at that moment.
+Nothing polls the database per page.
 """
 
 from __future__ import annotations
@@ -15,20 +16,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from bot.services.context import ServiceContext
-from bot.services.events import (
-    ParticipantJoined,
-    ParticipantLeft,
-    PhaseChanged,
-    SprintEnded,
-    SprintUpdated,
-)
+from bot.services.events import SprintChanged
 
 if TYPE_CHECKING:
     from bot.services.sharing.service import SharingService
@@ -82,8 +77,6 @@ class LiveHub:
         self._dirty: set[int] = set()  # sprints changed since their last read
         self._flusher: asyncio.Task[None] | None = None
         self._latest: dict[tuple[int, bool], str] = {}
-        for kind in (PhaseChanged, SprintEnded, SprintUpdated, ParticipantJoined, ParticipantLeft):
-            ctx.events.subscribe(kind, self._on_event)
 
     # ---- streams --------------------------------------------------------------------------------
 
@@ -127,11 +120,12 @@ class LiveHub:
 
     # ---- from the sprints area (inside its transaction) -----------------------------------------
 
-    async def _on_event(self, session: AsyncSession, event: Any) -> None:
-        sprint_id: int = event.sprint_id
+    async def sprint_changed(self, session: AsyncSession, change: SprintChanged) -> None:
+        """A SprintChangeListener (wired in ``Services``): note the change for after the commit."""
+        sprint_id = change.sprint_id
         if sprint_id not in self._streams:
             return
-        at: datetime = event.at
+        at: datetime = change.at
         info = session.sync_session.info
         pending: dict[int, datetime] | None = info.get(_PENDING)
         if pending is None:

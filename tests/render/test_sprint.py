@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import sprint as domain
 from bot.domain.sprint import PRESETS
+from bot.ids import SprintAction
 from bot.render import sprint as render
-from bot.services.sprints import HistoryEntry, JoinResult, ParticipantView, SprintView
+from bot.views.sprint import HistoryEntry, JoinResult, ParticipantView, SprintView
 
 T0 = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
 
@@ -167,3 +169,56 @@ def test_durations_read_naturally() -> None:
 def test_phase_lines_never_ping_through_the_title() -> None:
     line = render.finished_line("@everyone <@&1>", PRESETS["pomodoro"], T0)
     assert "@everyone" not in line and "<@&1>" not in line
+
+
+# -- wording (issue #12, item 7) ------------------------------------------------------------------
+
+
+def one_round(**kw: int) -> domain.SprintPlan:
+    values = {"work_min": 25, "break_min": 5, "rounds": 1, "long_break_min": 15,
+              "long_break_every": 4, "intro_min": 0}
+    values.update(kw)
+    return domain.SprintPlan(**values)
+
+
+def test_a_one_round_plan_names_no_breaks() -> None:
+    assert render.plan_summary(one_round()) == "1 round of 25 min work"
+    assert render.plan_summary(one_round(intro_min=2)) == "1 round of 25 min work, 2 min intro"
+    card = render.card_embed(make_view(plan=one_round()), {}, T0)
+    assert "break" not in card["fields"][1]["value"]
+
+
+def test_plans_name_only_the_breaks_they_have() -> None:
+    assert render.plan_summary(PRESETS["pomodoro"]).startswith("4 × 25 min work, 5 min breaks")
+    every = one_round(rounds=3, long_break_every=1)
+    assert render.plan_summary(every) == "3 × 25 min work, 15 min long breaks"
+
+
+def test_one_round_is_one_round_not_one_rounds() -> None:
+    plan = one_round()
+    assert "1 round, 25 min of focus" in render.finished_line("Solo", plan, T0)
+    assert "1 round done" in render.finished_line("Solo", plan, T0, catching_up=True)
+    state = domain.stop(domain.start(plan, T0, 1.0), T0 + timedelta(minutes=30))
+    over = replace(make_view(plan=plan), state=state, end_reason="stopped")
+    assert "1/1 round\n" in render.card_embed(over, {}, T0)["description"]
+    assert "rounds" not in render.card_embed(over, {}, T0)["description"]
+
+
+def test_skip_while_paused_says_the_sprint_runs_again() -> None:
+    view = make_view()
+    assert "running again" in render.skip_reply(view, resumed=True)
+    assert "running again" not in render.skip_reply(view)
+
+
+def test_a_stale_control_says_already_moved_on_and_where_the_sprint_is() -> None:
+    paused = make_view(paused=True)
+    text = render.already_moved_on(paused, SprintAction.PAUSE)
+    assert text.startswith("Already moved on:") and "already paused in the intro" in text
+    skip = render.already_moved_on(make_view(), SprintAction.SKIP)
+    assert "is now in the intro, ending <t:" in skip
+
+
+def test_the_card_buttons_carry_the_control_seq_but_join_and_leave_do_not() -> None:
+    view = replace(make_view(), control_seq=3)
+    ids = [c["custom_id"] for c in render.card_components(view)[0]["components"]]
+    assert ids == ["sprint:7:join", "sprint:7:leave", "sprint:7:pause:3", "sprint:7:skip:3"]
