@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.focus import focus_seconds
@@ -55,6 +55,7 @@ def test_speed_scales_minutes_like_the_debrief() -> None:
     assert focus_by_day([sprint(T0, 1, speed=25)], PARIS, NOW) == {date(2031, 3, 3): 25.0}
 
 
+@settings(deadline=None, max_examples=60)  # no per-example deadline: the machine is shared
 @given(
     offsets=st.lists(st.integers(min_value=0, max_value=60 * 24 * 20), min_size=1, max_size=12),
     lengths=st.lists(st.integers(min_value=1, max_value=300), min_size=12, max_size=12),
