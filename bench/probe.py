@@ -30,12 +30,18 @@ async def main(seconds: float, out: str) -> None:
             stalls.append((time.time(), late))
     with open(out, "w", encoding="utf-8") as f:
         lateness.sort()
-        quantiles = {
-            f"p{q}": lateness[min(len(lateness) - 1, round(q / 100 * (len(lateness) - 1)))]
-            for q in (50, 99)
-        } if lateness else {}
-        json.dump({"samples": samples, "stalls": stalls, **quantiles,
-                   "max": max(lateness, default=0.0)}, f)
+        quantiles = (
+            {
+                f"p{q}": lateness[min(len(lateness) - 1, round(q / 100 * (len(lateness) - 1)))]
+                for q in (50, 99)
+            }
+            if lateness
+            else {}
+        )
+        json.dump(
+            {"samples": samples, "stalls": stalls, **quantiles, "max": max(lateness, default=0.0)},
+            f,
+        )
 
 
 if __name__ == "__main__":

@@ -143,8 +143,13 @@ def write_db(tmp: Path, sprints: Path) -> Path:
         conn.executemany(
             "INSERT INTO sprints VALUES (?, ?, ?, ?, ?)",
             [
-                (r["id"], r["channel_id"], r["phase_index"], r["phase_ends_at"],
-                 1 if r["status_message_id"] else 0)
+                (
+                    r["id"],
+                    r["channel_id"],
+                    r["phase_index"],
+                    r["phase_ends_at"],
+                    1 if r["status_message_id"] else 0,
+                )
                 for r in rows
             ],
         )
@@ -152,7 +157,12 @@ def write_db(tmp: Path, sprints: Path) -> Path:
 
 
 async def start_peer(
-    name: str, server: LocalDiscord, tmp: Path, sprints: Path, *, speed: float = 1.0,
+    name: str,
+    server: LocalDiscord,
+    tmp: Path,
+    sprints: Path,
+    *,
+    speed: float = 1.0,
     db: Path | None = None,
 ) -> PeerProcess:
     tag = uuid.uuid4().hex[:8]
@@ -169,8 +179,12 @@ async def start_peer(
     path.write_text(json.dumps(config))
     log = open(tmp / f"peer-{name}-{tag}.log", "wb")  # noqa: SIM115 (the child keeps it)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "bench" / "peers" / f"{name}_bot.py"), str(path),
-        cwd=tmp, stdout=log, stderr=log,
+        sys.executable,
+        str(ROOT / "bench" / "peers" / f"{name}_bot.py"),
+        str(path),
+        cwd=tmp,
+        stdout=log,
+        stderr=log,
     )
     return PeerProcess(proc, Path(config["ready_file"]))
 
@@ -205,8 +219,11 @@ async def lateness(name: str, tmp: Path, n: int, window: float) -> dict[str, Any
             if arrived:
                 late.append(arrived[0][0] - ends[i])
         return {
-            "delivered": len(late), "expected": len(due), "p50": pct(late, 50),
-            "p99": pct(late, 99), "max": max(late, default=float("nan")),
+            "delivered": len(late),
+            "expected": len(due),
+            "p50": pct(late, 50),
+            "p99": pct(late, 99),
+            "max": max(late, default=float("nan")),
             "429": world.requests_429(before),
         }
 
@@ -245,8 +262,12 @@ async def burst(name: str, tmp: Path, n: int, *, kill_after: float | None = None
         )
         last = max((a[0][0] for a in arrivals if a), default=float("nan"))
         return {
-            "delivered": delivered, "expected": n, "lost": n - delivered,
-            "duplicated": duplicated, "drain": last - due, "429": world.requests_429(before),
+            "delivered": delivered,
+            "expected": n,
+            "lost": n - delivered,
+            "duplicated": duplicated,
+            "drain": last - due,
+            "429": world.requests_429(before),
         }
 
 
@@ -264,7 +285,8 @@ async def cost(name: str, tmp: Path, count: int = 2, speed: float = 240.0) -> di
         await peer.kill()
         ids = {c.id for c in world.channels}
         records = [
-            r for r in server.requests[before:]
+            r
+            for r in server.requests[before:]
             if any(f"/channels/{cid}/" in r.path + "/" for cid in ids)
         ]
         hours = sum(minutes for _, minutes, _ in PHASES) / 60

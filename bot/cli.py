@@ -94,13 +94,10 @@ async def _run(settings: Settings, *, migrate: bool) -> int:
 def _discord_unreachable(settings: Settings, exc: BaseException) -> str:
     where = settings.discord.api_base_url or "discord.com"
     reason = str(exc).strip() or type(exc).__name__
-    return (
-        f"Cannot reach Discord at {where} ({reason}). Check this machine's network"
-        + (
-            " and discord.api_base_url / SPRINTBOT_API_BASE_URL."
-            if settings.discord.api_base_url
-            else " (and any proxy or firewall)."
-        )
+    return f"Cannot reach Discord at {where} ({reason}). Check this machine's network" + (
+        " and discord.api_base_url / SPRINTBOT_API_BASE_URL."
+        if settings.discord.api_base_url
+        else " (and any proxy or firewall)."
     )
 
 
@@ -215,12 +212,17 @@ def _common_options(*, on_subcommand: bool) -> argparse.ArgumentParser:
     default = argparse.SUPPRESS if on_subcommand else None
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", metavar="PATH", default=default,
+        "--config",
+        metavar="PATH",
+        default=default,
         help="configuration file (default: $SPRINTBOT_CONFIG, else ./config.toml if present)",
     )
     common.add_argument(
-        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], default=default,
-        type=str.upper, help="override [logging] level",
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        default=default,
+        type=str.upper,
+        help="override [logging] level",
     )
     return common
 
@@ -235,7 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser(
-        "run", parents=[common], help="connect to Discord and run the bot",
+        "run",
+        parents=[common],
+        help="connect to Discord and run the bot",
         description="Connect to Discord with the token from the config or SPRINTBOT_TOKEN. "
         "Applies pending migrations first. Stops cleanly on Ctrl-C / SIGTERM.",
     )
@@ -247,7 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     migrate = sub.add_parser(
-        "migrate", parents=[common], help="upgrade the database to the latest schema",
+        "migrate",
+        parents=[common],
+        help="upgrade the database to the latest schema",
         description="Upgrade the database named by [database] url / SPRINTBOT_DATABASE_URL.",
     )
     migrate.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
@@ -255,36 +261,57 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
 
     sync = sub.add_parser(
-        "sync-commands", parents=[common], help="register the slash commands with Discord",
+        "sync-commands",
+        parents=[common],
+        help="register the slash commands with Discord",
         description="Register the slash commands. With --guild (or [discord] dev_guild_id) they "
         "appear in that server at once; --global registers them everywhere.",
     )
     target = sync.add_mutually_exclusive_group()
     target.add_argument("--guild", type=int, metavar="ID", help="register in this server only")
-    target.add_argument("--global", dest="global_", action="store_true",
-                        help="register globally even if dev_guild_id is set")
+    target.add_argument(
+        "--global",
+        dest="global_",
+        action="store_true",
+        help="register globally even if dev_guild_id is set",
+    )
     sync.set_defaults(func=cmd_sync)
 
     check = sub.add_parser(
-        "check-config", parents=[common], help="validate a configuration file",
+        "check-config",
+        parents=[common],
+        help="validate a configuration file",
         description="Load and validate a configuration file (and environment overrides).",
     )
     check.add_argument("path", nargs="?", help="the file to check (default: as --config)")
     check.set_defaults(func=cmd_check_config)
 
     console = sub.add_parser(
-        "console", parents=[common], help="try the bot locally, no Discord token needed",
+        "console",
+        parents=[common],
+        help="try the bot locally, no Discord token needed",
         description="Start a local Discord-compatible server with a demo guild, the real bot "
         "against it, and a prompt where you type slash commands and click buttons.",
     )
-    console.add_argument("--database", metavar="URL_OR_PATH",
-                         help="keep data in this SQLite file or database URL (default: temporary)")
-    console.add_argument("--speed", type=float, default=None,
-                         help="time compression, e.g. 60 makes a minute last a second")
-    console.add_argument("--script", metavar="FILE",
-                         help="play the commands in FILE with no terminal; exit 1 on a failed step")
-    console.add_argument("--demo", action="store_true",
-                         help="play the built-in demo of the whole coworking ritual")
+    console.add_argument(
+        "--database",
+        metavar="URL_OR_PATH",
+        help="keep data in this SQLite file or database URL (default: temporary)",
+    )
+    console.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="time compression, e.g. 60 makes a minute last a second",
+    )
+    console.add_argument(
+        "--script",
+        metavar="FILE",
+        help="play the commands in FILE with no terminal; exit 1 on a failed step",
+    )
+    console.add_argument(
+        "--demo", action="store_true", help="play the built-in demo of the whole coworking ritual"
+    )
     console.set_defaults(func=cmd_console)
     return parser
 

@@ -23,9 +23,15 @@ log = logging.getLogger(__name__)
 
 # Loaded in this order in setup_hook. Every cog module has an async ``setup(bot)``.
 EXTENSIONS: tuple[str, ...] = (
-    "cogs.meta", "cogs.goals", "cogs.sprint", "cogs.accountability", "cogs.timezone",
-    "cogs.stats", "cogs.privacy",
-    "cogs.availability", "cogs.pods",
+    "cogs.meta",
+    "cogs.goals",
+    "cogs.sprint",
+    "cogs.accountability",
+    "cogs.timezone",
+    "cogs.stats",
+    "cogs.privacy",
+    "cogs.availability",
+    "cogs.pods",
     "cogs.sharing",
 )
 
@@ -80,7 +86,10 @@ class _SprintBotMixin:
         self.web: Any = None  # the web server (bot.web.server.WebServer) once started
         self.services = Services(
             ServiceContext(
-                settings=settings, db=database, clock=clock, timers=self.timers,
+                settings=settings,
+                db=database,
+                clock=clock,
+                timers=self.timers,
                 delivery=self,  # wake() below forwards to the sender
             )
         )
@@ -88,8 +97,12 @@ class _SprintBotMixin:
         # (its global bucket also gates discord.py's other REST calls); started in setup_hook.
         # When Discord says a channel is gone, the sprint service ends the sprints posting there.
         self.delivery: Sender = Sender(
-            database, settings.delivery, clock, self.http,  # type: ignore[attr-defined]
-            scope=ShardScope.from_settings(settings), listener=self.services.sprints,
+            database,
+            settings.delivery,
+            clock,
+            self.http,  # type: ignore[attr-defined]
+            scope=ShardScope.from_settings(settings),
+            listener=self.services.sprints,
         )
 
     def wake(self) -> None:
@@ -152,7 +165,12 @@ def _bot_kwargs(settings: Settings) -> dict[str, Any]:
 
 class SprintBot(_SprintBotMixin, commands.Bot):
     def __init__(
-        self, settings: Settings, database: Database, clock: Clock, *, run_services: bool = True,
+        self,
+        settings: Settings,
+        database: Database,
+        clock: Clock,
+        *,
+        run_services: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**_bot_kwargs(settings), **kwargs)
@@ -168,7 +186,12 @@ class SprintBot(_SprintBotMixin, commands.Bot):
 
 class ShardedSprintBot(_SprintBotMixin, commands.AutoShardedBot):
     def __init__(
-        self, settings: Settings, database: Database, clock: Clock, *, run_services: bool = True,
+        self,
+        settings: Settings,
+        database: Database,
+        clock: Clock,
+        *,
+        run_services: bool = True,
         **kwargs: Any,
     ) -> None:
         if settings.discord.shard_ids:

@@ -235,15 +235,15 @@ def _database_url() -> tuple[Check, str]:
         if not isinstance(v, str):
             raise TypeError
         scheme, sep, rest = v.partition("://")
-        if not sep or scheme.lower() not in DATABASE_SCHEMES or (
-            scheme.lower().startswith("postgresql") and not rest.split("/", 1)[0]
+        if (
+            not sep
+            or scheme.lower() not in DATABASE_SCHEMES
+            or (scheme.lower().startswith("postgresql") and not rest.split("/", 1)[0])
         ):
             raise ValueError
         return v
 
-    allowed = (
-        "sqlite+aiosqlite:///PATH (a file) or postgresql+asyncpg://USER:PASSWORD@HOST/NAME"
-    )
+    allowed = "sqlite+aiosqlite:///PATH (a file) or postgresql+asyncpg://USER:PASSWORD@HOST/NAME"
     return check, allowed
 
 
@@ -257,7 +257,7 @@ def _token() -> tuple[Check, str]:
             raise ValueError
         return v
 
-    return check, "the bot token alone: no spaces, line breaks or \"Bot \" prefix"
+    return check, 'the bot token alone: no spaces, line breaks or "Bot " prefix'
 
 
 def _snowflake() -> tuple[Check, str]:
@@ -292,7 +292,7 @@ def _shard_ids() -> tuple[Check, str]:
             raise ValueError
         return tuple(sorted(set(v)))
 
-    return check, "a list of shard numbers such as [0, 1] (or \"0,1\")"
+    return check, 'a list of shard numbers such as [0, 1] (or "0,1")'
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -536,9 +536,7 @@ def load_settings(
                 take(values[section], "command line", section, key, value)
 
     settings = Settings(source=source, **values[""])
-    parts = {
-        name: replace(getattr(settings, name), **values[name]) for name in SECTION_TYPES
-    }
+    parts = {name: replace(getattr(settings, name), **values[name]) for name in SECTION_TYPES}
     settings = replace(settings, **parts)
     problems.extend(_cross_checks(settings))
     if problems:
@@ -599,7 +597,7 @@ def _cross_checks(settings: Settings) -> list[str]:
     if public is not None and ("?" in public or "#" in public or not public.split("://", 1)[1]):
         problems.append(
             f"{source}: web.public_base_url = {public!r} must be a plain base URL such as "
-            "\"https://sprints.example.org\" or \"https://example.org/sprintbot\" (no query)."
+            '"https://sprints.example.org" or "https://example.org/sprintbot" (no query).'
         )
     return problems
 

@@ -64,8 +64,6 @@ def _bullets(items: Sequence[str], mark: str = "⬜", limit: int = 120) -> str:
     return "\n".join(f"{mark} {truncate(escape_markdown(t), limit)}" for t in items)
 
 
-
-
 def add_reply(result: AddGoalsResult) -> str:
     """What the member sees after the goal form: what was saved, and what wasn't (to copy)."""
     parts: list[str] = []
@@ -147,8 +145,6 @@ def note_modal(week_id: int) -> discord.ui.Modal:
     return modal
 
 
-
-
 async def handle_modal(interaction: discord.Interaction[Any]) -> bool:
     """Handle one of our form submissions; False when the custom_id isn't ours."""
     data = cast("dict[str, Any]", interaction.data or {})
@@ -211,7 +207,9 @@ class _WeekButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"acc
     def __init__(self, week_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label=self.label, emoji=self.emoji, style=self.style,
+                label=self.label,
+                emoji=self.emoji,
+                style=self.style,
                 custom_id=custom_id(self.action, week_id),
             )
         )
@@ -219,8 +217,11 @@ class _WeekButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"acc
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> _WeekButton:
         return cls(int(match["wid"]))
 
@@ -293,15 +294,19 @@ class PickDoneSelect(
             options=[
                 discord.SelectOption(label=truncate(" ".join(text.split()), 100), value=str(gid))
                 for gid, text in options
-            ] or [discord.SelectOption(label="(none)", value="0")],
+            ]
+            or [discord.SelectOption(label="(none)", value="0")],
         )
         super().__init__(select)
         self.week_id = week_id
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> PickDoneSelect:
         return cls(int(match["wid"]))
 

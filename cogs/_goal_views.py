@@ -126,10 +126,6 @@ def carry_reply(result: CarryResult) -> str:
     return clip("\n".join(lines) or "Nothing to carry over.")
 
 
-
-
-
-
 def _modal(title: str, custom_id: str, field: discord.ui.TextInput[Any]) -> discord.ui.Modal:
     modal = discord.ui.Modal(title=truncate(title, 45), custom_id=custom_id, timeout=MODAL_TIMEOUT)
     modal.add_item(field)
@@ -218,9 +214,7 @@ async def _submit_goals(
         actor, text, scope=scope, sprint_id=sprint_id or None
     )
     content, ephemeral = add_reply(actor, result)
-    await interaction.response.send_message(
-        content, ephemeral=ephemeral, allowed_mentions=NO_PINGS
-    )
+    await interaction.response.send_message(content, ephemeral=ephemeral, allowed_mentions=NO_PINGS)
     if result.added and result.rejected:
         await interaction.followup.send(
             clip(rejected_text(result.rejected)), ephemeral=True, allowed_mentions=NO_PINGS
@@ -256,15 +250,15 @@ async def _submit_debrief(interaction: discord.Interaction[Any], sprint_id: int,
 # -- persistent buttons ---------------------------------------------------------------------------
 
 
-class AddGoalButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=GOAL_ADD_TEMPLATE
-):
-    """"Add my goal" on the sprint's late-join reply: opens the goal form for that sprint."""
+class AddGoalButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=GOAL_ADD_TEMPLATE):
+    """ "Add my goal" on the sprint's late-join reply: opens the goal form for that sprint."""
 
     def __init__(self, sprint_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Add my goal", emoji="🎯", style=discord.ButtonStyle.primary,
+                label="Add my goal",
+                emoji="🎯",
+                style=discord.ButtonStyle.primary,
                 custom_id=goal_add_id(sprint_id),
             )
         )
@@ -272,8 +266,11 @@ class AddGoalButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> AddGoalButton:
         return cls(int(match["sid"]))
 
@@ -298,10 +295,12 @@ class CheckInButton(
         emoji = render.CHECKIN_EMOJI.get(action, "📝")
         super().__init__(
             discord.ui.Button(
-                label=label, emoji=emoji,
+                label=label,
+                emoji=emoji,
                 custom_id=render.checkin_custom_id(sprint_id, round_, action),
                 style=(
-                    discord.ButtonStyle.success if action == "done"
+                    discord.ButtonStyle.success
+                    if action == "done"
                     else discord.ButtonStyle.secondary
                 ),
             )
@@ -310,8 +309,11 @@ class CheckInButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> CheckInButton:
         return cls(int(match["sid"]), int(match["round"]), match["action"])
 
@@ -357,7 +359,9 @@ class HuddleButton(
     def __init__(self, sprint_id: int, round_: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Open a huddle", emoji="🆘", style=discord.ButtonStyle.danger,
+                label="Open a huddle",
+                emoji="🆘",
+                style=discord.ButtonStyle.danger,
                 custom_id=f"huddle:{sprint_id}:{round_}",
             )
         )
@@ -365,8 +369,11 @@ class HuddleButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> HuddleButton:
         return cls(int(match["sid"]), int(match["round"]))
 
@@ -406,8 +413,11 @@ class DebriefButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> DebriefButton:
         return cls(int(match["sid"]), match["action"])
 
@@ -458,8 +468,11 @@ class CarryButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> CarryButton:
         return cls(int(match["sid"]), Scope(match["to"]))
 
@@ -487,15 +500,19 @@ class GoalPick(
                 custom_id=f"goalpick:{action}:{user_id}",
                 placeholder="Pick the goal you finished",
                 options=options or [discord.SelectOption(label="(no goals)", value="0")],
-                min_values=1, max_values=1,
+                min_values=1,
+                max_values=1,
             )
         )
         self.action, self.user_id = action, user_id
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> GoalPick:
         options = list(getattr(item, "options", []) or [])
         return cls(match["action"], int(match["uid"]), options)

@@ -48,7 +48,9 @@ def goal_button_view(sprint_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(
         discord.ui.Button(
-            label="Add my goal", emoji="🎯", style=discord.ButtonStyle.primary,
+            label="Add my goal",
+            emoji="🎯",
+            style=discord.ButtonStyle.primary,
             custom_id=goal_add_id(sprint_id),
         )
     )
@@ -64,7 +66,8 @@ async def reply(
     embed: discord.Embed | None = None,
 ) -> None:
     kwargs: dict[str, Any] = {
-        "ephemeral": ephemeral, "allowed_mentions": discord.AllowedMentions.none()
+        "ephemeral": ephemeral,
+        "allowed_mentions": discord.AllowedMentions.none(),
     }
     if view is not None:
         kwargs["view"] = view
@@ -87,7 +90,10 @@ async def do_join(
 ) -> None:
     service = sprint_service(interaction)
     result = await service.join(
-        sprint_id, interaction.user.id, display_name(interaction.user), ping=ping,
+        sprint_id,
+        interaction.user.id,
+        display_name(interaction.user),
+        ping=ping,
         guild_id=interaction.guild_id,
     )
     text = render.join_reply(result, service.ctx.clock.now())
@@ -116,8 +122,13 @@ async def do_control(
     service = sprint_service(interaction)
     actor = actor_of(interaction)
     result = await service.control(
-        sprint_id, actor, action, minutes=minutes, guild_id=interaction.guild_id,
-        expected=expected, sent_at=interaction.created_at if sent else None,
+        sprint_id,
+        actor,
+        action,
+        minutes=minutes,
+        guild_id=interaction.guild_id,
+        expected=expected,
+        sent_at=interaction.created_at if sent else None,
     )
     view = result.sprint
     who = f"<@{actor.user_id}>"
@@ -179,8 +190,11 @@ class SprintButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> SprintButton:
         parsed = parse_sprint_button_id(match.string)
         if parsed is None:  # pragma: no cover - the template matched
@@ -268,8 +282,10 @@ class Chime:
         perms = channel.permissions_for(me)
         if not (perms.connect and perms.speak):
             return "I'm missing Connect or Speak in the voice channel"
-        if channel.user_limit and len(channel.members) >= channel.user_limit and not (
-            perms.move_members
+        if (
+            channel.user_limit
+            and len(channel.members) >= channel.user_limit
+            and not (perms.move_members)
         ):
             return "the voice channel is full"
         return None
@@ -321,7 +337,9 @@ class Chime:
 
 
 def start_notes(
-    interaction: discord.Interaction[Any], voice: discord.VoiceChannel | None, chime: bool,
+    interaction: discord.Interaction[Any],
+    voice: discord.VoiceChannel | None,
+    chime: bool,
     chime_check: Chime,
 ) -> list[str]:
     """Warnings worth telling the host at start (never a refusal)."""
@@ -339,4 +357,3 @@ def start_notes(
         if why is not None:
             notes.append(f"No chime in voice ({why}); the announcements here are the signal.")
     return notes
-

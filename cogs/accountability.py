@@ -106,10 +106,14 @@ def config_embed(view: ConfigView, title: str) -> discord.Embed:
     kind = "forum (a post per week)" if view.is_forum else "channel (a thread per week)"
     lines = [f"**Where:** <#{view.channel_id}> — {kind}"]
     lines.append("**When:** " + " · ".join(schedule_lines(view.schedule, view.zone)))
-    lines.append(f"**Pings:** <@&{view.role_id}> at kickoff" if view.role_id else
-                 "**Pings:** no role at kickoff; check-ins ping members with open goals")
     lines.append(
-        "**After the review:** the thread is archived" if view.archive_after_review
+        f"**Pings:** <@&{view.role_id}> at kickoff"
+        if view.role_id
+        else "**Pings:** no role at kickoff; check-ins ping members with open goals"
+    )
+    lines.append(
+        "**After the review:** the thread is archived"
+        if view.archive_after_review
         else "**After the review:** the thread stays open"
     )
     if view.enabled:
@@ -184,8 +188,12 @@ class Accountability(commands.Cog):
     @group.command(name="setup")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.autocomplete(
-        day=day_choices, time=time_choices, checkin_days=days_choices,
-        checkin_time=time_choices, review_day=day_choices, review_time=time_choices,
+        day=day_choices,
+        time=time_choices,
+        checkin_days=days_choices,
+        checkin_time=time_choices,
+        review_day=day_choices,
+        review_time=time_choices,
     )
     async def setup(
         self,
@@ -237,8 +245,12 @@ class Accountability(commands.Cog):
             channel.id,
             channel_is_forum=is_forum,
             bot_permissions=bot_permissions_in(interaction, channel),
-            day=day, time_=time, checkin_days=checkin_days, checkin_time=checkin_time,
-            review_day=review_day, review_time=review_time,
+            day=day,
+            time_=time,
+            checkin_days=checkin_days,
+            checkin_time=checkin_time,
+            review_day=review_day,
+            review_time=review_time,
             role_id=role.id if role is not None else None,
             archive_after_review=archive,
         )
@@ -253,7 +265,9 @@ class Accountability(commands.Cog):
                     "grant me “Mention @everyone, @here and All Roles” there."
                 )
         await interaction.response.send_message(
-            "\n".join(notes) or None, embed=embed, ephemeral=True,
+            "\n".join(notes) or None,
+            embed=embed,
+            ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
@@ -291,4 +305,3 @@ class Accountability(commands.Cog):
 
 async def setup(bot: AnyBot) -> None:
     await bot.add_cog(Accountability(bot))
-

@@ -204,9 +204,7 @@ class Sprints(commands.Cog):
     # -- join, leave, status ------------------------------------------------------------------
 
     @sprint.command(name="join")
-    async def join(
-        self, interaction: discord.Interaction[Any], ping: bool | None = None
-    ) -> None:
+    async def join(self, interaction: discord.Interaction[Any], ping: bool | None = None) -> None:
         """Join the sprint running in this channel.
 
         Parameters
@@ -268,9 +266,7 @@ class Sprints(commands.Cog):
         """This server's recent sprints with who took part and how it went."""
         assert interaction.guild_id is not None
         entries = await self.service.history(interaction.guild_id)
-        embed = discord.Embed.from_dict(
-            render.history_embed(entries, self.service.ctx.clock.now())
-        )
+        embed = discord.Embed.from_dict(render.history_embed(entries, self.service.ctx.clock.now()))
         await reply(interaction, "", embed=embed)
 
     @sprint.command(name="settings")
@@ -351,8 +347,11 @@ class Sprints(commands.Cog):
             **given,
         )
         embed = discord.Embed.from_dict(render.settings_embed(defaults))
-        await reply(interaction, "Saved. The new settings apply to sprints started from now on.",
-                    embed=embed)
+        await reply(
+            interaction,
+            "Saved. The new settings apply to sprints started from now on.",
+            embed=embed,
+        )
 
     # -- gateway events -----------------------------------------------------------------------
 

@@ -95,9 +95,7 @@ class Timezone(commands.Cog):
                 view = None
             if view is not None and view.enabled and view.next_posts:
                 post = view.next_posts[0]
-                text += (
-                    f" Weekly posts follow it; the next ({post.kind.value}) is {ts(post.at)}."
-                )
+                text += f" Weekly posts follow it; the next ({post.kind.value}) is {ts(post.at)}."
         await interaction.response.send_message(text, ephemeral=True)
 
     @group.command(name="me")

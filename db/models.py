@@ -189,9 +189,7 @@ class WorkSpan(Base):
     __tablename__ = "sprint_work_spans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sprint_id: Mapped[int] = mapped_column(
-        ForeignKey("sprints.id", ondelete="CASCADE"), index=True
-    )
+    sprint_id: Mapped[int] = mapped_column(ForeignKey("sprints.id", ondelete="CASCADE"), index=True)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 
@@ -231,9 +229,7 @@ class DebriefNote(Base):
     __tablename__ = "debrief_notes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sprint_id: Mapped[int] = mapped_column(
-        ForeignKey("sprints.id", ondelete="CASCADE"), index=True
-    )
+    sprint_id: Mapped[int] = mapped_column(ForeignKey("sprints.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(Snowflake)
     text: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -311,9 +307,7 @@ class AccountabilityPost(Base):
     __table_args__ = (UniqueConstraint("week_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    week_id: Mapped[int] = mapped_column(
-        ForeignKey("accountability_weeks.id", ondelete="CASCADE")
-    )
+    week_id: Mapped[int] = mapped_column(ForeignKey("accountability_weeks.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(32))  # kickoff | checkin:2 | review
     scheduled_at: Mapped[datetime]
     posted_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -338,9 +332,7 @@ class AccountabilityNote(Base):
     __table_args__ = (Index("ix_accountability_notes_week_user", "week_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    week_id: Mapped[int] = mapped_column(
-        ForeignKey("accountability_weeks.id", ondelete="CASCADE")
-    )
+    week_id: Mapped[int] = mapped_column(ForeignKey("accountability_weeks.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(Snowflake)
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -439,6 +431,8 @@ class GuildRemoval(Base):
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     removed_at: Mapped[datetime]
+
+
 # -- availability and pods ---------------------------------------------------------------------
 
 

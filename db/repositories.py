@@ -49,9 +49,7 @@ async def user_settings(session: AsyncSession, user_id: int) -> UserSettings:
 async def active_sprint_in_channel(
     session: AsyncSession, channel_id: int, *, for_update: bool = False
 ) -> Sprint | None:
-    stmt = select(Sprint).where(
-        Sprint.channel_id == channel_id, Sprint.status.in_(ACTIVE_STATUSES)
-    )
+    stmt = select(Sprint).where(Sprint.channel_id == channel_id, Sprint.status.in_(ACTIVE_STATUSES))
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -64,11 +64,17 @@ async def main() -> None:
             driver = server.driver
 
             async def say(member, command, **options):  # type: ignore[no-untyped-def]
-                return (await (await driver.slash(member, general, command, **options)).message())
+                return await (await driver.slash(member, general, command, **options)).message()
 
             async with sprintbot(server, database, speed=1.0):
-                await say(members[0], "sprint start", work=25, rounds=4, intro=0,
-                          title="Thesis writing club")
+                await say(
+                    members[0],
+                    "sprint start",
+                    work=25,
+                    rounds=4,
+                    intro=0,
+                    title="Thesis writing club",
+                )
                 for member, goal in zip(
                     members,
                     ("Draft chapter 3 intro", "Fix the login bug", "Read two papers"),

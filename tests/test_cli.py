@@ -60,7 +60,10 @@ def test_migrate_creates_the_sqlite_database(
 def test_migrate_sql_prints_the_schema(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "bot.cli", "migrate", "--sql"],
-        capture_output=True, text=True, cwd=tmp_path, check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
         env={"SPRINTBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     assert "CREATE TABLE outbox" in out.stdout
@@ -81,7 +84,10 @@ def test_check_config_lists_every_problem_and_a_non_utf8_file_gets_no_traceback(
     for path, wanted in ((bad, "Configuration errors (3)"), (latin, "is not UTF-8 text")):
         out = subprocess.run(
             [sys.executable, "-m", "bot.cli", "check-config", str(path)],
-            capture_output=True, text=True, cwd=tmp_path, check=False,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
         )
         assert out.returncode == 2
         assert wanted in out.stderr

@@ -31,7 +31,7 @@ def test_defaults_apply_without_a_file(tmp_path: Path) -> None:
 def test_valid_file_is_loaded_into_frozen_settings(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        '[sprint]\nwork = 50\nshort_break = 10\n[timing]\nspeed = 60\n'
+        "[sprint]\nwork = 50\nshort_break = 10\n[timing]\nspeed = 60\n"
         '[database]\nurl = "postgresql+asyncpg://u:pw@db/sprintbot"\n',
     )
     settings = load_settings(path, env={})

@@ -114,8 +114,12 @@ class SlidingCap:
     """
 
     def __init__(
-        self, limit: int = DISCORD_GLOBAL_LIMIT - 1, period: float = 1.0 + WINDOW_MARGIN, *,
-        time: TimeSource = _time.monotonic, lost_after: float = 60.0,
+        self,
+        limit: int = DISCORD_GLOBAL_LIMIT - 1,
+        period: float = 1.0 + WINDOW_MARGIN,
+        *,
+        time: TimeSource = _time.monotonic,
+        lost_after: float = 60.0,
     ) -> None:
         self.limit = limit
         self.period = period

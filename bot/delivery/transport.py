@@ -171,7 +171,7 @@ def gate_budget_key(method: str, path: str) -> tuple[int, str] | None:
     if m is None:
         return None
     channel_id = int(m.group(1))
-    rest = path[m.end():]
+    rest = path[m.end() :]
     if rest == "/messages" and method == "POST":
         return channel_id, "message"
     if rest.startswith("/messages/") and rest.count("/") == 2 and method == "PATCH":
@@ -249,9 +249,7 @@ class RestGate:
     ) -> None:
         self._answered(ctx)
 
-    async def _on_end(
-        self, _session: Any, ctx: Any, params: aiohttp.TraceRequestEndParams
-    ) -> None:
+    async def _on_end(self, _session: Any, ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
         self._answered(ctx)
         response = params.response
         headers = response.headers
@@ -262,9 +260,11 @@ class RestGate:
         key = gate_budget_key(params.method, path)
         if status == 429:
             self.stats.responses_429 += 1
-            retry_after = _float(headers.get("Retry-After")) or _float(
-                headers.get("X-RateLimit-Reset-After")
-            ) or 1.0
+            retry_after = (
+                _float(headers.get("Retry-After"))
+                or _float(headers.get("X-RateLimit-Reset-After"))
+                or 1.0
+            )
             is_global = (
                 headers.get("X-RateLimit-Global", "").lower() == "true"
                 or headers.get("X-RateLimit-Scope") == "global"
@@ -313,8 +313,9 @@ class DiscordTransport:
         except discord.HTTPException as exc:
             return _answer_error(request, exc)
         except discord.RateLimited as exc:
-            raise Transient(f"rate limited for {exc.retry_after:.1f}s", status=429,
-                            retry_after=exc.retry_after) from None
+            raise Transient(
+                f"rate limited for {exc.retry_after:.1f}s", status=429, retry_after=exc.retry_after
+            ) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise Transient(f"network error: {exc.__class__.__name__}: {exc}") from None
         except (RuntimeError, AttributeError) as exc:
@@ -331,8 +332,12 @@ def _answer_error(request: DeliveryRequest, exc: discord.HTTPException) -> int |
     where = f"<#{request.channel_id}>"
     if status == 429:
         retry = _float(exc.response.headers.get("Retry-After")) if exc.response else None
-        raise Transient("rate limited by Discord (429) after discord.py's own retries",
-                        status=status, code=code, retry_after=retry)
+        raise Transient(
+            "rate limited by Discord (429) after discord.py's own retries",
+            status=status,
+            code=code,
+            retry_after=retry,
+        )
     if status >= 500 or status in (408, 401):
         # 401: the token was refused mid-run; keep the rows until it works again.
         raise Transient(f"Discord answered {status} {text}", status=status, code=code)
@@ -341,18 +346,32 @@ def _answer_error(request: DeliveryRequest, exc: discord.HTTPException) -> int |
     if code == THREAD_ALREADY_CREATED and request.target_message_id is not None:
         return request.target_message_id  # a thread started from a message has the message's id
     if code == UNKNOWN_CHANNEL:
-        raise Permanent(f"the channel {where} no longer exists (Unknown Channel)",
-                        status=status, code=code, channel_gone=True)
+        raise Permanent(
+            f"the channel {where} no longer exists (Unknown Channel)",
+            status=status,
+            code=code,
+            channel_gone=True,
+        )
     if code == MISSING_PERMISSIONS:
-        raise Permanent(f"the bot lacks a permission in {where} to {_verb(request.kind)} "
-                        "(Missing Permissions)", status=status, code=code)
+        raise Permanent(
+            f"the bot lacks a permission in {where} to {_verb(request.kind)} (Missing Permissions)",
+            status=status,
+            code=code,
+        )
     if code == MISSING_ACCESS:
         raise Permanent(f"the bot cannot see {where} (Missing Access)", status=status, code=code)
     if code == UNKNOWN_MESSAGE:
-        raise Permanent(f"the message to {_verb(request.kind)} in {where} was deleted",
-                        status=status, code=code, notify=False)
-    raise Permanent(f"Discord refused to {_verb(request.kind)} in {where}: {status} {text}",
-                    status=status, code=code)
+        raise Permanent(
+            f"the message to {_verb(request.kind)} in {where} was deleted",
+            status=status,
+            code=code,
+            notify=False,
+        )
+    raise Permanent(
+        f"Discord refused to {_verb(request.kind)} in {where}: {status} {text}",
+        status=status,
+        code=code,
+    )
 
 
 def _verb(kind: str) -> str:

@@ -314,8 +314,12 @@ def summary_payload(
                 _button(custom_id("done", week_id), "Mark done", "✅", BUTTON_SUCCESS),
             )
         ]
-    return {"content": "", "embeds": [embed], "components": components,
-            "allowed_mentions": NO_PINGS}
+    return {
+        "content": "",
+        "embeds": [embed],
+        "components": components,
+        "allowed_mentions": NO_PINGS,
+    }
 
 
 # -- check-in ----------------------------------------------------------------------------------
@@ -339,9 +343,8 @@ def checkin_payload(
         size += len(piece) + 1
     review = f" The review is {ts(review_at, 'R')} ({ts(review_at)})." if review_at else ""
     if open_members:
-        content = (
-            f"👋 Check-in for **{week_label(week)}**: how are your goals going?{review}"
-            + ("\n" + " ".join(mentions) if mentions else "")
+        content = f"👋 Check-in for **{week_label(week)}**: how are your goals going?{review}" + (
+            "\n" + " ".join(mentions) if mentions else ""
         )
         blocks = [
             "\n".join(
@@ -406,9 +409,7 @@ def review_payload(
     total = done + sum(len(r.open) for r in lines)
     focus = sum(r.focus_minutes for r in lines)
     if lines:
-        headline = (
-            f"{DONE} {done}/{total} goals done · ⏱ {focus} focus minutes together"
-        )
+        headline = f"{DONE} {done}/{total} goals done · ⏱ {focus} focus minutes together"
         body = _fit([_review_block(r) for r in lines], EMBED_DESCRIPTION - 400)
         description = headline + "\n\n" + body
     else:
@@ -428,8 +429,9 @@ def review_payload(
     )
     return {
         "content": f"🏁 **Review · {week_label(week)}**",
-        "embeds": [{"title": "How the week went", "description": description,
-                    "color": COLOUR_REVIEW}],
+        "embeds": [
+            {"title": "How the week went", "description": description, "color": COLOUR_REVIEW}
+        ],
         "components": components,
         "allowed_mentions": NO_PINGS,
     }

@@ -315,15 +315,18 @@ def debrief_payload(data: Debrief) -> dict[str, Any]:
         description = f"{ended}Sprint over{when}. Nobody stayed to the end this time."
     fields: list[dict[str, Any]] = []
     shown = members if len(members) <= EMBED_FIELDS else members[: EMBED_FIELDS - 1]
-    rest = members[len(shown):]
+    rest = members[len(shown) :]
     n_fields = len(shown) + (1 if rest else 0)
     budget = EMBED_TOTAL - len(title) - len(description) - 50
     per_field = min(FIELD_VALUE, budget // max(n_fields, 1))
     for m in shown:
         name = _member_heading(m)
         fields.append(
-            {"name": name, "value": _fit_lines(_member_body(m), per_field - len(name)),
-             "inline": False}
+            {
+                "name": name,
+                "value": _fit_lines(_member_body(m), per_field - len(name)),
+                "inline": False,
+            }
         )
     if rest:
         lines = [
@@ -332,8 +335,11 @@ def debrief_payload(data: Debrief) -> dict[str, Any]:
             for m in rest
         ]
         fields.append(
-            {"name": f"…and {len(rest)} more", "value": _fit_lines(lines, per_field - 20),
-             "inline": False}
+            {
+                "name": f"…and {len(rest)} more",
+                "value": _fit_lines(lines, per_field - 20),
+                "inline": False,
+            }
         )
     return {
         "embeds": [
@@ -342,11 +348,14 @@ def debrief_payload(data: Debrief) -> dict[str, Any]:
         "components": [
             action_row(
                 button(
-                    debrief_custom_id(data.sprint_id, "note"), "Add a debrief note", emoji="📝",
+                    debrief_custom_id(data.sprint_id, "note"),
+                    "Add a debrief note",
+                    emoji="📝",
                     style=BUTTON_PRIMARY,
                 ),
                 button(
-                    debrief_custom_id(data.sprint_id, "carry"), "Carry my open goals over",
+                    debrief_custom_id(data.sprint_id, "carry"),
+                    "Carry my open goals over",
                     emoji="➡️",
                 ),
             )

@@ -110,9 +110,7 @@ def plan_summary(plan: SprintPlan) -> str:
         if plan.long_break_every == 1:
             text += f", {plan.long_break_min} min long breaks"
         elif plan.long_break_every < plan.rounds:
-            text += (
-                f", {plan.long_break_min} min long break every {plan.long_break_every} rounds"
-            )
+            text += f", {plan.long_break_min} min long break every {plan.long_break_every} rounds"
     if plan.intro_min:
         text += f", {plan.intro_min} min intro"
     return text
@@ -247,7 +245,9 @@ def card_components(view: SprintView) -> list[dict[str, Any]]:
     paused = view.state.status is Status.PAUSED
     toggle = (
         button(
-            sprint_button_id(sid, SprintAction.RESUME, seq), "Resume", emoji="▶️",
+            sprint_button_id(sid, SprintAction.RESUME, seq),
+            "Resume",
+            emoji="▶️",
             style=ButtonStyle.SUCCESS,
         )
         if paused
@@ -348,7 +348,11 @@ def phase_line(
 
 
 def finished_line(
-    title: str, plan: SprintPlan, at: datetime, *, catching_up: bool = False,
+    title: str,
+    plan: SprintPlan,
+    at: datetime,
+    *,
+    catching_up: bool = False,
     by: int | None = None,
 ) -> str:
     name = escape_markdown(title)
@@ -529,8 +533,7 @@ def skip_reply(view: SprintView, *, resumed: bool = False) -> str:
 def leave_reply(view: SprintView, ended: bool) -> str:
     if ended:
         return (
-            f"You left **{escape_title(view)}**. You were the last one in, so the sprint "
-            "has ended."
+            f"You left **{escape_title(view)}**. You were the last one in, so the sprint has ended."
         )
     return f"You left **{escape_title(view)}**. Rejoin any time with the Join button."
 
@@ -623,8 +626,7 @@ def settings_embed(defaults: SprintDefaults) -> dict[str, Any]:
         f"Break: {defaults.brk} min{mark('brk')}",
         f"Rounds: {defaults.rounds}{mark('rounds')}",
         f"Long break: {defaults.long_break} min{mark('long_break')}",
-        f"Long break every: {plural(defaults.long_break_every, 'round')}"
-        f"{mark('long_break_every')}",
+        f"Long break every: {plural(defaults.long_break_every, 'round')}{mark('long_break_every')}",
         f"Intro: {defaults.intro} min{mark('intro')}",
     ]
     role = f"<@&{defaults.manager_role_id}>" if defaults.manager_role_id else "none (Manage Server)"

@@ -27,9 +27,7 @@ class Services:
         self.goals = GoalService(ctx, self.sprints)
         self.accountability = AccountabilityService(ctx, timezones=self.timezones, goals=self.goals)
         self.checkins = CheckInService(ctx, self.goals)
-        self.stats = StatsService(
-            ctx, ChartWorker(use_process=ctx.settings.stats.chart_process)
-        )
+        self.stats = StatsService(ctx, ChartWorker(use_process=ctx.settings.stats.chart_process))
         self.privacy = PrivacyService(ctx)
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)

@@ -35,7 +35,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def console_args(**given: object) -> argparse.Namespace:
     values: dict[str, object] = {
-        "database": None, "speed": None, "script": None, "demo": False, "config": None,
+        "database": None,
+        "speed": None,
+        "script": None,
+        "demo": False,
+        "config": None,
         "log_level": None,
     }
     values.update(given)
@@ -72,7 +76,7 @@ def test_a_script_starts_a_sprint_a_member_joins_by_button_and_sets_a_goal(
         '/sprint start work:25 intro:0 voice_channel:"Focus Room" title:"Test sprint"\n'
         'expect "Started **Test sprint**"\n'
         "as alice click Join\n"
-        "expect \"You're in\"\n"
+        'expect "You\'re in"\n'
         'as alice /goal text:"draft chapter 3"\n'
         'expect "Alice set 1 goal"\n'
         "transcript #coworking\n",
@@ -170,7 +174,12 @@ def test_a_missing_script_file_is_a_usage_error(
 def test_quoted_values_and_apostrophes_split_like_a_person_means_them() -> None:
     words = split_words("""as alice /goal text:"draft chapter 3" scope:week note:Sam's""")
     assert [w.text for w in words] == [
-        "as", "alice", "/goal", "text:draft chapter 3", "scope:week", "note:Sam's"
+        "as",
+        "alice",
+        "/goal",
+        "text:draft chapter 3",
+        "scope:week",
+        "note:Sam's",
     ]
     assert words[3].split(":") == ("text", "draft chapter 3", True)
     with pytest.raises(ConsoleError, match="not closed"):
@@ -186,7 +195,7 @@ def test_bad_input_at_the_prompt_gets_a_message_not_a_traceback() -> None:
         "/sprint strat",
         "/sprint start work:abc",
         "/sprint start work:500",
-        "/goal text:\"unclosed",
+        '/goal text:"unclosed',
         "click 99 Join",
         "as dave /goal text:hi",
         "voice alice join coworking",
@@ -206,7 +215,7 @@ def test_bad_input_at_the_prompt_gets_a_message_not_a_traceback() -> None:
         "✗ /sprint has no subcommand 'strat'. Did you mean /sprint start?",
         "✗ option 'work' expects an integer, got 'abc'",
         "✗ option 'work' must be between 1 and 180",
-        "✗ a quote (\") is not closed",
+        '✗ a quote (") is not closed',
         "✗ there is no message #99",
         "✗ there is no member 'dave' here; members: you, alice, bob, cat",
         "✗ there is no channel 'coworking'",

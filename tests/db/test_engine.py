@@ -59,8 +59,14 @@ async def test_datetimes_come_back_aware_in_utc(database: Database) -> None:
     async with database.transaction() as session:
         session.add(
             Sprint(
-                guild_id=1, channel_id=2, host_id=3, title="t", plan={}, status="running",
-                phase_started_at=local, phase_ends_at=local + timedelta(minutes=25),
+                guild_id=1,
+                channel_id=2,
+                host_id=3,
+                title="t",
+                plan={},
+                status="running",
+                phase_started_at=local,
+                phase_ends_at=local + timedelta(minutes=25),
             )
         )
     async with database.transaction() as session:
@@ -74,7 +80,12 @@ async def test_naive_datetimes_are_refused(database: Database) -> None:
         async with database.transaction() as session:
             session.add(
                 Sprint(
-                    guild_id=1, channel_id=2, host_id=3, title="t", plan={}, status="running",
+                    guild_id=1,
+                    channel_id=2,
+                    host_id=3,
+                    title="t",
+                    plan={},
+                    status="running",
                     phase_started_at=datetime(2026, 1, 1),
                 )
             )

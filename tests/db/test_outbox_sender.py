@@ -189,7 +189,12 @@ async def test_announcements_go_before_cosmetic_edits(database: Database) -> Non
 async def new_sprint(database: Database, clock: FakeClock, channel: int = CHANNEL) -> int:
     async with database.transaction() as session:
         sprint = Sprint(
-            guild_id=GUILD, channel_id=channel, host_id=1, title="t", plan={}, status="running",
+            guild_id=GUILD,
+            channel_id=channel,
+            host_id=1,
+            title="t",
+            plan={},
+            status="running",
             phase_started_at=clock.now(),
         )
         session.add(sprint)
@@ -220,7 +225,9 @@ async def test_a_held_phase_change_waits_for_its_moment_and_its_sprint_keeps_ord
         sender.wake()
         await settle(sender)
     assert [r.payload["content"] for r in fake.requests] == [
-        "other sprint", "☕ Break time", "⏸ Paused"
+        "other sprint",
+        "☕ Break time",
+        "⏸ Paused",
     ]
     stored = await rows(database)
     assert [r.not_before for r in stored.values()] == [due, None, None]
@@ -258,10 +265,21 @@ async def test_a_row_waits_until_the_message_it_targets_is_delivered(database: D
     await put(
         database,
         say("card", ref="sprint_card:1"),
-        Outgoing("edit", {"content": "card v2"}, channel_id=CHANNEL, target_ref="sprint_card:1",
-                 guild_id=GUILD),
-        Outgoing("thread", {"name": "Huddle", "auto_archive_duration": 60}, channel_id=CHANNEL,
-                 target_ref="sprint_card:1", ref="huddle:1", guild_id=GUILD),
+        Outgoing(
+            "edit",
+            {"content": "card v2"},
+            channel_id=CHANNEL,
+            target_ref="sprint_card:1",
+            guild_id=GUILD,
+        ),
+        Outgoing(
+            "thread",
+            {"name": "Huddle", "auto_archive_duration": 60},
+            channel_id=CHANNEL,
+            target_ref="sprint_card:1",
+            ref="huddle:1",
+            guild_id=GUILD,
+        ),
         say("in the thread", channel_id=None, channel_ref="huddle:1"),
     )
     async with running(make_sender(database, fake, clock=clock)) as sender:
@@ -286,8 +304,13 @@ async def test_a_ref_that_can_never_be_delivered_drops_the_rows_waiting_for_it(
     ids = await put(
         database,
         say("card", ref="sprint_card:2"),
-        Outgoing("edit", {"content": "v2"}, channel_id=CHANNEL, target_ref="sprint_card:2",
-                 guild_id=GUILD),
+        Outgoing(
+            "edit",
+            {"content": "v2"},
+            channel_id=CHANNEL,
+            target_ref="sprint_card:2",
+            guild_id=GUILD,
+        ),
     )
     async with running(make_sender(database, fake)) as sender:
         await settle(sender)
@@ -367,8 +390,9 @@ async def test_repeated_permission_errors_in_one_channel_are_recorded_once(
 async def test_deleted_channel_drops_everything_else_queued_for_it(database: Database) -> None:
     gone = Permanent("Unknown Channel", status=404, code=10003, channel_gone=True)
     fake = FakeDiscord(script=[gone])
-    ids = await put(database, say("a"), say("b"), say("c"), say("elsewhere",
-                                                                 channel_id=OTHER_CHANNEL))
+    ids = await put(
+        database, say("a"), say("b"), say("c"), say("elsewhere", channel_id=OTHER_CHANNEL)
+    )
     async with running(make_sender(database, fake, concurrency=1)) as sender:
         await settle(sender)
     status = [r.status for r in (await rows(database)).values()]
@@ -451,8 +475,9 @@ async def test_stop_lets_requests_in_flight_finish_and_records_them(database: Da
 
 async def test_a_shard_process_delivers_only_its_own_guilds(database: Database) -> None:
     fake0, fake1 = FakeDiscord(), FakeDiscord()
-    ids = await put(database, say("for shard 1", guild_id=GUILD), say("for shard 0",
-                                                                       guild_id=GUILD0))
+    ids = await put(
+        database, say("for shard 1", guild_id=GUILD), say("for shard 0", guild_id=GUILD0)
+    )
     shard0 = make_sender(database, fake0, scope=ShardScope(2, (0,)))
     async with running(shard0):
         await settle(shard0)

@@ -16,8 +16,14 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 def sprint(channel_id: int, status: str = "running") -> Sprint:
     return Sprint(
-        guild_id=10, channel_id=channel_id, host_id=1, title="Focus", plan={"work_min": 25},
-        status=status, phase_started_at=NOW, phase_ends_at=NOW,
+        guild_id=10,
+        channel_id=channel_id,
+        host_id=1,
+        title="Focus",
+        plan={"work_min": 25},
+        status=status,
+        phase_started_at=NOW,
+        phase_ends_at=NOW,
     )
 
 

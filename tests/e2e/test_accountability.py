@@ -110,11 +110,13 @@ def the_thread(club: Club, parent: Channel) -> Channel:
 
 async def setup_weekly(bot: AnyBot, club: Club, channel: Channel, **options: Any) -> Message:
     driver = club.server.driver
-    await reply(await driver.slash(club.mod, club.general, "timezone server",
-                                   zone="America/New_York"))
+    await reply(
+        await driver.slash(club.mod, club.general, "timezone server", zone="America/New_York")
+    )
     return await reply(
-        await driver.slash(club.mod, club.general, "accountability setup", channel=channel,
-                           **options)
+        await driver.slash(
+            club.mod, club.general, "accountability setup", channel=channel, **options
+        )
     )
 
 
@@ -127,36 +129,57 @@ async def add_goals(club: Club, member: Member, message: Message, lines: str) ->
 async def mark_done(club: Club, member: Member, message: Message, *texts: str) -> Message:
     driver = club.server.driver
     menu = await reply(await driver.click(member, message, "Mark done"))
-    options = {
-        o["label"]: o["value"]
-        for c in menu.walk_components() for o in c.get("options", [])
-    }
-    picked = await driver.select(member, menu, "Pick the goals you finished",
-                                 [options[t] for t in texts])
+    options = {o["label"]: o["value"] for c in menu.walk_components() for o in c.get("options", [])}
+    picked = await driver.select(
+        member, menu, "Pick the goals you finished", [options[t] for t in texts]
+    )
     return await reply(picked)
 
 
 async def add_sprint(
-    database: Database, club: Club, start: datetime, minutes: int,
+    database: Database,
+    club: Club,
+    start: datetime,
+    minutes: int,
     members: dict[int, tuple[int, int]],
 ) -> None:
     """A finished sprint in the guild: one work span; members: id -> (join, leave) minutes."""
     async with database.transaction() as s:
         sprint = Sprint(
-            guild_id=club.guild.id, channel_id=club.general.id, host_id=next(iter(members)),
-            title="Deep work", plan={}, status="finished", phase_started_at=start,
-            created_at=start, ended_at=start + timedelta(minutes=minutes),
+            guild_id=club.guild.id,
+            channel_id=club.general.id,
+            host_id=next(iter(members)),
+            title="Deep work",
+            plan={},
+            status="finished",
+            phase_started_at=start,
+            created_at=start,
+            ended_at=start + timedelta(minutes=minutes),
         )
         s.add(sprint)
         await s.flush()
-        s.add(WorkSpan(sprint_id=sprint.id, started_at=start,
-                       ended_at=start + timedelta(minutes=minutes)))
+        s.add(
+            WorkSpan(
+                sprint_id=sprint.id, started_at=start, ended_at=start + timedelta(minutes=minutes)
+            )
+        )
         for uid, (join, leave) in members.items():
-            s.add(Participant(sprint_id=sprint.id, user_id=uid, display_name=str(uid),
-                              joined_at=start + timedelta(minutes=join)))
-            s.add(PresenceSpan(sprint_id=sprint.id, user_id=uid,
-                               started_at=start + timedelta(minutes=join),
-                               ended_at=start + timedelta(minutes=leave)))
+            s.add(
+                Participant(
+                    sprint_id=sprint.id,
+                    user_id=uid,
+                    display_name=str(uid),
+                    joined_at=start + timedelta(minutes=join),
+                )
+            )
+            s.add(
+                PresenceSpan(
+                    sprint_id=sprint.id,
+                    user_id=uid,
+                    started_at=start + timedelta(minutes=join),
+                    ended_at=start + timedelta(minutes=leave),
+                )
+            )
 
 
 # -- the whole week -------------------------------------------------------------------------------
@@ -182,8 +205,9 @@ async def test_text_channel_week_runs_kickoff_goals_checkin_review_with_correct_
         # Goals: Alice through the thread's form, Bob through /goal (outside a sprint → week).
         added = await add_goals(club, club.alice, starter, "Write chapter 3\n- Email the editor")
         assert added.ephemeral and "Added 2 goals to the week of 8 Mar" in added.content
-        said = await reply(await driver.slash(club.bob, club.general, "goal",
-                                              text="Ship the release"))
+        said = await reply(
+            await driver.slash(club.bob, club.general, "goal", text="Ship the release")
+        )
         assert "week of 8 mar" in said.content.lower()
         done = await mark_done(club, club.bob, summary, "Ship the release")
         assert "Ticked off 1" in done.content
@@ -195,13 +219,19 @@ async def test_text_channel_week_runs_kickoff_goals_checkin_review_with_correct_
         assert "Write chapter 3" in text_of(checkin) and "Ship the release" not in text_of(checkin)
         await mark_done(club, club.alice, checkin, "Write chapter 3")
         opened = await driver.click(club.alice, checkin, "Progress")
-        note = await reply(await driver.submit_modal(club.alice, opened,
-                                                     {"note": "Chapter done, editor next"}))
+        note = await reply(
+            await driver.submit_modal(club.alice, opened, {"note": "Chapter done, editor next"})
+        )
         assert note.channel_id == thread.id and note.mention_ids == []
 
         # Sprints that week (and one the week before, which must not count).
-        await add_sprint(database, club, utc(2027, 3, 11, 15), 50,
-                         {club.alice.id: (0, 50), club.bob.id: (30, 50)})
+        await add_sprint(
+            database,
+            club,
+            utc(2027, 3, 11, 15),
+            50,
+            {club.alice.id: (0, 50), club.bob.id: (30, 50)},
+        )
         await add_sprint(database, club, utc(2027, 3, 12, 15), 25, {club.alice.id: (0, 25)})
         await add_sprint(database, club, utc(2027, 3, 5, 15), 25, {club.alice.id: (0, 25)})
 
@@ -222,7 +252,7 @@ async def test_text_channel_week_runs_kickoff_goals_checkin_review_with_correct_
         assert "Carried 1 open goal into the week of 15 Mar" in first.content
         assert "Already carried over" in again.content
         async with database.transaction() as s:
-            carried = (await s.execute(select(Goal).where(Goal.carried_from_id.is_not(None))))
+            carried = await s.execute(select(Goal).where(Goal.carried_from_id.is_not(None)))
             assert [g.text for g in carried.scalars()] == ["Email the editor"]
 
         # Next week's kickoff is at 09:00 EDT, an hour earlier in UTC.
@@ -297,8 +327,9 @@ async def test_setup_in_a_channel_without_thread_permission_is_refused_by_name(
         assert "missing the Create Public Threads permission" in refused.content
         refused = await setup_weekly(bot, club, club.forum)
         assert "missing the Send Messages permission in that forum" in refused.content
-        shown = await reply(await club.server.driver.slash(club.mod, club.general,
-                                                           "accountability show"))
+        shown = await reply(
+            await club.server.driver.slash(club.mod, club.general, "accountability show")
+        )
         assert "isn't set up here yet" in shown.content
     async with database.transaction() as s:
         assert (await s.execute(select(AccountabilityConfig))).first() is None
@@ -314,15 +345,17 @@ async def test_bad_day_time_and_zone_get_clear_answers(
         assert bad_time.content.startswith("Kickoff time: '25:00' is not a time of day")
         bad_day = await setup_weekly(bot, club, club.weekly, review_day="Funday")
         assert bad_day.content.startswith("Review day: Unknown day 'Funday'")
-        zone = await reply(await driver.slash(club.mod, club.general, "timezone server",
-                                              zone="America/New_Yrok"))
+        zone = await reply(
+            await driver.slash(club.mod, club.general, "timezone server", zone="America/New_Yrok")
+        )
         assert "Unknown time zone 'America/New_Yrok'. Did you mean: America/New_York" in (
-            zone.content)
-        choices = await driver.autocomplete(club.mod, club.general, "timezone me", "zone",
-                                            "new yo")
+            zone.content
+        )
+        choices = await driver.autocomplete(club.mod, club.general, "timezone me", "zone", "new yo")
         assert choices[0]["value"] == "America/New_York"
-        times = await driver.autocomplete(club.mod, club.general, "accountability setup",
-                                          "time", "5pm", channel=club.weekly)
+        times = await driver.autocomplete(
+            club.mod, club.general, "accountability setup", "time", "5pm", channel=club.weekly
+        )
         assert times[0]["value"] == "17:00"
     assert problems(club.server, error_log) == []
 
@@ -373,15 +406,24 @@ async def test_zone_change_across_the_date_line_keeps_one_thread_for_this_week(
     driver = club.server.driver
     clock.set(utc(2027, 3, 8, 5))
     async with sprintbot(club.server, database, clock=clock) as bot:
-        await reply(await driver.slash(club.mod, club.general, "timezone server",
-                                       zone="Pacific/Kiritimati"))
-        await reply(await driver.slash(club.mod, club.general, "accountability setup",
-                                       channel=club.weekly, review_day="Sunday",
-                                       review_time="20:00"))
+        await reply(
+            await driver.slash(club.mod, club.general, "timezone server", zone="Pacific/Kiritimati")
+        )
+        await reply(
+            await driver.slash(
+                club.mod,
+                club.general,
+                "accountability setup",
+                channel=club.weekly,
+                review_day="Sunday",
+                review_time="20:00",
+            )
+        )
         await reply(await driver.slash(club.mod, club.general, "accountability post-now"))
         await drained(bot)
-        await reply(await driver.slash(club.mod, club.general, "timezone server",
-                                       zone="Pacific/Pago_Pago"))
+        await reply(
+            await driver.slash(club.mod, club.general, "timezone server", zone="Pacific/Pago_Pago")
+        )
         again = await reply(await driver.slash(club.mod, club.general, "accountability post-now"))
         assert again.ephemeral and "already up" in again.content
         await drained(bot)

@@ -183,9 +183,10 @@ async def test_card_edits_superseded_while_waiting_for_the_channel_budget_are_no
         stats = bot.delivery.stats
     assert count(world.server, "PATCH", MESSAGE) == 1
     assert [c for c in contents(room) if c.startswith("card")] == ["card v11"]
-    assert stats.superseded + sum(
-        1 for s in (await statuses(database)).values() if s == "superseded"
-    ) >= 9
+    assert (
+        stats.superseded + sum(1 for s in (await statuses(database)).values() if s == "superseded")
+        >= 9
+    )
     assert world.server.stats.rate_limited == 0
     assert problems(world.server, error_log) == []
 
@@ -220,21 +221,37 @@ async def test_every_outbox_kind_reaches_its_discord_route(
     await put(
         database,
         say(world, "card", room, ref="card:6"),
-        Outgoing("edit", {"content": "card, edited"}, channel_id=room.id, target_ref="card:6",
-                 guild_id=gid),
-        Outgoing("thread", {"name": "Huddle", "auto_archive_duration": 60}, channel_id=room.id,
-                 target_ref="card:6", ref="huddle:6", guild_id=gid),
-        Outgoing("send", {"content": "in the huddle", "allowed_mentions": {"parse": []}},
-                 channel_ref="huddle:6", guild_id=gid),
+        Outgoing(
+            "edit",
+            {"content": "card, edited"},
+            channel_id=room.id,
+            target_ref="card:6",
+            guild_id=gid,
+        ),
+        Outgoing(
+            "thread",
+            {"name": "Huddle", "auto_archive_duration": 60},
+            channel_id=room.id,
+            target_ref="card:6",
+            ref="huddle:6",
+            guild_id=gid,
+        ),
+        Outgoing(
+            "send",
+            {"content": "in the huddle", "allowed_mentions": {"parse": []}},
+            channel_ref="huddle:6",
+            guild_id=gid,
+        ),
         say(world, "temporary", room, ref="temp:6"),
         Outgoing("delete", channel_id=room.id, target_ref="temp:6", guild_id=gid),
-        Outgoing("voice_status", {"status": "Work · round 1/4"}, channel_id=voice.id,
-                 guild_id=gid),
+        Outgoing("voice_status", {"status": "Work · round 1/4"}, channel_id=voice.id, guild_id=gid),
     )
     async with bot_running(world.server, database) as bot:
         await drained(bot)
-        await put(database, Outgoing("channel_edit", {"archived": True}, channel_ref="huddle:6",
-                                     guild_id=gid))
+        await put(
+            database,
+            Outgoing("channel_edit", {"archived": True}, channel_ref="huddle:6", guild_id=gid),
+        )
         bot.wake()
         await drained(bot)
     assert contents(room) == ["card, edited"]

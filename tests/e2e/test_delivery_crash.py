@@ -57,9 +57,15 @@ async def test_kill_9_mid_burst_then_restart_delivers_every_row_exactly_once(
             )
 
         child = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, db_url, server.api_base_url, server.gateway_url,
+            sys.executable,
+            __file__,
+            db_url,
+            server.api_base_url,
+            server.gateway_url,
             server.token,
-            cwd=ROOT, env=child_env(), stdout=asyncio.subprocess.DEVNULL,
+            cwd=ROOT,
+            env=child_env(),
+            stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
         try:
@@ -75,7 +81,8 @@ async def test_kill_9_mid_burst_then_restart_delivers_every_row_exactly_once(
 
         settings = Settings(
             discord=DiscordSettings(
-                token=server.token, api_base_url=server.api_base_url,
+                token=server.token,
+                api_base_url=server.api_base_url,
                 gateway_url=server.gateway_url,
             )
         )

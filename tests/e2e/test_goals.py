@@ -70,8 +70,9 @@ async def sprint_id_in(bot: AnyBot, channel: Channel) -> int:
 
 async def rows(bot: AnyBot, model: Any, *where: Any) -> list[Any]:
     async with bot.db.transaction() as session:
-        return list((await session.execute(select(model).where(*where).order_by(model.id)))
-                    .scalars())
+        return list(
+            (await session.execute(select(model).where(*where).order_by(model.id))).scalars()
+        )
 
 
 async def goal_ids(bot: AnyBot, member: Member) -> dict[str, int]:
@@ -132,8 +133,9 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
     driver = club.server.driver
     alice, bob, cat, dan = club.alice, club.bob, club.cat, club.dan
     async with sprintbot(club.server, database, speed=SPEED) as bot:
-        start = await driver.slash(alice, club.general, "sprint start", work=1, rounds=3,
-                                   intro=15, **{"break": 5})
+        start = await driver.slash(
+            alice, club.general, "sprint start", work=1, rounds=3, intro=15, **{"break": 5}
+        )
         await ok(start)
         sprint_id = await sprint_id_in(bot, club.general)
 
@@ -141,9 +143,11 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
         opened = await driver.slash(alice, club.general, "goal")
         modal = await opened.modal()
         assert modal["title"].startswith("Goals for")
-        posted = await ok(await driver.submit_modal(
-            alice, opened, {"goals": "- Outline the talk\n- Draft slides"}
-        ))
+        posted = await ok(
+            await driver.submit_modal(
+                alice, opened, {"goals": "- Outline the talk\n- Draft slides"}
+            )
+        )
         assert not posted.ephemeral and "set 2 goals for this sprint" in posted.content
         for text in ("Fix login bug", "Review PR #42", "Write tests"):
             await ok(await driver.slash(bob, club.general, "goal", text=text))
@@ -196,16 +200,17 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
         await ok(await driver.click(dan, second, "Progress"))
         note_form = await driver.click(cat, c2, "Add a note")
         assert (await note_form.modal())["title"] == "Check-in note"
-        noted = await ok(await driver.submit_modal(
-            cat, note_form, {"note": "Got unstuck, thanks Bob"}
-        ))
+        noted = await ok(
+            await driver.submit_modal(cat, note_form, {"note": "Got unstuck, thanks Bob"})
+        )
         assert noted.ephemeral and "Saved your note for round 2" in noted.content
         # /done without a goal: Bob has three open, so he picks from a menu.
         ask = await ok(await driver.slash(bob, club.general, "done"))
         assert ask.ephemeral and "3 open goals" in ask.content
         ids = await goal_ids(bot, bob)
-        picked = await driver.select(bob, ask, "Pick the goal you finished",
-                                     [str(ids["Fix login bug"])])
+        picked = await driver.select(
+            bob, ask, "Pick the goal you finished", [str(ids["Fix login bug"])]
+        )
         assert "Done" in (await ok(picked)).content
         await done_by_name(club, alice, "slides")
         await end_break(club)
@@ -226,9 +231,11 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
         assert "Already carried over earlier (1)" in again_week.content
         note = await driver.click(bob, debrief, "Add a debrief note")
         assert (await note.modal())["components"]
-        thanks = await ok(await driver.submit_modal(
-            bob, note, {"How did it go? What's next?": "Solid. Next: the tests."}
-        ))
+        thanks = await ok(
+            await driver.submit_modal(
+                bob, note, {"How did it go? What's next?": "Solid. Next: the tests."}
+            )
+        )
         assert "in the debrief" in thanks.content
         await drained(bot)
         cat_goals = await rows(bot, Goal, Goal.user_id == cat.id)
@@ -236,21 +243,47 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
     assert sprint.end_reason == "finished"
     assert sprint.summary == {
         "members": [
-            {"user_id": alice.id, "name": "Alice", "goals_done": 2, "goals_total": 2,
-             "focus_minutes": 3},
-            {"user_id": bob.id, "name": "Bob", "goals_done": 1, "goals_total": 3,
-             "focus_minutes": 3},
-            {"user_id": cat.id, "name": "Cat", "goals_done": 0, "goals_total": 1,
-             "focus_minutes": 3},
-            {"user_id": dan.id, "name": "Dan", "goals_done": 0, "goals_total": 1,
-             "focus_minutes": 2},
+            {
+                "user_id": alice.id,
+                "name": "Alice",
+                "goals_done": 2,
+                "goals_total": 2,
+                "focus_minutes": 3,
+            },
+            {
+                "user_id": bob.id,
+                "name": "Bob",
+                "goals_done": 1,
+                "goals_total": 3,
+                "focus_minutes": 3,
+            },
+            {
+                "user_id": cat.id,
+                "name": "Cat",
+                "goals_done": 0,
+                "goals_total": 1,
+                "focus_minutes": 3,
+            },
+            {
+                "user_id": dan.id,
+                "name": "Dan",
+                "goals_done": 0,
+                "goals_total": 1,
+                "focus_minutes": 2,
+            },
         ]
     }
-    assert sorted((c.user_id, c.round, c.status) for c in checkins) == sorted([
-        (alice.id, 1, "done"), (bob.id, 1, "progress"), (cat.id, 1, "stuck"),
-        (alice.id, 2, "done"), (bob.id, 2, "done"), (cat.id, 2, "progress"),
-        (dan.id, 2, "progress"),
-    ])
+    assert sorted((c.user_id, c.round, c.status) for c in checkins) == sorted(
+        [
+            (alice.id, 1, "done"),
+            (bob.id, 1, "progress"),
+            (cat.id, 1, "stuck"),
+            (alice.id, 2, "done"),
+            (bob.id, 2, "done"),
+            (cat.id, 2, "progress"),
+            (dan.id, 2, "progress"),
+        ]
+    )
     [cat_stuck] = [c for c in checkins if c.user_id == cat.id and c.round == 1]
     assert cat_stuck.huddle_thread_id == thread.id
     debrief = club.server.world.messages[debrief.id]  # after the note's edit
@@ -269,13 +302,17 @@ async def test_three_members_goals_check_ins_huddle_and_a_debrief_whose_numbers_
     name, dan_field = field_of(debrief, "Dan")
     assert name == "Dan — ✅ 0/1 · ⏱ 2 min focus" and "Check-ins: 1 ▫️ · 2 🔜" in dan_field
     assert [(g.scope, g.carried_from_id is not None) for g in cat_goals] == [
-        ("sprint", False), ("week", True)
+        ("sprint", False),
+        ("week", True),
     ]
     celebrations = [m for m in club.general.history() if m.content.startswith("🎉")]
     assert len(celebrations) == 3 and all(m.mention_ids == [] for m in celebrations)
-    checkin_posts = [m for m in club.general.history()
-                     if any(str(b.get("custom_id", "")).startswith("checkin:") for b in m.buttons)
-                     and not m.ephemeral]
+    checkin_posts = [
+        m
+        for m in club.general.history()
+        if any(str(b.get("custom_id", "")).startswith("checkin:") for b in m.buttons)
+        and not m.ephemeral
+    ]
     assert len(checkin_posts) == 2  # one per break, never one per member
     assert problems(club.server, error_log) == []
 
@@ -293,9 +330,9 @@ async def test_a_goal_form_sent_after_the_sprint_ended_is_saved_to_the_week(
         form = await driver.click(club.dan, late, "Add my goal")
         await form.modal()
         await ok(await driver.slash(club.alice, club.general, "sprint stop"))
-        saved = await ok(await driver.submit_modal(
-            club.dan, form, {"goals": "Plan sprint 2\nBook the room"}
-        ))
+        saved = await ok(
+            await driver.submit_modal(club.dan, form, {"goals": "Plan sprint 2\nBook the room"})
+        )
         goals = await rows(bot, Goal, Goal.user_id == club.dan.id)
         # The button of an ended sprint says so up front: its form saves to the week.
         reopened = await driver.click(club.dan, late, "Add my goal")
@@ -303,7 +340,8 @@ async def test_a_goal_form_sent_after_the_sprint_ended_is_saved_to_the_week(
     assert saved.ephemeral and "That sprint has ended" in saved.content
     assert "saved these to your week goals" in saved.content
     assert [(g.text, g.scope) for g in goals] == [
-        ("Plan sprint 2", "week"), ("Book the room", "week")
+        ("Plan sprint 2", "week"),
+        ("Book the room", "week"),
     ]
     assert modal["title"] == "Sprint over · goals for your week"
     assert problems(club.server, error_log) == []
@@ -345,16 +383,25 @@ async def test_done_autocomplete_lists_sprint_goals_first_then_week_goals_newest
         await ok(await driver.slash(club.alice, club.general, "goal", text="alice's"))
         everything = await driver.autocomplete(club.bob, club.general, "done", "goal", "")
         typed = await driver.autocomplete(club.bob, club.general, "done", "goal", "TWO")
-        others = await driver.autocomplete(club.bob, club.general, "done", "goal", "",
-                                           member=club.alice)
-        as_mod = await driver.autocomplete(club.mod, club.general, "done", "goal", "",
-                                           member=club.alice)
+        others = await driver.autocomplete(
+            club.bob, club.general, "done", "goal", "", member=club.alice
+        )
+        as_mod = await driver.autocomplete(
+            club.mod, club.general, "done", "goal", "", member=club.alice
+        )
     assert [c["name"] for c in everything] == [
-        "🏃 sprint two", "🏃 sprint one", "📅 week two", "📅 week one"
+        "🏃 sprint two",
+        "🏃 sprint one",
+        "📅 week two",
+        "📅 week one",
     ]
     assert [c["name"] for c in typed] == ["🏃 sprint two", "📅 week two"]
-    assert [c["name"] for c in others] == ["🏃 sprint two", "🏃 sprint one", "📅 week two",
-                                           "📅 week one"]  # not a manager: still only yours
+    assert [c["name"] for c in others] == [
+        "🏃 sprint two",
+        "🏃 sprint one",
+        "📅 week two",
+        "📅 week one",
+    ]  # not a manager: still only yours
     assert [c["name"] for c in as_mod] == ["🏃 alice's"]
     assert problems(club.server, error_log) == []
 
@@ -370,8 +417,9 @@ async def test_bad_goal_text_and_full_lists_are_refused_with_the_text_given_back
     async with sprintbot(club.server, database, speed=1.0) as bot:
         empty = await ok(await driver.slash(club.bob, club.general, "goal", text="   "))
         long = await ok(await driver.slash(club.bob, club.general, "goal", text=too_long))
-        nowhere = await ok(await driver.slash(club.bob, club.lounge, "goal", text="x",
-                                              scope="sprint"))
+        nowhere = await ok(
+            await driver.slash(club.bob, club.lounge, "goal", text="x", scope="sprint")
+        )
         await ok(await driver.slash(club.alice, club.general, "sprint start"))
         for i in range(10):
             await ok(await driver.slash(club.bob, club.general, "goal", text=f"goal {i}"))
@@ -396,11 +444,13 @@ async def test_done_refusals_and_managers(
         [goal_id] = (await goal_ids(bot, club.alice)).values()
         theirs = await ok(await driver.slash(club.bob, club.general, "done", goal=str(goal_id)))
         unknown = await ok(await driver.slash(club.bob, club.general, "done", goal="no such"))
-        by_mod = await ok(await driver.slash(club.mod, club.general, "done", goal=str(goal_id),
-                                             member=club.alice))
+        by_mod = await ok(
+            await driver.slash(club.mod, club.general, "done", goal=str(goal_id), member=club.alice)
+        )
         twice = await ok(await driver.slash(club.alice, club.general, "done", goal=str(goal_id)))
-        undone = await ok(await driver.slash(club.alice, club.general, "goals undo",
-                                             goal=str(goal_id)))
+        undone = await ok(
+            await driver.slash(club.alice, club.general, "goals undo", goal=str(goal_id))
+        )
         await drained(bot)
     assert nothing.ephemeral and "no open goals" in nothing.content
     assert theirs.ephemeral and "someone else's goal" in theirs.content
@@ -408,8 +458,9 @@ async def test_done_refusals_and_managers(
     assert by_mod.ephemeral and "Done" in by_mod.content
     assert twice.ephemeral and "already done" in twice.content
     assert undone.ephemeral and "Reopened" in undone.content
-    lines = [m for m in club.lounge.history() + club.general.history()
-             if m.content.startswith("🎉")]
+    lines = [
+        m for m in club.lounge.history() + club.general.history() if m.content.startswith("🎉")
+    ]
     assert len(lines) == 1 and f"<@{club.alice.id}>" in lines[0].content
     assert lines[0].mention_ids == []  # shows the name, pings nobody
     assert problems(club.server, error_log) == []
@@ -420,8 +471,7 @@ async def test_quiet_setting_is_for_managers_and_silences_the_celebration(
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=1.0) as bot:
-        refused = await ok(await driver.slash(club.bob, club.general, "goals settings",
-                                              quiet=True))
+        refused = await ok(await driver.slash(club.bob, club.general, "goals settings", quiet=True))
         quiet = await ok(await driver.slash(club.mod, club.general, "goals settings", quiet=True))
         await ok(await driver.slash(club.bob, club.general, "goal", text="quietly"))
         done = await ok(await driver.slash(club.bob, club.general, "done"))
@@ -441,12 +491,19 @@ async def test_list_edit_and_drop(
         await ok(await driver.slash(club.bob, club.general, "goal", text="Fix teh typo"))
         await ok(await driver.slash(club.bob, club.general, "goal", text="Drop me"))
         ids = await goal_ids(bot, club.bob)
-        edited = await ok(await driver.slash(club.bob, club.general, "goals edit",
-                                             goal=str(ids["Fix teh typo"]), text="Fix the typo"))
-        dropped = await ok(await driver.slash(club.bob, club.general, "goals drop",
-                                              goal="Drop me"))
-        listed = await ok(await driver.slash(club.alice, club.general, "goals list",
-                                             member=club.bob))
+        edited = await ok(
+            await driver.slash(
+                club.bob,
+                club.general,
+                "goals edit",
+                goal=str(ids["Fix teh typo"]),
+                text="Fix the typo",
+            )
+        )
+        dropped = await ok(await driver.slash(club.bob, club.general, "goals drop", goal="Drop me"))
+        listed = await ok(
+            await driver.slash(club.alice, club.general, "goals list", member=club.bob)
+        )
     assert edited.ephemeral and "Fix the typo" in edited.content
     assert dropped.ephemeral and "Dropped" in dropped.content
     embed = listed.embeds[0]
@@ -460,8 +517,11 @@ async def test_check_in_refusals_and_two_clicks_at_once(
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=SPEED) as bot:
-        await ok(await driver.slash(club.alice, club.general, "sprint start", work=1, intro=0,
-                                    rounds=2, **{"break": 30}))
+        await ok(
+            await driver.slash(
+                club.alice, club.general, "sprint start", work=1, intro=0, rounds=2, **{"break": 30}
+            )
+        )
         sprint_id = await sprint_id_in(bot, club.general)
         await ok(await driver.slash(club.bob, club.general, "sprint join"))
         message = await checkin_message(club, sprint_id, 1)
@@ -492,8 +552,11 @@ async def test_forms_and_buttons_opened_before_a_restart_still_work_after_it(
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=SPEED) as first:
-        await ok(await driver.slash(club.alice, club.general, "sprint start", work=1, intro=0,
-                                    rounds=2, **{"break": 60}))
+        await ok(
+            await driver.slash(
+                club.alice, club.general, "sprint start", work=1, intro=0, rounds=2, **{"break": 60}
+            )
+        )
         sprint_id = await sprint_id_in(first, club.general)
         await ok(await driver.slash(club.bob, club.general, "sprint join"))
         message = await checkin_message(club, sprint_id, 1)
@@ -504,9 +567,9 @@ async def test_forms_and_buttons_opened_before_a_restart_still_work_after_it(
         await drained(first)
     # A new process on the same database: the forms Bob had open are still saved.
     async with sprintbot(club.server, database, speed=SPEED) as second:
-        goals = await ok(await driver.submit_modal(
-            club.bob, goal_form, {"goals": "Typed before the restart"}
-        ))
+        goals = await ok(
+            await driver.submit_modal(club.bob, goal_form, {"goals": "Typed before the restart"})
+        )
         note = await ok(await driver.submit_modal(club.bob, note_form, {"note": "still here"}))
         stuck = await ok(await driver.click(club.bob, message, "Stuck"))
         huddle = await ok(await driver.click(club.bob, stuck, "Open a huddle"))

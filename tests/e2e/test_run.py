@@ -43,8 +43,13 @@ async def test_run_migrates_connects_and_stops_cleanly_on_a_signal(
         for var in ("SPRINTBOT_CONFIG", "SPRINTBOT_DATABASE_URL"):
             env.pop(var, None)
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run",
-            cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL,
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
         assert proc.stderr is not None
@@ -83,8 +88,15 @@ async def test_sync_commands_registers_every_command_in_the_given_guild(tmp_path
         }
         env.pop("SPRINTBOT_CONFIG", None)
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "sync-commands", "--guild", str(guild.id),
-            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "sync-commands",
+            "--guild",
+            str(guild.id),
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
         async with asyncio.timeout(60):

@@ -69,8 +69,14 @@ async def seed_sprints(database: Database, picked: dict[str, list[tuple[Guild, C
         for guild, channel in pairs:
             await service.start(
                 StartRequest(
-                    guild_id=guild.id, channel_id=channel.id, host_id=guild.owner_id,
-                    host_name="host", work=4, brk=1, rounds=2, intro=0,
+                    guild_id=guild.id,
+                    channel_id=channel.id,
+                    host_id=guild.owner_id,
+                    host_name="host",
+                    work=4,
+                    brk=1,
+                    rounds=2,
+                    intro=0,
                 )
             )
 
@@ -88,9 +94,19 @@ async def start_shard(tmp: Path, server: LocalDiscord, db_url: str, ids: tuple[i
     }
     env.pop("SPRINTBOT_CONFIG", None)
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--no-migrate",
-        "--shard-ids", ",".join(map(str, ids)), "--shard-count", str(SHARDS),
-        cwd=tmp, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--no-migrate",
+        "--shard-ids",
+        ",".join(map(str, ids)),
+        "--shard-count",
+        str(SHARDS),
+        cwd=tmp,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -111,9 +127,7 @@ async def test_two_shard_processes_each_run_and_deliver_only_their_guilds(
     async with LocalDiscord() as server:
         picked = make_guilds(server)
         await seed_sprints(database, picked)
-        procs = {
-            half: await start_shard(tmp_path, server, db_url, HALVES[half]) for half in HALVES
-        }
+        procs = {half: await start_shard(tmp_path, server, db_url, HALVES[half]) for half in HALVES}
         logs: dict[str, str] = {}
         try:
             async with asyncio.timeout(90):
@@ -144,7 +158,8 @@ async def test_two_shard_processes_each_run_and_deliver_only_their_guilds(
         for pairs in picked.values():
             for _guild, channel in pairs:
                 sends = [
-                    r for r in rows
+                    r
+                    for r in rows
                     if r.kind == "send" and r.channel_id == channel.id and r.status == "sent"
                 ]
                 assert len(channel.messages) == len(sends) >= 3

@@ -89,9 +89,12 @@ async def delivered_card(bot: AnyBot, club: Club, sprint_id: int) -> Message:
 
 async def card_of(club: Club, sprint_id: int) -> Message:
     return await club.server.driver.wait_for_message(
-        club.general, lambda m: any(
-            c.get("custom_id") == f"sprint:{sprint_id}:join" for c in m.walk_components()
-        ) or f"Sprint #{sprint_id}" in str(m.embeds), timeout=15,
+        club.general,
+        lambda m: (
+            any(c.get("custom_id") == f"sprint:{sprint_id}:join" for c in m.walk_components())
+            or f"Sprint #{sprint_id}" in str(m.embeds)
+        ),
+        timeout=15,
     )
 
 
@@ -150,7 +153,14 @@ async def test_a_full_pomodoro_at_high_speed_announces_the_exact_phase_sequence(
         final = await bot.services.sprints.get(view.id)
         card = await delivered_card(bot, club, view.id)
     assert phase_names(announcements(club.general)) == [
-        "work 1", "break 1", "work 2", "break 2", "work 3", "break 3", "work 4", "finished",
+        "work 1",
+        "break 1",
+        "work 2",
+        "break 2",
+        "work 3",
+        "break 3",
+        "work 4",
+        "finished",
     ]
     assert final.end_reason == "finished"
     assert list(card.walk_components()) == []  # the final edit removed the buttons
@@ -163,16 +173,18 @@ async def test_phase_lines_ping_only_participants_who_want_pings(
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=120) as bot:
-        start = await driver.slash(club.alice, club.general, "sprint start", work=1, rounds=1,
-                                   intro=1)
+        start = await driver.slash(
+            club.alice, club.general, "sprint start", work=1, rounds=1, intro=1
+        )
         await start.message()
         view = await active(bot, club.general)
         await (await driver.slash(club.bob, club.general, "sprint join", ping=False)).message()
         await (await driver.slash(club.cat, club.general, "sprint join")).message()
         await ended(bot, view.id)
         await drained(bot)
-    first = next(m for m in sorted(club.general.history(), key=lambda m: m.id)
-                 if m.content.startswith("🍅"))
+    first = next(
+        m for m in sorted(club.general.history(), key=lambda m: m.id) if m.content.startswith("🍅")
+    )
     assert first.allowed_mentions == {"parse": [], "users": [str(club.alice.id), str(club.cat.id)]}
     assert set(first.mention_ids) == {club.alice.id, club.cat.id}
     assert problems(club.server, error_log) == []
@@ -183,8 +195,17 @@ async def test_a_linked_voice_channel_status_follows_the_phase_and_chat_copies_a
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=120) as bot:
-        await (await driver.slash(club.alice, club.general, "sprint start", work=1, rounds=1,
-                                  intro=2, voice_channel=club.focus)).message()
+        await (
+            await driver.slash(
+                club.alice,
+                club.general,
+                "sprint start",
+                work=1,
+                rounds=1,
+                intro=2,
+                voice_channel=club.focus,
+            )
+        ).message()
         view = await active(bot, club.general)
 
         def status_is(prefix: str) -> Callable[[], Awaitable[bool]]:
@@ -200,11 +221,21 @@ async def test_a_linked_voice_channel_status_follows_the_phase_and_chat_copies_a
         assert club.focus.history() == []  # by default the status alone says the phase
         assert not club.focus.status  # cleared when the sprint ended
 
-        shown = await (await driver.slash(club.mod, club.general, "sprint settings",
-                                          voice_chat=True)).message()
+        shown = await (
+            await driver.slash(club.mod, club.general, "sprint settings", voice_chat=True)
+        ).message()
         assert "Announcements in the voice chat: on" in render_message(shown)
-        await (await driver.slash(club.alice, club.general, "sprint start", work=1, rounds=1,
-                                  intro=1, voice_channel=club.focus)).message()
+        await (
+            await driver.slash(
+                club.alice,
+                club.general,
+                "sprint start",
+                work=1,
+                rounds=1,
+                intro=1,
+                voice_channel=club.focus,
+            )
+        ).message()
         view = await active(bot, club.general)
         await ended(bot, view.id)
         await drained(bot)
@@ -223,8 +254,9 @@ async def test_join_and_leave_by_command_button_and_voice(
     driver = club.server.driver
     async with sprintbot(club.server, database) as bot:
         sprints = bot.services.sprints
-        start = await driver.slash(club.alice, club.general, "sprint start",
-                                   voice_channel=club.focus)
+        start = await driver.slash(
+            club.alice, club.general, "sprint start", voice_channel=club.focus
+        )
         await start.message()
         view = await active(bot, club.general)
         card = await card_of(club, view.id)
@@ -237,7 +269,10 @@ async def test_join_and_leave_by_command_button_and_voice(
 
         async def everyone_in() -> bool:
             return set((await sprints.get(view.id)).active_ids) == {
-                club.alice.id, club.bob.id, club.cat.id, club.dan.id
+                club.alice.id,
+                club.bob.id,
+                club.cat.id,
+                club.dan.id,
             }
 
         await until(everyone_in, 10)
@@ -432,8 +467,9 @@ async def test_a_second_start_points_at_the_running_sprint(
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database) as bot:
-        await (await driver.slash(club.alice, club.general, "sprint start", title="Morning"))\
-            .message()
+        await (
+            await driver.slash(club.alice, club.general, "sprint start", title="Morning")
+        ).message()
         view = await active(bot, club.general)
         card = await card_of(club, view.id)
         await drained(bot)
@@ -466,8 +502,9 @@ async def test_a_restart_mid_work_keeps_time_buttons_and_announcements(
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=60) as first:
-        start = await driver.slash(club.alice, club.general, "sprint start", work=4,
-                                   rounds=2, intro=0, **{"break": 1})
+        start = await driver.slash(
+            club.alice, club.general, "sprint start", work=4, rounds=2, intro=0, **{"break": 1}
+        )
         await start.message()
         view = await active(first, club.general)
         card = await card_of(club, view.id)
@@ -497,16 +534,17 @@ async def test_phases_missed_while_the_bot_was_down_are_caught_up_in_one_line(
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=600) as first:
         # At speed 600: work 2 s, break 0.5 s; work 2 runs from 2.5 s to 4.5 s.
-        await (await driver.slash(club.alice, club.general, "sprint start", work=20,
-                                  rounds=3, intro=0, **{"break": 5})).message()
+        await (
+            await driver.slash(
+                club.alice, club.general, "sprint start", work=20, rounds=3, intro=0, **{"break": 5}
+            )
+        ).message()
         view = await active(first, club.general)
         await drained(first)
     await asyncio.sleep(2.6)  # down while work 1 and break 1 end
     async with sprintbot(club.server, database, speed=600) as second:
         await ended(second, view.id)
         await drained(second)
-    assert phase_names(announcements(club.general)) == [
-        "catch-up", "break 2", "work 3", "finished"
-    ]
+    assert phase_names(announcements(club.general)) == ["catch-up", "break 2", "work 3", "finished"]
     assert "Catching up: we're now in work round 2/3" in announcements(club.general)[0]
     assert problems(club.server, error_log) == []

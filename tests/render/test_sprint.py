@@ -175,8 +175,14 @@ def test_phase_lines_never_ping_through_the_title() -> None:
 
 
 def one_round(**kw: int) -> domain.SprintPlan:
-    values = {"work_min": 25, "break_min": 5, "rounds": 1, "long_break_min": 15,
-              "long_break_every": 4, "intro_min": 0}
+    values = {
+        "work_min": 25,
+        "break_min": 5,
+        "rounds": 1,
+        "long_break_min": 15,
+        "long_break_every": 4,
+        "intro_min": 0,
+    }
     values.update(kw)
     return domain.SprintPlan(**values)
 

@@ -618,8 +618,9 @@ async def test_zone_change_across_the_date_line_never_starts_a_week_that_is_over
     # evening of the week of 1 March in Pago Pago (UTC-11), whose review (Sunday 20:00) is ahead.
     w = make_world(database, utc(2027, 3, 8, 5))
     await w.tz.set_server_zone(GUILD, "Pacific/Kiritimati")
-    await w.acc.setup(GUILD, CHANNEL, channel_is_forum=False, review_day="Sunday",
-                      review_time="20:00")
+    await w.acc.setup(
+        GUILD, CHANNEL, channel_is_forum=False, review_day="Sunday", review_time="20:00"
+    )
     started = await w.acc.post_now(GUILD)
     assert started.week_start == date(2027, 3, 8)
 

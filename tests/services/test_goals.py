@@ -79,7 +79,10 @@ class Env:
 
     def __post_init__(self) -> None:
         self.ctx = ServiceContext(
-            settings=self.settings, db=self.db, clock=self.clock, timers=Timers(),
+            settings=self.settings,
+            db=self.db,
+            clock=self.clock,
+            timers=Timers(),
             delivery=self.waker,
         )
         self.sprints = SprintService(self.ctx)
@@ -98,15 +101,19 @@ class Env:
     def actor(self, user_id: int = ANN, **kw: Any) -> Actor:
         names = {HOST: "Hana", ANN: "Ann", BOB: "Bob", CAT: "Cat"}
         return Actor(
-            user_id=user_id, guild_id=kw.pop("guild_id", GUILD),
+            user_id=user_id,
+            guild_id=kw.pop("guild_id", GUILD),
             channel_id=kw.pop("channel_id", CHANNEL),
-            display_name=kw.pop("display_name", names.get(user_id, f"user{user_id}")), **kw,
+            display_name=kw.pop("display_name", names.get(user_id, f"user{user_id}")),
+            **kw,
         )
 
     async def start(self, **kw: Any) -> int:
         req = StartRequest(
-            guild_id=kw.pop("guild_id", GUILD), channel_id=kw.pop("channel_id", CHANNEL),
-            host_id=kw.pop("host_id", HOST), host_name=kw.pop("host_name", "Hana"),
+            guild_id=kw.pop("guild_id", GUILD),
+            channel_id=kw.pop("channel_id", CHANNEL),
+            host_id=kw.pop("host_id", HOST),
+            host_name=kw.pop("host_name", "Hana"),
             **({"work": 25, "brk": 5, "rounds": 3, "intro": 0} | kw),
         )
         return (await self.sprints.start(req)).id
@@ -134,8 +141,12 @@ class Env:
 
     async def celebrations(self) -> list[OutboxMessage]:
         rows = await self.outbox(OutboxMessage.kind == "send")
-        return [r for r in rows if "finished" in str(r.payload.get("content", ""))
-                and r.payload.get("content", "").startswith("🎉")]
+        return [
+            r
+            for r in rows
+            if "finished" in str(r.payload.get("content", ""))
+            and r.payload.get("content", "").startswith("🎉")
+        ]
 
 
 @pytest.fixture
@@ -152,7 +163,10 @@ async def test_goal_in_a_channel_with_a_running_sprint_belongs_to_the_sprint(env
     assert result.scope is Scope.SPRINT and result.sprint_id == sprint_id
     [goal] = await env.rows(Goal)
     assert (goal.scope, goal.sprint_id, goal.week_id, goal.status) == (
-        "sprint", sprint_id, None, "open"
+        "sprint",
+        sprint_id,
+        None,
+        "open",
     )
 
 
@@ -179,7 +193,8 @@ async def test_adding_a_sprint_goal_refreshes_the_sprint_card(env: Env) -> None:
     sprint_id = await env.start()
     await env.goals.add(env.actor(ANN), "Write the intro")
     edits = await env.outbox(
-        OutboxMessage.kind == "edit", OutboxMessage.status == "pending",
+        OutboxMessage.kind == "edit",
+        OutboxMessage.status == "pending",
         OutboxMessage.target_ref == f"sprint_card:{sprint_id}",
     )
     assert len(edits) == 1
@@ -368,7 +383,8 @@ async def test_done_updates_the_sprint_card_progress(env: Env) -> None:
     first = (await env.rows(Goal))[0]
     await env.goals.done(env.actor(ANN), first.id)
     [edit] = await env.outbox(
-        OutboxMessage.kind == "edit", OutboxMessage.status == "pending",
+        OutboxMessage.kind == "edit",
+        OutboxMessage.status == "pending",
         OutboxMessage.target_ref == f"sprint_card:{sprint_id}",
     )
     assert "✅ 1/2" in str(edit.payload)
@@ -556,11 +572,13 @@ async def test_autocomplete_shows_someone_elses_goals_only_to_managers(env: Env)
 async def test_a_goal_typed_without_picking_is_resolved_by_its_text(env: Env) -> None:
     await env.goals.add_many(env.actor(ANN), "Write the intro\nWrite tests")
     ids = {g.text: g.id for g in await env.rows(Goal)}
-    assert await env.goals.resolve(env.actor(ANN), "write the intro", statuses=("open",)) == (
-        ids["Write the intro"]
+    assert (
+        await env.goals.resolve(env.actor(ANN), "write the intro", statuses=("open",))
+        == (ids["Write the intro"])
     )
-    assert await env.goals.resolve(env.actor(ANN), str(ids["Write tests"]), statuses=("open",)) == (
-        ids["Write tests"]
+    assert (
+        await env.goals.resolve(env.actor(ANN), str(ids["Write tests"]), statuses=("open",))
+        == (ids["Write tests"])
     )
     with pytest.raises(ValidationError, match="matches 2 goals"):
         await env.goals.resolve(env.actor(ANN), "write", statuses=("open",))
@@ -599,7 +617,8 @@ async def test_carry_over_copies_open_goals_to_the_week(env: Env) -> None:
     carried = await env.rows(Goal, Goal.carried_from_id.is_not(None))
     sources = {g.id: g.text for g in await env.rows(Goal, Goal.sprint_id == old)}
     assert [(g.scope, sources[g.carried_from_id]) for g in carried] == [
-        ("week", "not yet"), ("week", "also open"),
+        ("week", "not yet"),
+        ("week", "also open"),
     ]
 
 
@@ -636,10 +655,12 @@ async def test_carry_over_to_the_next_sprint_in_the_channel_joins_it(env: Env) -
     result = await env.goals.carry_over(env.actor(ANN), old, Scope.SPRINT)
     assert len(result.carried) == 2
     assert [g.sprint_id for g in await env.rows(Goal, Goal.carried_from_id.is_not(None))] == [
-        new_sprint, new_sprint
+        new_sprint,
+        new_sprint,
     ]
-    assert await env.rows(Participant, Participant.sprint_id == new_sprint,
-                          Participant.user_id == ANN)
+    assert await env.rows(
+        Participant, Participant.sprint_id == new_sprint, Participant.user_id == ANN
+    )
 
 
 async def test_carry_over_of_a_running_sprint_or_without_open_goals_is_refused(env: Env) -> None:

@@ -764,8 +764,12 @@ async def test_final_card_edit_removes_the_buttons(env: Env) -> None:
     view = await env.start(intro=0, rounds=1)
     [card] = await env.outbox(ref=f"sprint_card:{view.id}")
     ids = [c["custom_id"] for c in card.payload["components"][0]["components"]]
-    assert ids == [f"sprint:{view.id}:join", f"sprint:{view.id}:leave",
-                   f"sprint:{view.id}:pause:0", f"sprint:{view.id}:skip:0"]
+    assert ids == [
+        f"sprint:{view.id}:join",
+        f"sprint:{view.id}:leave",
+        f"sprint:{view.id}:pause:0",
+        f"sprint:{view.id}:skip:0",
+    ]
     await env.next_phase(view.id)
     final = (await env.outbox(kind="edit", sprint_id=view.id))[-1]
     assert final.payload["components"] == []

@@ -211,9 +211,7 @@ class SharingService:
         page = found.get(share.sprint_id, {}).get(share.show_people)
         return None if page is None else (share, page)
 
-    async def pages(
-        self, wanted: Mapping[int, Set[bool]]
-    ) -> dict[int, dict[bool, LivePage]]:
+    async def pages(self, wanted: Mapping[int, Set[bool]]) -> dict[int, dict[bool, LivePage]]:
         """Several sprints' pages (with and/or without names), read in one transaction."""
         async with self.ctx.db.read() as session:
             return await read_pages(session, wanted, self.ctx.clock.now())
