@@ -174,7 +174,7 @@ async def test_phase_lines_ping_only_participants_who_want_pings(
     driver = club.server.driver
     async with sprintbot(club.server, database, speed=120) as bot:
         start = await driver.slash(
-            club.alice, club.general, "sprint start", work=1, rounds=1, intro=1
+            club.alice, club.general, "sprint start", work=1, rounds=1, intro=3
         )
         await start.message()
         view = await active(bot, club.general)
