@@ -16,7 +16,26 @@ import discord
 
 from bot.domain.errors import UserError
 from bot.domain.text import truncate
-from bot.ids import GOAL_ADD_TEMPLATE, goal_add_id
+from bot.ids import (
+    CARRY_TEMPLATE,
+    CHECKIN_NOTE_FORM_TEMPLATE,
+    CHECKIN_TEMPLATE,
+    DEBRIEF_NOTE_FORM_TEMPLATE,
+    DEBRIEF_TEMPLATE,
+    GOAL_ADD_TEMPLATE,
+    GOAL_FORM_TEMPLATE,
+    GOAL_PICK_TEMPLATE,
+    HUDDLE_TEMPLATE,
+    carry_id,
+    checkin_id,
+    checkin_note_form_id,
+    debrief_id,
+    debrief_note_form_id,
+    goal_add_id,
+    goal_form_id,
+    goal_pick_id,
+    huddle_id,
+)
 from bot.render import goals as render
 from bot.services.goals import (
     Actor,
@@ -134,9 +153,9 @@ def _modal(title: str, custom_id: str, field: discord.ui.TextInput[Any]) -> disc
 
 # -- modals ---------------------------------------------------------------------------------------
 
-GOAL_MODAL = re.compile(r"goalmodal:(?P<sid>\d+):(?P<scope>auto|sprint|week)")
-NOTE_MODAL = re.compile(r"cinote:(?P<sid>\d+):(?P<round>\d+)")
-DEBRIEF_MODAL = re.compile(r"dbnote:(?P<sid>\d+)")
+GOAL_MODAL = re.compile(GOAL_FORM_TEMPLATE)
+NOTE_MODAL = re.compile(CHECKIN_NOTE_FORM_TEMPLATE)
+DEBRIEF_MODAL = re.compile(DEBRIEF_NOTE_FORM_TEMPLATE)
 
 
 def goal_modal(sprint_id: int | None, scope: Scope | None, title: str) -> discord.ui.Modal:
@@ -150,7 +169,7 @@ def goal_modal(sprint_id: int | None, scope: Scope | None, title: str) -> discor
         required=True,
     )
     scope_key = scope.value if scope is not None else "auto"
-    return _modal(title, f"goalmodal:{sprint_id or 0}:{scope_key}", field)
+    return _modal(title, goal_form_id(sprint_id, scope_key), field)
 
 
 def note_modal(sprint_id: int, round_: int, current: str | None) -> discord.ui.Modal:
@@ -163,7 +182,7 @@ def note_modal(sprint_id: int, round_: int, current: str | None) -> discord.ui.M
         max_length=500,
         required=True,
     )
-    return _modal("Check-in note", f"cinote:{sprint_id}:{round_}", field)
+    return _modal("Check-in note", checkin_note_form_id(sprint_id, round_), field)
 
 
 def debrief_modal(sprint_id: int) -> discord.ui.Modal:
@@ -175,7 +194,7 @@ def debrief_modal(sprint_id: int) -> discord.ui.Modal:
         max_length=1000,
         required=True,
     )
-    return _modal("Debrief note", f"dbnote:{sprint_id}", field)
+    return _modal("Debrief note", debrief_note_form_id(sprint_id), field)
 
 
 async def handle_modal(interaction: discord.Interaction[Any]) -> bool:
@@ -288,7 +307,7 @@ class AddGoalButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=GOA
 
 class CheckInButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"checkin:(?P<sid>\d+):(?P<round>\d+):(?P<action>done|progress|stuck|note)",
+    template=CHECKIN_TEMPLATE,
 ):
     def __init__(self, sprint_id: int, round_: int, action: str) -> None:
         label = render.CHECKIN_LABEL.get(action, "Add a note")
@@ -297,7 +316,7 @@ class CheckInButton(
             discord.ui.Button(
                 label=label,
                 emoji=emoji,
-                custom_id=render.checkin_custom_id(sprint_id, round_, action),
+                custom_id=checkin_id(sprint_id, round_, action),
                 style=(
                     discord.ButtonStyle.success
                     if action == "done"
@@ -354,7 +373,7 @@ class CheckInButton(
 
 class HuddleButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"huddle:(?P<sid>\d+):(?P<round>\d+)",
+    template=HUDDLE_TEMPLATE,
 ):
     def __init__(self, sprint_id: int, round_: int) -> None:
         super().__init__(
@@ -362,7 +381,7 @@ class HuddleButton(
                 label="Open a huddle",
                 emoji="🆘",
                 style=discord.ButtonStyle.danger,
-                custom_id=f"huddle:{sprint_id}:{round_}",
+                custom_id=huddle_id(sprint_id, round_),
             )
         )
         self.sprint_id, self.round = sprint_id, round_
@@ -399,14 +418,14 @@ class HuddleButton(
 
 class DebriefButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"debrief:(?P<sid>\d+):(?P<action>note|carry)",
+    template=DEBRIEF_TEMPLATE,
 ):
     def __init__(self, sprint_id: int, action: str) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Add a debrief note" if action == "note" else "Carry my open goals over",
                 emoji="📝" if action == "note" else "➡️",
-                custom_id=render.debrief_custom_id(sprint_id, action),
+                custom_id=debrief_id(sprint_id, action),
             )
         )
         self.sprint_id, self.action = sprint_id, action
@@ -453,7 +472,7 @@ class DebriefButton(
 
 class CarryButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"carry:(?P<sid>\d+):(?P<to>sprint|week)",
+    template=CARRY_TEMPLATE,
 ):
     def __init__(self, sprint_id: int, to: Scope) -> None:
         super().__init__(
@@ -461,7 +480,7 @@ class CarryButton(
                 label="To the sprint here" if to is Scope.SPRINT else "To my week",
                 emoji="🏃" if to is Scope.SPRINT else "📅",
                 style=discord.ButtonStyle.primary,
-                custom_id=f"carry:{sprint_id}:{to.value}",
+                custom_id=carry_id(sprint_id, to.value),
             )
         )
         self.sprint_id, self.to = sprint_id, to
@@ -488,7 +507,7 @@ class CarryButton(
 
 class GoalPick(
     discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"goalpick:(?P<action>done):(?P<uid>\d+)",
+    template=GOAL_PICK_TEMPLATE,
 ):
     """The select menu /done shows when several goals are open."""
 
@@ -497,7 +516,7 @@ class GoalPick(
     ) -> None:
         super().__init__(
             discord.ui.Select(
-                custom_id=f"goalpick:{action}:{user_id}",
+                custom_id=goal_pick_id(action, user_id),
                 placeholder="Pick the goal you finished",
                 options=options or [discord.SelectOption(label="(no goals)", value="0")],
                 min_values=1,
