@@ -181,8 +181,7 @@ class SprintService(SettingsUseCases):
             await session.flush()
 
             view = await self.phases.view(session, row)
-            lines = await self.observers.lines_for(session, row.id)
-            out = [messages.card_send(row, view, lines, now)]
+            out = [await self.phases.card_send(session, row, now, view=view)]
             if row.voice_channel_id is not None:
                 out.append(messages.voice_status(view, gs))
             await enqueue(session, *out)
@@ -241,7 +240,7 @@ class SprintService(SettingsUseCases):
 
     async def refresh_card(self, session: AsyncSession, sprint_id: int) -> None:
         """Enqueue a card edit for an active sprint in the caller's transaction."""
-        row = await session.get(Sprint, sprint_id)
+        row = await queries.locked_sprint(session, sprint_id)
         if row is not None and row.status in ACTIVE_STATUSES:
             await self.phases.enqueue_card(session, row, self.ctx.clock.now())
 
@@ -513,9 +512,8 @@ class SprintService(SettingsUseCases):
             if last is not None and now - last < CARD_REPOST_COOLDOWN:
                 log.info("sprint %s: card deleted again within a minute; not posted", row.id)
                 return False
-            lines = await self.observers.lines_for(session, row.id)
             row.card_message_id = None  # the new card's, once delivered (fill_card_message_id)
-            await enqueue(session, messages.card_send(row, view, lines, now))
+            await enqueue(session, await self.phases.card_send(session, row, now, view=view))
         self._reposted = {k: t for k, t in self._reposted.items() if now - t < CARD_REPOST_COOLDOWN}
         self._reposted[row.id] = now
         self.ctx.delivery.wake()
