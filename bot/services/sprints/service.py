@@ -240,7 +240,7 @@ class SprintService(SettingsUseCases):
 
     async def refresh_card(self, session: AsyncSession, sprint_id: int) -> None:
         """Enqueue a card edit for an active sprint in the caller's transaction."""
-        row = await queries.locked_sprint(session, sprint_id)
+        row = await session.get(Sprint, sprint_id)
         if row is not None and row.status in ACTIVE_STATUSES:
             await self.phases.enqueue_card(session, row, self.ctx.clock.now())
 
