@@ -92,3 +92,22 @@ class AccountabilityNote(Base):
     user_id: Mapped[int] = mapped_column(Snowflake)
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountabilityPodWeek(Base):
+    """A week of the accountability cycle in one pod's thread (pods with accountability per pod).
+
+    Created at the week's kickoff for each pod of the round running then, so a re-match moves a
+    member's week to their new pod's thread at the next kickoff. The pod's members are read from
+    its seats; ``archived_at`` is set when the pod's thread is deleted (its later posts skipped).
+    """
+
+    __tablename__ = "accountability_pod_weeks"
+    __table_args__ = (UniqueConstraint("week_id", "pod_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("accountability_weeks.id", ondelete="CASCADE"))
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id", ondelete="CASCADE"), index=True)
+    summary_message_id: Mapped[int | None] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]
