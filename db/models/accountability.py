@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +55,9 @@ class AccountabilityWeek(Base):
     summary_message_id: Mapped[int | None] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
+    # Set at the kickoff when the week runs in pod threads (AccountabilityPodWeek) rather than in
+    # a server-wide thread; the week's later posts follow it.
+    in_pods: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AccountabilityPost(Base):

@@ -40,6 +40,7 @@ async def test_populated_database_upgrades_with_nothing_lost_and_pods_stay_serve
     assert lost(before, after) == []
     assert after["accountability_pod_weeks"] == []
     assert [row["accountability_per_pod"] for row in after["pod_configs"]] == [False] * 3
+    assert [row["in_pods"] for row in after["accountability_weeks"]] == [False] * 3
 
 
 async def test_the_pod_week_table_takes_rows_and_the_downgrade_keeps_the_rest(db_url: str) -> None:
