@@ -210,6 +210,8 @@ async def test_the_kickoff_goes_to_each_pod_thread_not_the_server_wide_one(
     assert sorted(r.channel_ref or "" for r in summaries) == sorted(pod_thread(p) for p in pods)
     shown = await w.acc.show(GUILD)
     assert shown.pods_channel_ids == (PODS,) and shown.this_week_started
+    with pytest.raises(Conflict, match="already up, in each pod's thread"):
+        await w.acc.post_now(GUILD)
 
 
 async def test_each_pod_sees_and_is_pinged_for_its_own_week_only(database: Database) -> None:
@@ -361,3 +363,18 @@ async def test_bad_accountability_choices_get_sentences(database: Database) -> N
     view = await w.pods.setup(GUILD, PODS, accountability="Per-Pod")
     assert view.accountability_per_pod
     assert (await w.pods.show(GUILD, PODS)).accountability_per_pod
+
+
+async def test_post_now_starts_the_week_in_the_pods_of_a_running_round(database: Database) -> None:
+    w = make_world(database, utc(2027, 1, 5, 10))  # Tuesday: Monday's kickoff came before setup
+    await w.acc.setup(GUILD, WEEKLY, channel_is_forum=False, bot_permissions=ALL | {"embed_links"})
+    await w.pods.setup(GUILD, PODS, size=2, accountability="per_pod", bot_permissions=ALL)
+    for user in MEMBERS:
+        await w.pods.join(GUILD, PODS, user, f"member {user}")
+    with pytest.raises(Conflict, match="No pods round is running"):
+        await w.acc.post_now(GUILD)
+    assert not (await w.acc.show(GUILD)).this_week_started  # nothing was kept
+    await w.pods.round_now(GUILD, PODS)
+    started = await w.acc.post_now(GUILD)
+    assert len(await w.pod_weeks(started.week_id)) == 2
+    assert (await w.acc.show(GUILD)).this_week_started

@@ -190,6 +190,8 @@ class AccountabilityService:
             ws = await current_week_start(session, guild_id, now)
             week = await repositories.week(session, guild_id, ws)
             if week is not None and await queries.posts_done(session, week.id):
+                if week.in_pods:
+                    raise Conflict("This week is already up, in each pod's thread.")
                 thread_id, _ = await resolve_week_ids(session, week)
                 where = f": <#{thread_id}>" if thread_id else " (it's on its way)"
                 raise Conflict(f"This week's thread is already up{where}.")
@@ -208,6 +210,11 @@ class AccountabilityService:
                 )
             week = await self.posts.post_kickoff(session, cfg, zone, ws, scheduled_at=now, now=now)
             assert week is not None
+            if week.in_pods and not await queries.pod_weeks_of(session, week.id):
+                raise Conflict(  # rolls the kickoff back: the week can still start later
+                    "No pods round is running, so there's no pod thread to start this week in. "
+                    "`/pods round-now` matches pods now; then try again."
+                )
             started = WeekStarted(week_id=week.id, week_start=ws, label=week_label(ws))
         self.ctx.delivery.wake()
         await self.run_due(guild_id)  # re-arms; posts due before this kickoff are not sent
