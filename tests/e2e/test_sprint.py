@@ -467,8 +467,16 @@ async def test_a_button_on_an_ended_sprint_says_it_has_ended(
         await bot.delivery.stop()  # hold the final card edit so the old buttons stay clickable
         stopped = await (await driver.slash(club.alice, club.general, "sprint stop")).message()
         assert "Stopped" in stopped.content
-        late = await (await driver.click(club.bob, card, "Join")).message()
+        clicked = await driver.click(club.bob, card, "Join")
+        # The answer to the click redraws the card as ended (no request of the bot's budget),
+        # then tells the member why nothing happened.
+        assert await clicked.response() == 7  # UPDATE_MESSAGE
+        [late_id] = await until(lambda: _now(clicked.state.followup_ids), 5)
+        late = club.server.world.messages[late_id]
+        redrawn = club.server.world.messages[card.id]
     assert late.ephemeral and "This sprint has ended" in late.content
+    assert list(redrawn.walk_components()) == []
+    assert "this sprint has ended" in redrawn.embeds[0]["footer"]["text"]
     assert problems(club.server, error_log) == []
 
 
