@@ -7,8 +7,9 @@ enqueue commits or rolls back with it) for the per-member suffixes on its card (
 rides on a break announcement (the check-in prompt and its buttons, so a break costs one
 message), and tells them when a sprint ended (the debrief, which rides on the message that says
 so) and when anything a sprint shows changed (a live page pushes itself once the change commits).
-Goals reach the sprint service through :class:`SprintMembership` and weekly accountability
-through :class:`WeekGoalsListener`. Observers must be quick and must not commit.
+Goals reach the sprint service through :class:`SprintMembership`. Observers must be quick and must
+not commit. (Week goals are not a sprint matter: weekly accountability follows them through
+``GoalService.on_week_changed``, also wired in ``Services``.)
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ __all__ = [
     "SprintEnded",
     "SprintMembership",
     "SprintObservers",
-    "WeekGoalsListener",
     "phase_message_ref",
 ]
 
@@ -125,12 +125,6 @@ class SprintMembership(Protocol):
 
     async def refresh_card(self, session: AsyncSession, sprint_id: int) -> None:
         """Bring the card of an active sprint up to date (e.g. after a goal changed)."""
-        ...
-
-
-class WeekGoalsListener(Protocol):
-    async def goals_changed(self, week_id: int) -> None:
-        """A week's goals changed (called after the commit)."""
         ...
 
 
