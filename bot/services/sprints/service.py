@@ -79,9 +79,8 @@ class SprintService(SettingsUseCases, GoneUseCases):
         # Voice channels linked to an active sprint, known after restore(); None means unknown
         # (every voice event then asks the database). Stale entries only cost a query.
         self._voice_links: set[int] | None = None
-        self._reposted: dict[
-            int, datetime
-        ] = {}  # sprint -> when its card was last posted again (gone.py)
+        # Sprint -> when its card was last posted again (see gone.py).
+        self._reposted: dict[int, datetime] = {}
 
     # ---- hooks ----------------------------------------------------------------------------------
 
