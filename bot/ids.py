@@ -14,12 +14,17 @@ from enum import StrEnum
 
 __all__ = [
     "GOAL_ADD_TEMPLATE",
+    "SESSION_ACTIONS",
+    "SESSION_BUTTON_TEMPLATE",
     "SPRINT_BUTTON_TEMPLATE",
+    "SessionButtonId",
     "SprintAction",
     "SprintButtonId",
     "goal_add_id",
     "parse_goal_add_id",
+    "parse_session_button_id",
     "parse_sprint_button_id",
+    "session_button_id",
     "sprint_button_id",
 ]
 
@@ -87,3 +92,32 @@ def goal_add_id(sprint_id: int) -> str:
 def parse_goal_add_id(custom_id: str) -> int | None:
     found = _GOAL_ADD.fullmatch(custom_id)
     return None if found is None else int(found["sid"])
+
+
+# A session card's buttons: ``sess:{series}:{occurrence}:{action}`` (the occurrence the card
+# showed, so a click on a card that has moved on answers for that occurrence, not the next).
+SESSION_ACTIONS = ("going", "maybe", "cant", "skip", "cal", "accept")
+SESSION_BUTTON_TEMPLATE = (
+    r"sess:(?P<series>\d+):(?P<occ>\d+):(?P<action>" + "|".join(SESSION_ACTIONS) + r")"
+)
+_SESSION_BUTTON = re.compile(SESSION_BUTTON_TEMPLATE)
+
+
+@dataclass(frozen=True)
+class SessionButtonId:
+    series_id: int
+    occurrence_id: int
+    action: str
+
+
+def session_button_id(series_id: int, occurrence_id: int, action: str) -> str:
+    if action not in SESSION_ACTIONS:
+        raise ValueError(f"unknown session action {action!r}")
+    return f"sess:{int(series_id)}:{int(occurrence_id)}:{action}"
+
+
+def parse_session_button_id(custom_id: str) -> SessionButtonId | None:
+    found = _SESSION_BUTTON.fullmatch(custom_id)
+    if found is None:
+        return None
+    return SessionButtonId(int(found["series"]), int(found["occ"]), found["action"])

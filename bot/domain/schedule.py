@@ -78,19 +78,19 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         day = local_now.date() + timedelta(days=(target - local_now.weekday()) % 7)
         rest = words[1:]
         h, m = _time(" ".join(rest))
-        if datetime(day.year, day.month, day.day, h, m, tzinfo=zone) <= now:
+        if wall_to_utc(datetime(day.year, day.month, day.day, h, m), zone) <= now:  # noqa: DTZ001
             day += timedelta(days=7)
     elif len(words) == 1 and re.match(r"\d", words[0]):
         day, rest = local_now.date(), words
         h, m = _time(words[0])
-        if datetime(day.year, day.month, day.day, h, m, tzinfo=zone) <= now:
+        if wall_to_utc(datetime(day.year, day.month, day.day, h, m), zone) <= now:  # noqa: DTZ001
             day += timedelta(days=1)
     else:
         raise ScheduleError(
             f"I can't read “{text}”: write e.g. 2026-12-01 09:00, Mon 9:00, tomorrow 14:30 or 9am."
         )
     h, m = _time(" ".join(rest)) if rest else (9, 0)
-    when = wall_to_utc(datetime(day.year, day.month, day.day, h, m), zone).astimezone(zone)
+    when = wall_to_utc(datetime(day.year, day.month, day.day, h, m), zone).astimezone(zone)  # noqa: DTZ001
     if when <= now:
         raise ScheduleError("That time has already passed: pick a time in the future.")
     return when
@@ -152,9 +152,7 @@ def rrule_text(first_local: datetime, repeat: Repeat) -> str | None:
     if repeat.until is None and repeat.count is None:
         return text  # open-ended: occurrences are computed as they come
     rule = du.rrulestr(text, dtstart=first_local.replace(tzinfo=None))
-    total = 0
-    for _ in rule:
-        total += 1
+    for total, _ in enumerate(rule, start=1):
         if total > MAX_OCCURRENCES:
             raise ScheduleError(
                 f"That repeat makes more than {MAX_OCCURRENCES} sessions: add an end date "
@@ -198,7 +196,9 @@ def describe_repeat(repeat_or_rrule: Repeat | str | None) -> str:
         days = [_DAY_NAMES[_RR_DAYS.index(d)] for d in parts.get("BYDAY", "").split(",") if d]
         if days == list(_DAY_NAMES[:5]):
             return "every weekday"
-        every = "every" if parts.get("INTERVAL", "1") == "1" else f"every {parts['INTERVAL']} weeks on"
+        every = (
+            "every" if parts.get("INTERVAL", "1") == "1" else f"every {parts['INTERVAL']} weeks on"
+        )
         joined = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
         return f"{every} {joined}"
     return repeat_or_rrule.freq

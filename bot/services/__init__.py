@@ -9,6 +9,7 @@ from bot.services.context import ServiceContext
 from bot.services.goals import GoalService
 from bot.services.pods import PodService
 from bot.services.privacy import PrivacyService
+from bot.services.sessions import SessionService
 from bot.services.sharing import SharingService
 from bot.services.sprints import SprintService
 from bot.services.stats import StatsService
@@ -32,13 +33,14 @@ class Services:
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)
         self.sharing = SharingService(ctx)
+        self.sessions = SessionService(ctx, self.sprints)
         # What the sprint service tells the others inside its transactions (card suffixes, the
         # check-in prompt on a break, the debrief when a sprint ends, every change a live page
         # shows): wired here, and only here.
         self.sprints.observers.add(
             card_lines=(self.goals, self.checkins),
             break_add_ons=(self.checkins,),
-            endings=(self.checkins.debriefs,),
+            endings=(self.checkins.debriefs, self.sessions),
             changes=(self.sharing.live,),
         )
 
@@ -48,6 +50,7 @@ class Services:
         await self.accountability.restore()
         await self.pods.restore()
         await self.privacy.restore()
+        await self.sessions.restore()
 
     async def aclose(self) -> None:
         """Wait for the background work services started and stop the chart worker process
