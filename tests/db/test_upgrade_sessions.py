@@ -45,7 +45,7 @@ async def test_upgrade_from_a_populated_0001_keeps_every_row_and_adds_the_sessio
     await populate(db_url, "0001", rows=3)
     before = await snapshot(db_url)
     await upgrade(db_url, REVISION)
-    assert TABLES <= await tables(db_url)
+    assert await tables(db_url) >= TABLES
     assert lost(before, await snapshot(db_url)) == []
     await run(
         db_url,

@@ -266,14 +266,14 @@ class Runner:
         for r in rows:
             expired = r.offer_expires_at is not None and r.offer_expires_at <= now
             if r.status == Rsvp.WAITLIST and expired:
-                r.offered_at, r.offer_expires_at, r.queued_at = None, None, now
+                r.offer_expires_at, r.queued_at = None, now  # offered_at: when it was offered
         await session.flush()
         free = series.capacity - await self.places_taken(session, series, occ, now)
         offered: list[int] = []
         if free <= 0:
             return offered
         waiting = sorted(
-            (r for r in rows if r.status == Rsvp.WAITLIST and r.offered_at is None),
+            (r for r in rows if r.status == Rsvp.WAITLIST and r.offer_expires_at is None),
             key=lambda r: (r.queued_at, r.id),
         )
         view = None

@@ -36,10 +36,11 @@ from bot.services.sessions.types import (
     SeriesView,
 )
 from bot.services.sprints import SprintService
-from bot.services.sprints.settings import plan_for
+from bot.services.sprints.settings import defaults_of, plan_for
 from bot.services.sprints.types import StartRequest
 from bot.services.timezones import guild_zone, member_zone
 from db.models import SessionOccurrence, SessionReminderOptOut, SessionRsvp, SessionSeries
+from db.repositories import guild_settings
 
 __all__ = ["DEFAULT_REMINDERS", "MAX_CAPACITY", "MAX_REMINDERS", "SessionService"]
 
@@ -168,7 +169,7 @@ class SessionService:
     async def _plan(
         self, session: AsyncSession, guild_id: int, req: ScheduleRequest | EditRequest
     ) -> dict[str, object]:
-        defaults = await self.sprints.guild_defaults(guild_id)
+        defaults = defaults_of(await guild_settings(session, guild_id), self.ctx.settings.sprint)
         start = StartRequest(
             guild_id=guild_id,
             channel_id=0,
@@ -314,15 +315,15 @@ class SessionService:
             series = await self._series(session, guild_id, series_id, lock=True)
             occ = await self._open_occurrence(session, series, occurrence_id, now)
             row = await queries.rsvp(session, series.id, occ.id, user_id)
+            if row is not None and row.status == Rsvp.GOING:
+                raise Conflict("You already have a place: you're going.")
             if row is None or row.status != Rsvp.WAITLIST or row.offered_at is None:
-                if row is not None and row.status == Rsvp.GOING:
-                    raise Conflict("You already have a place: you're going.")
                 raise PermissionDenied(
                     "This offer is for someone else. Press Going on the card to join the waitlist."
                 )
             if row.offer_expires_at is None or row.offer_expires_at <= now:
                 raise Conflict(
-                    "That offer has expired and passed to the next member; you're back on the "
+                    "That offer has expired and passed to the next member; you're still on the "
                     "waitlist."
                 )
             row.status, row.offered_at, row.offer_expires_at = Rsvp.GOING.value, None, None
