@@ -33,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.availability",
     "cogs.pods",
     "cogs.sharing",
+    "cogs.sessions",
 )
 
 

@@ -27,7 +27,7 @@ def card_send(guild_id: int, channel_id: int, series_id: int, payload: dict[str,
         ref=card_ref(series_id),
         priority=Priority.NOTICE,
         guild_id=guild_id,
-        topic=topic(series_id),
+        topic=card_ref(series_id),  # a held (coalesced) card edit never holds back a reminder
     )
 
 
@@ -48,7 +48,7 @@ def card_edit(
         supersede_key=card_ref(series_id),
         priority=Priority.CARD,
         guild_id=guild_id,
-        topic=topic(series_id),
+        topic=card_ref(series_id),
     )
 
 
