@@ -27,7 +27,6 @@ from bot.domain.stats import (
     SprintSpans,
 )
 from bot.domain.weeks import week_start
-from bot.render import charts
 
 __all__ = [
     "CHART_DAYS",
@@ -120,6 +119,8 @@ def member_report(
 ) -> MemberReport:
     spans = spans_by_user(presence, work).get(user_id, [])
     stats = member_figures(user_id, zone, now, spans, sprints_joined, goals, done_at)
+    from bot.render import charts  # here, not at the top: only the chart worker loads matplotlib
+
     png = charts.member_chart(
         charts.MemberChart(daily_focus=stats.daily_focus, weekly_goals=stats.weekly_goals)
     )
@@ -178,6 +179,8 @@ def server_report(
     starts: Sequence[datetime],
 ) -> ServerReport:
     stats = server_figures(guild_id, zone, now, spans_by_user(presence, work), starts)
+    from bot.render import charts  # here, not at the top: only the chart worker loads matplotlib
+
     png = charts.server_chart(
         charts.ServerChart(
             weeks=stats.weeks,
