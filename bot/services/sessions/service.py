@@ -151,6 +151,8 @@ class SessionService:
             delta = timedelta(hours=amount) if unit.startswith("h") else timedelta(minutes=amount)
             if not timedelta(minutes=1) <= delta <= timedelta(days=60):
                 raise ValidationError("“in …” takes 1 minute to 60 days.")
+            if self.ctx.speed != 1:  # session time runs at the configured speed (the demo)
+                return (now + delta / self.ctx.speed).astimezone(zone)
             when = (now + delta).astimezone(zone)
             return when.replace(second=0, microsecond=0) + timedelta(minutes=1)
         try:
