@@ -96,7 +96,8 @@ class _SprintBotMixin:
         )
         # The outbox sender: drains only this process's guilds through the bot's HTTP client
         # (its global bucket also gates discord.py's other REST calls); started in setup_hook.
-        # When Discord says a channel is gone, the sprint service ends the sprints posting there.
+        # When Discord says a channel is gone, the sprint service ends the sprints posting there;
+        # when an edit finds a message gone, it posts a deleted sprint card again.
         self.delivery: Sender = Sender(
             database,
             settings.delivery,

@@ -18,7 +18,15 @@ import discord
 from bot.domain.errors import UserError
 from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import week_label
-from bot.render.accountability import custom_id
+from bot.ids import (
+    WEEK_GOALS_FORM_TEMPLATE,
+    WEEK_NOTE_FORM_TEMPLATE,
+    WeekAction,
+    week_component_id,
+    week_component_template,
+    week_goals_form_id,
+    week_note_form_id,
+)
 from bot.services.accountability import AddGoalsResult, CarryResult
 from bot.ui import bot_of, guarded, modal_values, send_ephemeral
 
@@ -30,8 +38,8 @@ MESSAGE_LIMIT = 2000
 MODAL_TIMEOUT = 3600.0
 SELECT_MAX = 25
 
-GOALS_MODAL = re.compile(r"accgoals:(?P<wid>\d+)")
-NOTE_MODAL = re.compile(r"accnote:(?P<wid>\d+)")
+GOALS_MODAL = re.compile(WEEK_GOALS_FORM_TEMPLATE)
+NOTE_MODAL = re.compile(WEEK_NOTE_FORM_TEMPLATE)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -113,7 +121,7 @@ def carry_reply(result: CarryResult) -> str:
 
 def goals_modal(week_id: int, title: str) -> discord.ui.Modal:
     modal = discord.ui.Modal(
-        title=truncate(title, 45), custom_id=f"accgoals:{week_id}", timeout=MODAL_TIMEOUT
+        title=truncate(title, 45), custom_id=week_goals_form_id(week_id), timeout=MODAL_TIMEOUT
     )
     modal.add_item(
         discord.ui.TextInput(
@@ -130,7 +138,7 @@ def goals_modal(week_id: int, title: str) -> discord.ui.Modal:
 
 def note_modal(week_id: int) -> discord.ui.Modal:
     modal = discord.ui.Modal(
-        title="Progress this week", custom_id=f"accnote:{week_id}", timeout=MODAL_TIMEOUT
+        title="Progress this week", custom_id=week_note_form_id(week_id), timeout=MODAL_TIMEOUT
     )
     modal.add_item(
         discord.ui.TextInput(
@@ -199,7 +207,7 @@ async def _submit_note(interaction: discord.Interaction[Any], week_id: int, text
 class _WeekButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"acc:__base__:(\d+)"):
     """Base for the thread's buttons; subclasses set ``template`` and ``run``."""
 
-    action = ""
+    action: WeekAction
     label = ""
     emoji = ""
     style = discord.ButtonStyle.secondary
@@ -210,7 +218,7 @@ class _WeekButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"acc
                 label=self.label,
                 emoji=self.emoji,
                 style=self.style,
-                custom_id=custom_id(self.action, week_id),
+                custom_id=week_component_id(self.action, week_id),
             )
         )
         self.week_id = week_id
@@ -232,16 +240,21 @@ class _WeekButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"acc
         raise NotImplementedError
 
 
-class AddGoalsButton(_WeekButton, template=r"acc:goals:(?P<wid>\d+)"):
-    action, label, emoji, style = "goals", "Add my goals", "📝", discord.ButtonStyle.primary
+class AddGoalsButton(_WeekButton, template=week_component_template(WeekAction.GOALS)):
+    action, label, emoji, style = (
+        WeekAction.GOALS,
+        "Add my goals",
+        "📝",
+        discord.ButtonStyle.primary,
+    )
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         await service_of(interaction).accepts_goals(guild_id_of(interaction), self.week_id)
         await interaction.response.send_modal(goals_modal(self.week_id, "My goals for this week"))
 
 
-class MarkDoneButton(_WeekButton, template=r"acc:done:(?P<wid>\d+)"):
-    action, label, emoji, style = "done", "Mark done", "✅", discord.ButtonStyle.success
+class MarkDoneButton(_WeekButton, template=week_component_template(WeekAction.DONE)):
+    action, label, emoji, style = WeekAction.DONE, "Mark done", "✅", discord.ButtonStyle.success
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         goals = await service_of(interaction).open_goals(
@@ -261,15 +274,20 @@ class MarkDoneButton(_WeekButton, template=r"acc:done:(?P<wid>\d+)"):
         )
 
 
-class ProgressButton(_WeekButton, template=r"acc:note:(?P<wid>\d+)"):
-    action, label, emoji = "note", "Progress", "💬"
+class ProgressButton(_WeekButton, template=week_component_template(WeekAction.NOTE)):
+    action, label, emoji = WeekAction.NOTE, "Progress", "💬"
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.send_modal(note_modal(self.week_id))
 
 
-class CarryButton(_WeekButton, template=r"acc:carry:(?P<wid>\d+)"):
-    action, label, emoji, style = "carry", "Carry my open goals", "➡️", discord.ButtonStyle.primary
+class CarryButton(_WeekButton, template=week_component_template(WeekAction.CARRY)):
+    action, label, emoji, style = (
+        WeekAction.CARRY,
+        "Carry my open goals",
+        "➡️",
+        discord.ButtonStyle.primary,
+    )
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         user = interaction.user
@@ -281,13 +299,14 @@ class CarryButton(_WeekButton, template=r"acc:carry:(?P<wid>\d+)"):
 
 
 class PickDoneSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"acc:pick:(?P<wid>\d+)"
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=week_component_template(WeekAction.PICK),
 ):
     """The member's open week goals; picking ticks them off (their own only)."""
 
     def __init__(self, week_id: int, options: Sequence[tuple[int, str]] = ()) -> None:
         select: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id=custom_id("pick", week_id),
+            custom_id=week_component_id(WeekAction.PICK, week_id),
             placeholder="Pick the goals you finished",
             min_values=1,
             max_values=max(1, len(options)),

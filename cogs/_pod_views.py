@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.domain.errors import PermissionDenied, UserError
+from bot.ids import POD_BUTTON_TEMPLATE, POD_PAUSE_TEMPLATE, pod_button_id, pod_pause_id
 from bot.services.pods import Answer, Preference
 from bot.ui import bot_of, guarded, send_ephemeral
 
@@ -32,12 +33,12 @@ def guild_of(interaction: discord.Interaction[Any]) -> int:
 
 class PodButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"pod:(?P<action>met|miss|keep|rotate):(?P<pod>\d+)",
+    template=POD_BUTTON_TEMPLATE,
 ):
     """We met / We didn't / Keep this pod / Rotate me next round."""
 
     def __init__(self, action: str, pod_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"pod:{action}:{pod_id}", label=action))
+        super().__init__(discord.ui.Button(custom_id=pod_button_id(action, pod_id), label=action))
         self.action, self.pod_id = action, pod_id
 
     @classmethod
@@ -80,13 +81,13 @@ class PodButton(
 
 class PauseButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"pod:(?P<action>pause|stay):(?P<cfg>\d+):(?P<user>\d+)",
+    template=POD_PAUSE_TEMPLATE,
 ):
     """Asked after two rounds without showing up: pause me / keep me in."""
 
     def __init__(self, action: str, config_id: int, user_id: int) -> None:
         super().__init__(
-            discord.ui.Button(custom_id=f"pod:{action}:{config_id}:{user_id}", label=action)
+            discord.ui.Button(custom_id=pod_pause_id(action, config_id, user_id), label=action)
         )
         self.action, self.config_id, self.user_id = action, config_id, user_id
 

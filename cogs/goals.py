@@ -9,7 +9,8 @@ Commands (``/goal`` is a command, so the other goal commands live in the ``/goal
 - ``/goals list [member] [scope]``, ``/goals edit``, ``/goals drop``, ``/goals undo``,
   ``/goals settings quiet:`` (managers: no celebration line in the channel).
 
-Check-in, huddle, debrief and carry-over buttons are persistent items in ``_goal_views``.
+Check-in, huddle, debrief and carry-over buttons are persistent items in ``_goal_views``,
+``_checkin_views`` and ``_debrief_views``.
 """
 
 from __future__ import annotations

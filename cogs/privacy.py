@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import PermissionDenied
+from bot.ids import DELETE_SERVER_TEMPLATE, FORGET_TEMPLATE, delete_server_id, forget_id
 from bot.render import stats as render
 from bot.services.privacy import PrivacyService
 from bot.ui import guarded
@@ -39,7 +40,7 @@ def _buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
 
 class ForgetButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"privacy:forget:(?P<uid>\d+):(?P<action>yes|no)",
+    template=FORGET_TEMPLATE,
 ):
     def __init__(self, user_id: int, action: str) -> None:
         yes = action == "yes"
@@ -48,7 +49,7 @@ class ForgetButton(
                 label="Forget me" if yes else "Keep my data",
                 emoji="🧹" if yes else None,
                 style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"privacy:forget:{user_id}:{action}",
+                custom_id=forget_id(user_id, action),
             )
         )
         self.user_id, self.action = user_id, action
@@ -80,7 +81,7 @@ class ForgetButton(
 
 class DeleteServerButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"privacy:server:(?P<gid>\d+):(?P<action>yes|no)",
+    template=DELETE_SERVER_TEMPLATE,
 ):
     def __init__(self, guild_id: int, action: str) -> None:
         yes = action == "yes"
@@ -88,7 +89,7 @@ class DeleteServerButton(
             discord.ui.Button(
                 label="Delete all server data" if yes else "Cancel",
                 style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"privacy:server:{guild_id}:{action}",
+                custom_id=delete_server_id(guild_id, action),
             )
         )
         self.guild_id, self.action = guild_id, action

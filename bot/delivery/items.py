@@ -28,6 +28,10 @@ class DeliveryListener(Protocol):
         """Discord says the channel no longer exists (Unknown Channel)."""
         ...
 
+    async def message_gone(self, channel_id: int, message_id: int) -> object:
+        """Discord says a message the bot tried to edit no longer exists (Unknown Message)."""
+        ...
+
 
 # Item states (in memory only; the database knows only pending and the final states).
 # BEHIND: ready, but an earlier row of its channel is not finished yet (see ``ORDERED_KINDS``).

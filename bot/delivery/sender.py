@@ -32,7 +32,9 @@ How it works (two asyncio tasks, plus one short task per request in flight):
   failure (missing permission/access, unknown channel): ``status='failed'`` plus a
   ``DeliveryFailure`` a manager sees (see ``failures.py``), and a log line; for a deleted channel
   everything else queued for it is dropped and the ``listener`` is told (``channel_gone``: the
-  bot wires the sprint service in, which ends the sprints posting there).
+  bot wires the sprint service in, which ends the sprints posting there). An edit that finds
+  its message deleted (Unknown Message) tells the listener too (``message_gone``: the sprint
+  service posts a deleted card again).
 - **Crash.** Nothing is marked before Discord accepted it, so a killed process resends after
   restart; a create carries the row's ``nonce`` with ``enforce_nonce`` so Discord answers a resend
   with the message it already made instead of a duplicate; edits and status changes are idempotent.
@@ -67,7 +69,7 @@ from bot.delivery.items import (
 )
 from bot.delivery.outbox import add_sink, remove_sink
 from bot.delivery.recorder import Recorder, sqlite_reader, wait_for
-from bot.delivery.transport import DeliveryRequest, Permanent, Transient
+from bot.delivery.transport import UNKNOWN_MESSAGE, DeliveryRequest, Permanent, Transient
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -350,6 +352,14 @@ class Sender(Recorder):
             self._record_failure(item, exc)
         if exc.channel_gone and item.channel is not None:
             self._channel_gone(item.channel, exc.reason)
+        elif (
+            exc.code == UNKNOWN_MESSAGE
+            and item.kind == "edit"
+            and item.channel is not None
+            and item.target is not None
+            and self.listener is not None
+        ):  # e.g. a moderator deleted the sprint card: the service may post it again
+            self._notify(self.listener.message_gone(item.channel, item.target))
 
     def _record_failure(self, item: Item, exc: Permanent) -> None:
         key = (item.guild_id, item.channel, exc.code)

@@ -1,20 +1,64 @@
-"""SHIM (sessions branch only): the contract of the schedule engineer's pure time layer.
+"""When standing sessions happen: typed start times, repeat rules and their occurrences.
 
-Replaced by the real module when it lands on main; only what the sessions service calls.
+A series is stored as local wall-clock time + IANA zone + an RFC 5545 RRULE value, never as a
+fixed UTC offset, so 09:00 London stays 09:00 London across DST. Everything here is pure; the
+clock is passed in.
+
+Decisions, so nobody has to guess:
+
+- **Typed start times** (:func:`parse_when`) follow a small grammar, not dateutil's fuzzy
+  guessing: an optional day (``2026-12-01``, ``1 Dec``, ``Dec 1 2026``, ``today``, ``tomorrow``,
+  a weekday name such as ``Mon`` or ``monday``) and a time (``09:00``, ``9:00``, ``9am``,
+  ``2:30 pm``, ``noon``), in either order, with an optional ``at`` between. Every word must be
+  part of that grammar. Slash dates such as ``12/01`` are refused: half the world reads them as
+  12 January and the other half as 1 December. A bare hour (``9``) is refused for the same reason
+  (9:00 or 21:00?).
+- A weekday name means the next such day (today if that time is still ahead); a time alone means
+  today if still ahead, else tomorrow; a month and day without a year mean the next such date.
+  A start in the past, or more than :data:`MAX_AHEAD` ahead, is refused.
+- **Wall time → instant** (:func:`wall_to_utc`): a wall time that does not exist (the
+  spring-forward gap) is shifted forward by the length of the gap (01:30 on the London change day
+  is 02:30 BST); a wall time that happens twice (the fall-back repeat) is the earlier instant
+  (01:30 BST, not 01:30 GMT). :func:`parse_when` returns the typed wall time with ``tzinfo=zone``
+  and ``fold=0``, so ``.replace(tzinfo=None)`` is the series' wall time and its instant is
+  :func:`wall_to_utc`'s.
+- **Repeat rules** (:func:`rrule_text`) are written in the series' own wall clock, like its first
+  start: ``UNTIL`` is the last second of the end date in the series' zone, without ``Z``.
+  :func:`utc_rrule` gives the strict RFC 5545 form (``UNTIL`` in UTC) that calendars need with a
+  ``DTSTART;TZID=…``; the calendar renderers use it. An open-ended series (no end date, no count)
+  is allowed; a bounded one may not make more than :data:`MAX_OCCURRENCES` sessions.
+- The first start must be one of the repeat's days (a Tuesday start for "weekly mon,wed" is
+  refused with a suggestion) because RFC 5545 leaves a start outside its own rule undefined.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil import rrule as du
+from dateutil.rrule import rrulestr
+
+from bot.domain.schedule_input import (
+    DAY_CODES,
+    DAY_NAMES,
+    MAX_AHEAD,
+    MAX_OCCURRENCES,
+    MONTHS,
+    Repeat,
+    RepeatFreq,
+    ScheduleError,
+    format_day,
+    parse_repeat,
+    parse_when,
+    repeat_choices,
+    wall_to_utc,
+)
 
 __all__ = [
+    "MAX_AHEAD",
     "MAX_OCCURRENCES",
     "Repeat",
+    "RepeatFreq",
     "ScheduleError",
     "describe_repeat",
     "occurrences",
@@ -22,183 +66,185 @@ __all__ = [
     "parse_when",
     "repeat_choices",
     "rrule_text",
+    "utc_rrule",
     "wall_to_utc",
 ]
 
-MAX_OCCURRENCES = 500
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_RR_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+def _naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=None, fold=0)
 
 
-class ScheduleError(ValueError):
-    """str(e) is the sentence the user sees."""
-
-
-@dataclass(frozen=True)
-class Repeat:
-    freq: str = "none"
-    weekdays: tuple[int, ...] = ()
-    interval: int = 1
-    until: date | None = None
-    count: int | None = None
-
-
-def _time(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip().lower())
-    if m is None:
-        raise ScheduleError(f"I can't read the time “{text}”: write it like 09:00 or 9am.")
-    hour, minute, half = int(m[1]), int(m[2] or 0), m[3]
-    if half:
-        if not 1 <= hour <= 12:
-            raise ScheduleError(f"“{text}” isn't a time: with am/pm the hour is 1 to 12.")
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    if hour > 23 or minute > 59:
-        raise ScheduleError(f"“{text}” isn't a time: hours go 0–23 and minutes 0–59.")
-    return hour, minute
-
-
-def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
-    words = text.strip().lower().split()
-    local_now = now.astimezone(zone)
-    if not words:
-        raise ScheduleError("Say when: e.g. 2026-12-01 09:00, Mon 9:00, tomorrow 14:30 or 9am.")
-    day: date
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", words[0]):
-        try:
-            day = date.fromisoformat(words[0])
-        except ValueError:
-            raise ScheduleError(f"“{words[0]}” isn't a date.") from None
-        rest = words[1:]
-    elif words[0] in ("today", "tomorrow"):
-        day = local_now.date() + timedelta(days=1 if words[0] == "tomorrow" else 0)
-        rest = words[1:]
-    elif words[0][:3] in _DAYS and len(words) > 1:
-        target = _DAYS.index(words[0][:3])
-        day = local_now.date() + timedelta(days=(target - local_now.weekday()) % 7)
-        rest = words[1:]
-        h, m = _time(" ".join(rest))
-        if wall_to_utc(datetime(day.year, day.month, day.day, h, m), zone) <= now:  # noqa: DTZ001
-            day += timedelta(days=7)
-    elif len(words) == 1 and re.match(r"\d", words[0]):
-        day, rest = local_now.date(), words
-        h, m = _time(words[0])
-        if wall_to_utc(datetime(day.year, day.month, day.day, h, m), zone) <= now:  # noqa: DTZ001
-            day += timedelta(days=1)
-    else:
-        raise ScheduleError(
-            f"I can't read “{text}”: write e.g. 2026-12-01 09:00, Mon 9:00, tomorrow 14:30 or 9am."
-        )
-    h, m = _time(" ".join(rest)) if rest else (9, 0)
-    when = wall_to_utc(datetime(day.year, day.month, day.day, h, m), zone).astimezone(zone)  # noqa: DTZ001
-    if when <= now:
-        raise ScheduleError("That time has already passed: pick a time in the future.")
-    return when
-
-
-def parse_repeat(text: str, *, until: str | None = None, count: int | None = None) -> Repeat:
-    t = text.strip().lower()
-    until_d = None
-    if until:
-        try:
-            until_d = date.fromisoformat(until.strip())
-        except ValueError:
-            raise ScheduleError(f"“{until}” isn't a date: write it like 2027-03-31.") from None
-    if count is not None and count < 1:
-        raise ScheduleError("count is at least 1.")
-    if t in ("", "none", "once"):
-        return Repeat("none")
-    if t == "daily":
-        return Repeat("daily", (), 1, until_d, count)
-    if t == "weekdays":
-        return Repeat("weekdays", (0, 1, 2, 3, 4), 1, until_d, count)
-    m = re.fullmatch(r"(?:every (\d+) weeks?|weekly|every week)(?: on (.+))?", t)
-    if m is None:
-        raise ScheduleError(f"I can't read the repeat “{text}”: try weekly on mon,wed.")
-    days: list[int] = []
-    for word in re.split(r"[ ,]+(?:and )?", m[2] or ""):
-        if not word:
-            continue
-        if word[:3] not in _DAYS:
-            raise ScheduleError(f"“{word}” isn't a day.")
-        days.append(_DAYS.index(word[:3]))
-    return Repeat("weekly", tuple(sorted(set(days))), int(m[1] or 1), until_d, count)
-
-
-def repeat_choices() -> list[tuple[str, str]]:
-    return [
-        ("once", "none"),
-        ("daily", "daily"),
-        ("weekdays", "weekdays"),
-        ("weekly", "weekly"),
-        ("every 2 weeks", "every 2 weeks"),
-    ]
+def _until_stamp(day: date) -> str:
+    return f"{day:%Y%m%d}T235959"
 
 
 def rrule_text(first_local: datetime, repeat: Repeat) -> str | None:
+    """The RRULE value for a series starting at wall time ``first_local`` (naive, or aware in the
+    series' zone), in the series' own wall clock (see the module docstring); ``None`` for a
+    one-off. Raises :class:`ScheduleError` if the start is not one of the repeat's days, the end
+    date is before the start, or the series would make more than :data:`MAX_OCCURRENCES`.
+    """
     if repeat.freq == "none":
         return None
-    parts = ["FREQ=DAILY" if repeat.freq == "daily" else "FREQ=WEEKLY"]
-    if repeat.interval > 1:
+    first = _naive(first_local)
+    parts: list[str]
+    if repeat.freq == "daily":
+        parts = ["FREQ=DAILY"]
+        days: tuple[int, ...] = ()
+    else:
+        days = repeat.weekdays or (first.weekday(),)
+        parts = ["FREQ=WEEKLY"]
+    if repeat.interval != 1:
         parts.append(f"INTERVAL={repeat.interval}")
-    days = repeat.weekdays or ((first_local.weekday(),) if repeat.freq == "weekly" else ())
     if days:
-        parts.append("BYDAY=" + ",".join(_RR_DAYS[d] for d in days))
+        if first.weekday() not in days:
+            listed = _and([DAY_NAMES[d] for d in days])
+            nxt = next(
+                first.date() + timedelta(days=i)
+                for i in range(1, 8)
+                if (first.weekday() + i) % 7 in days
+            )
+            raise ScheduleError(
+                f"The first start, {format_day(first.date())}, is not one of the repeat days "
+                f"({listed}). Start on one of them (e.g. {format_day(nxt)}) or add "
+                f"{DAY_NAMES[first.weekday()]} to the days."
+            )
+        parts.append("BYDAY=" + ",".join(DAY_CODES[d] for d in days))
+        if repeat.interval != 1:
+            parts.append("WKST=MO")
     if repeat.until is not None:
-        parts.append(f"UNTIL={repeat.until:%Y%m%d}T235959")
+        if repeat.until < first.date():
+            raise ScheduleError(
+                f"The end date {format_day(repeat.until)} is before the first start "
+                f"{format_day(first.date())}. Pick an end date on or after it."
+            )
+        parts.append(f"UNTIL={_until_stamp(repeat.until)}")
     if repeat.count is not None:
+        if not 1 <= repeat.count <= MAX_OCCURRENCES:
+            raise ScheduleError(f"A series can have 1 to {MAX_OCCURRENCES} sessions.")
         parts.append(f"COUNT={repeat.count}")
     text = ";".join(parts)
-    if repeat.until is None and repeat.count is None:
-        return text  # open-ended: occurrences are computed as they come
-    rule = du.rrulestr(text, dtstart=first_local.replace(tzinfo=None))
-    for total, _ in enumerate(rule, start=1):
-        if total > MAX_OCCURRENCES:
-            raise ScheduleError(
-                f"That repeat makes more than {MAX_OCCURRENCES} sessions: add an end date "
-                "(until) or a count."
-            )
+    if repeat.until is not None:
+        for made, _ in enumerate(rrulestr(text, dtstart=first), start=1):
+            if made > MAX_OCCURRENCES:
+                raise ScheduleError(
+                    f"That series would make more than {MAX_OCCURRENCES} sessions before "
+                    f"{format_day(repeat.until)}. Pick an earlier end date, give a number of "
+                    "sessions, or leave the end out for a series with no end."
+                )
     return text
 
 
-def wall_to_utc(naive: datetime, zone: ZoneInfo) -> datetime:
-    aware = naive.replace(tzinfo=zone, fold=0)
-    back = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-    if back != naive:  # in a gap: shift forward by the gap
-        aware = (naive + timedelta(hours=1)).replace(tzinfo=zone)
-    return aware.astimezone(UTC)
+def _rule_parts(rrule: str) -> dict[str, str]:
+    text = rrule.strip().removeprefix("RRULE:")
+    parts: dict[str, str] = {}
+    for piece in text.split(";"):
+        if not piece:
+            continue
+        key, _, value = piece.partition("=")
+        parts[key.strip().upper()] = value.strip()
+    return parts
+
+
+def _join_parts(parts: dict[str, str]) -> str:
+    return ";".join(f"{k}={v}" for k, v in parts.items())
+
+
+def _local_until(value: str, zone: ZoneInfo) -> datetime:
+    """An UNTIL value as a wall time in ``zone`` (a ``Z`` value is converted)."""
+    if value.endswith("Z"):
+        instant = datetime.strptime(value, "%Y%m%dT%H%M%S%z")
+        return _naive(instant.astimezone(zone))
+    if "T" in value:
+        return datetime.combine(_stamp_date(value), _stamp_time(value))
+    return datetime.combine(_stamp_date(value), time(23, 59, 59))
+
+
+def _stamp_date(value: str) -> date:
+    return date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
+
+
+def _stamp_time(value: str) -> time:
+    clock = value.split("T", 1)[1]
+    return time(int(clock[0:2]), int(clock[2:4]), int(clock[4:6]))
+
+
+def utc_rrule(rrule: str, zone: str) -> str:
+    """``rrule`` with ``UNTIL`` in UTC, the form RFC 5545 requires with ``DTSTART;TZID=…``."""
+    parts = _rule_parts(rrule)
+    if "UNTIL" in parts and not parts["UNTIL"].endswith("Z"):
+        local = _local_until(parts["UNTIL"], ZoneInfo(zone))
+        parts["UNTIL"] = f"{wall_to_utc(local, ZoneInfo(zone)):%Y%m%dT%H%M%SZ}"
+    return _join_parts(parts)
 
 
 def occurrences(
     first_local: datetime, zone: str, rrule: str | None, after: datetime, limit: int
 ) -> list[datetime]:
+    """Up to ``limit`` starts of the series (aware UTC, ascending) strictly after ``after``.
+
+    ``first_local`` is the series' first start as naive wall clock in ``zone``; each occurrence
+    has that wall time on its day, turned into an instant by :func:`wall_to_utc`.
+    """
     tz = ZoneInfo(zone)
+    first = _naive(first_local)
+    if limit <= 0:
+        return []
     if rrule is None:
-        when = wall_to_utc(first_local, tz)
-        return [when] if when > after and limit > 0 else []
-    out: list[datetime] = []
-    for local in du.rrulestr(rrule, dtstart=first_local.replace(tzinfo=None)):
-        when = wall_to_utc(local, tz)
-        if when > after:
-            out.append(when)
-            if len(out) >= limit:
+        start = wall_to_utc(first, tz)
+        return [start] if start > after else []
+    parts = _rule_parts(rrule)
+    if "UNTIL" in parts:
+        parts["UNTIL"] = f"{_local_until(parts['UNTIL'], tz):%Y%m%dT%H%M%S}"
+    rule = rrulestr(_join_parts(parts), dtstart=first, cache=False)
+    # A day of margin: wall clock and instants differ by at most a zone's offset change.
+    floor = _naive(after.astimezone(tz)) - timedelta(days=1)
+    found: list[datetime] = []
+    candidates = rule.xafter(floor, inc=True) if floor > first else iter(rule)
+    for local in candidates:
+        start = wall_to_utc(local, tz)
+        if start > after:
+            found.append(start)
+            if len(found) >= limit:
                 break
-    return out
+    return found
 
 
-def describe_repeat(repeat_or_rrule: Repeat | str | None) -> str:
-    if repeat_or_rrule is None:
-        return "once"
-    if isinstance(repeat_or_rrule, str):
-        parts = dict(p.split("=", 1) for p in repeat_or_rrule.split(";"))
-        if parts["FREQ"] == "DAILY":
-            return "every day"
-        days = [_DAY_NAMES[_RR_DAYS.index(d)] for d in parts.get("BYDAY", "").split(",") if d]
-        if days == list(_DAY_NAMES[:5]):
-            return "every weekday"
-        every = (
-            "every" if parts.get("INTERVAL", "1") == "1" else f"every {parts['INTERVAL']} weeks on"
-        )
-        joined = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
-        return f"{every} {joined}"
-    return repeat_or_rrule.freq
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def describe_repeat(rrule: str | None) -> str:
+    """The rule in words: ``does not repeat``, ``every day``, ``every weekday``,
+    ``every Monday and Wednesday until 1 Mar 2027``, ``every 2 weeks on Tuesday, 10 times``.
+    """
+    if rrule is None or not rrule.strip():
+        return "does not repeat"
+    parts = _rule_parts(rrule)
+    freq = parts.get("FREQ", "")
+    interval = int(parts.get("INTERVAL", "1") or "1")
+    codes = [c for c in parts.get("BYDAY", "").split(",") if c]
+    days = [DAY_CODES.index(c[-2:]) for c in codes if c[-2:] in DAY_CODES]
+    if freq == "DAILY":
+        text = "every day" if interval == 1 else f"every {interval} days"
+    elif freq == "WEEKLY":
+        names = [DAY_NAMES[d] for d in sorted(days)]
+        if interval == 1:
+            text = "every weekday" if sorted(days) == [0, 1, 2, 3, 4] else f"every {_and(names)}"
+            if not names:
+                text = "every week"
+        else:
+            text = f"every {interval} weeks" + (f" on {_and(names)}" if names else "")
+    else:
+        text = f"repeats ({freq.lower() or 'custom'})"
+    if "UNTIL" in parts:
+        value = parts["UNTIL"]
+        end = _stamp_date(value)
+        text += f" until {end.day} {MONTHS[end.month - 1]} {end.year}"
+    if "COUNT" in parts:
+        count = int(parts["COUNT"])
+        text += ", once" if count == 1 else f", {count} times"
+    return text

@@ -8,10 +8,11 @@ server's) and asks that function for each piece. No clock is read here: ``now`` 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.domain.focus import focus_seconds
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 HourSlot = tuple[int, int]  # (weekday 0=Monday, hour 0-23) in a zone
+_Key = TypeVar("_Key", bound=Hashable)  # a bucket of focus minutes: a day or an HourSlot
 
 
 @dataclass(frozen=True)
@@ -135,45 +137,42 @@ def _hour_edges(
         edge = nxt
 
 
-def focus_by_day(
-    sprints: Iterable[SprintSpans], zone: ZoneInfo, now: datetime
-) -> dict[date, float]:
-    """Focus minutes per local day in ``zone`` (each sprint's spans cut at local midnights).
+def _focus_by(
+    sprints: Iterable[SprintSpans],
+    now: datetime,
+    edges: Callable[[datetime, datetime], Iterator[tuple[_Key, datetime, datetime]]],
+) -> dict[_Key, float]:
+    """Focus minutes per bucket: each sprint's spans cut at the ``(key, lo, hi)`` edges given.
 
     Minutes are ``focus_seconds × speed / 60``: real minutes at speed 1, plan minutes in a demo.
     """
     require_aware(now)
-    out: dict[date, float] = defaultdict(float)
+    out: dict[_Key, float] = defaultdict(float)
     for sprint in sprints:
         bounds = _bounds([*sprint.work, *sprint.presence], now)
         if bounds is None:
             continue
-        for day, lo, hi in _day_edges(bounds[0], bounds[1], zone):
+        for key, lo, hi in edges(bounds[0], bounds[1]):
             seconds = focus_seconds(
                 _clip(sprint.work, lo, hi, now), _clip(sprint.presence, lo, hi, now), now
             )
             if seconds > 0:
-                out[day] += seconds * sprint.speed / 60
+                out[key] += seconds * sprint.speed / 60
     return dict(out)
+
+
+def focus_by_day(
+    sprints: Iterable[SprintSpans], zone: ZoneInfo, now: datetime
+) -> dict[date, float]:
+    """Focus minutes per local day in ``zone`` (each sprint's spans cut at local midnights)."""
+    return _focus_by(sprints, now, lambda lo, hi: _day_edges(lo, hi, zone))
 
 
 def focus_by_hour(
     sprints: Iterable[SprintSpans], zone: ZoneInfo, now: datetime
 ) -> dict[HourSlot, float]:
     """Focus minutes per (weekday, hour) in ``zone``, summed over every sprint given."""
-    require_aware(now)
-    out: dict[HourSlot, float] = defaultdict(float)
-    for sprint in sprints:
-        bounds = _bounds([*sprint.work, *sprint.presence], now)
-        if bounds is None:
-            continue
-        for slot, lo, hi in _hour_edges(bounds[0], bounds[1], zone):
-            seconds = focus_seconds(
-                _clip(sprint.work, lo, hi, now), _clip(sprint.presence, lo, hi, now), now
-            )
-            if seconds > 0:
-                out[slot] += seconds * sprint.speed / 60
-    return dict(out)
+    return _focus_by(sprints, now, lambda lo, hi: _hour_edges(lo, hi, zone))
 
 
 def days_with_focus(by_day: dict[date, float]) -> set[date]:

@@ -53,7 +53,9 @@ Driving members (``server.driver``, a :class:`Driver`; ``channel`` may be a name
     ``await submit_modal(member, opened_result, {"Label or custom_id": "text"})``,
     ``await autocomplete(member, channel, "command", "option", "typed", **other)`` -> choices,
     ``await send_message(member, channel, "text")``, ``voice_join(member, channel)``,
-    ``voice_leave(member)``,
+    ``voice_leave(member)``, ``event_interested(member, event)`` /
+    ``event_uninterested(member, event)`` (click or un-click "Interested" on a guild scheduled
+    event: GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE),
     ``await wait_for_message(channel, predicate_or_substring, user=None, after=None,
     timeout=5)`` (existing or arriving; ``user`` admits that member's ephemeral replies),
     ``transcript(channel, viewer=None)`` -> messages oldest first, ``render(channel)``.
@@ -80,7 +82,7 @@ from __future__ import annotations
 from .commands import CommandRejected
 from .core import ServerConfig
 from .driver import Driver, InteractionFailed, InteractionResult
-from .models import Channel, ChannelType, Member, Message, Role, User
+from .models import Channel, ChannelType, Member, Message, Role, ScheduledEvent, User
 from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE, Perm
 from .ratelimit import RateLimitConfig
 from .render import render_message, render_transcript
@@ -103,6 +105,7 @@ __all__ = [
     "Perm",
     "RateLimitConfig",
     "Role",
+    "ScheduledEvent",
     "ServerConfig",
     "User",
     "World",

@@ -23,7 +23,7 @@ from .interactions import (
     MODAL_SUBMIT,
     InteractionState,
 )
-from .models import Channel, Member, Message, walk_components
+from .models import Channel, Member, Message, ScheduledEvent, walk_components
 from .render import render_message, render_transcript
 from .world import World
 
@@ -254,6 +254,29 @@ class Driver:
 
     def voice_leave(self, member: Member) -> None:
         self.world.voice_leave(member)
+
+    def event_interested(self, member: Member, event: ScheduledEvent | int) -> bool:
+        """``member`` clicks "Interested" on a scheduled event (GUILD_SCHEDULED_EVENT_USER_ADD).
+
+        Returns False if they already were; raises :class:`CommandRejected` for an event of
+        another guild or one that has finished (Discord shows no button then).
+        """
+        return self.world.set_interested(self._event(member, event), member, True)
+
+    def event_uninterested(self, member: Member, event: ScheduledEvent | int) -> bool:
+        """``member`` un-clicks "Interested" (GUILD_SCHEDULED_EVENT_USER_REMOVE)."""
+        return self.world.set_interested(self._event(member, event), member, False)
+
+    def _event(self, member: Member, event: ScheduledEvent | int) -> ScheduledEvent:
+        event_id = event if isinstance(event, int) else event.id
+        found = self.world.guilds[member.guild_id].scheduled_events.get(event_id)
+        if found is None:
+            raise CommandRejected(f"no scheduled event {event_id} in {member.name}'s guild")
+        if found.status not in (1, 2):
+            raise CommandRejected(
+                f"scheduled event {event_id} has finished (status {found.status})"
+            )
+        return found
 
     # -- observing ---------------------------------------------------------------------------
 

@@ -84,6 +84,10 @@ def unknown_event() -> ApiError:
     return ApiError(404, 10070, "Unknown Guild Scheduled Event")
 
 
+def finished_event() -> ApiError:
+    return ApiError(400, 180000, "Cannot modify a finished event")
+
+
 def already_acknowledged() -> ApiError:
     return ApiError(400, 40060, "Interaction has already been acknowledged.")
 

@@ -54,6 +54,8 @@ _EVENT_INTENTS = {
     "GUILD_SCHEDULED_EVENT_CREATE": GUILD_SCHEDULED_EVENTS,
     "GUILD_SCHEDULED_EVENT_UPDATE": GUILD_SCHEDULED_EVENTS,
     "GUILD_SCHEDULED_EVENT_DELETE": GUILD_SCHEDULED_EVENTS,
+    "GUILD_SCHEDULED_EVENT_USER_ADD": GUILD_SCHEDULED_EVENTS,
+    "GUILD_SCHEDULED_EVENT_USER_REMOVE": GUILD_SCHEDULED_EVENTS,
 }
 _CONTENT_FIELDS = ("content", "embeds", "attachments", "components")
 RESUMABLE_CLOSE = 4000
@@ -257,7 +259,9 @@ class GatewayHub:
         self.stats.identifies += 1
         session.push("READY", self._ready(session))
         for guild in self._guilds_of(session):
-            session.push("GUILD_CREATE", payloads.guild_create(guild, self.world.bot.id))
+            all_members = bool(session.intents & GUILD_MEMBERS)
+            data = payloads.guild_create(guild, self.world.bot.id, all_members=all_members)
+            session.push("GUILD_CREATE", data)
 
     def _forget_stale(self, shard_id: int, shard_count: int) -> None:
         for key, old in list(self.sessions.items()):

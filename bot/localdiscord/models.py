@@ -260,3 +260,4 @@ class ScheduledEvent:
     privacy_level: int = 2
     image: str | None = None
     recurrence_rule: dict[str, Any] | None = None
+    interested: dict[int, None] = field(default_factory=dict)  # user ids, in the order they clicked

@@ -230,7 +230,10 @@ def voice_state(state: VoiceState, guild_id: int, member_obj: Member | None) -> 
     return payload
 
 
-def scheduled_event(e: ScheduledEvent, creator: User | None) -> JSON:
+def scheduled_event(
+    e: ScheduledEvent, creator: User | None, *, with_user_count: bool = False
+) -> JSON:
+    """A guild scheduled event; ``user_count`` only when asked for (``with_user_count=true``)."""
     metadata: JSON | None = {"location": e.location} if e.entity_type == 3 else None
     payload: JSON = {
         "id": str(e.id),
@@ -249,25 +252,33 @@ def scheduled_event(e: ScheduledEvent, creator: User | None) -> JSON:
         "privacy_level": e.privacy_level,
         "guild_scheduled_event_exceptions": [],
         "entity_metadata": metadata,
-        "user_count": 0,
     }
+    if with_user_count:
+        payload["user_count"] = len(e.interested)
     if creator is not None:
         payload["creator"] = user(creator)
     return payload
 
 
-def guild_create(g: Guild, viewer: int) -> JSON:
-    """The full GUILD_CREATE payload as ``viewer`` (the bot) receives it."""
+def guild_create(g: Guild, viewer: int, *, all_members: bool = True) -> JSON:
+    """The full GUILD_CREATE payload as ``viewer`` (the bot) receives it.
+
+    Without the GUILD_MEMBERS intent (``all_members=False``) Discord lists only the bot itself
+    and the members in voice channels; ``member_count`` is still the real count.
+    """
     channels = [c for c in g.channels.values() if not c.is_thread]
     threads = [c for c in g.channels.values() if c.is_thread and not c.archived]
     members = list(g.members.values())
+    listed = (
+        members if all_members else [m for m in members if m.id == viewer or m.id in g.voice_states]
+    )
     return {
         **guild_base(g),
         "unavailable": False,
         "large": False,
         "joined_at": iso(g.members[viewer].joined_at) if viewer in g.members else None,
         "member_count": len(members),
-        "members": [member(m) for m in members],
+        "members": [member(m) for m in listed],
         "channels": [channel(c) for c in channels],
         "threads": [thread(c, viewer=viewer) for c in threads],
         "voice_states": [

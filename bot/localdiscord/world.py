@@ -575,8 +575,9 @@ class World:
 
     # -- scheduled events --------------------------------------------------------------------
 
-    def event_payload(self, event: ScheduledEvent) -> JSON:
-        return payloads.scheduled_event(event, self.users.get(event.creator_id))
+    def event_payload(self, event: ScheduledEvent, *, with_user_count: bool = False) -> JSON:
+        creator = self.users.get(event.creator_id)
+        return payloads.scheduled_event(event, creator, with_user_count=with_user_count)
 
     def save_event(self, event: ScheduledEvent, *, created: bool) -> None:
         self.guilds[event.guild_id].scheduled_events[event.id] = event
@@ -585,4 +586,28 @@ class World:
 
     def delete_event(self, event: ScheduledEvent) -> None:
         self.guilds[event.guild_id].scheduled_events.pop(event.id, None)
+        event.interested.clear()
         self.emit("GUILD_SCHEDULED_EVENT_DELETE", self.event_payload(event), event.guild_id)
+
+    def set_interested(self, event: ScheduledEvent, member: Member, interested: bool) -> bool:
+        """A member clicks "Interested" (or un-clicks it); False if nothing changed.
+
+        Emits GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE (``guild_scheduled_event_id``,
+        ``user_id``, ``guild_id``) as Discord does.
+        """
+        if (member.id in event.interested) == interested:
+            return False
+        if interested:
+            event.interested[member.id] = None
+        else:
+            del event.interested[member.id]
+        name = (
+            "GUILD_SCHEDULED_EVENT_USER_ADD" if interested else "GUILD_SCHEDULED_EVENT_USER_REMOVE"
+        )
+        data = {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(member.id),
+            "guild_id": str(event.guild_id),
+        }
+        self.emit(name, data, event.guild_id)
+        return True

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import DAY_NAMES, WeekSchedule, format_time, week_label
+from bot.ids import WeekAction, week_component_id
 from bot.render import limits
 from bot.render.wire import action_row, button, ts
 
@@ -27,7 +28,6 @@ __all__ = [
     "ReviewLine",
     "archive_payload",
     "checkin_payload",
-    "custom_id",
     "is_week_ref",
     "kickoff_payload",
     "kickoff_ref",
@@ -101,11 +101,6 @@ def summary_ref(week_id: int) -> str:
 
 def summary_supersede_key(week_id: int) -> str:
     return f"week_summary:{week_id}"
-
-
-def custom_id(action: str, week_id: int) -> str:
-    """Persistent component ids: ``acc:<action>:<week_id>`` (goals, done, note, carry, pick)."""
-    return f"acc:{action}:{int(week_id)}"
 
 
 def thread_name(week: date) -> str:
@@ -259,7 +254,14 @@ def kickoff_payload(
             }
         ],
         "components": [
-            _row(_button(custom_id("goals", week_id), "Add my goals", "📝", BUTTON_PRIMARY))
+            _row(
+                _button(
+                    week_component_id(WeekAction.GOALS, week_id),
+                    "Add my goals",
+                    "📝",
+                    BUTTON_PRIMARY,
+                )
+            )
         ],
         "allowed_mentions": allowed,
     }
@@ -310,8 +312,15 @@ def summary_payload(
     if not final:
         components = [
             _row(
-                _button(custom_id("goals", week_id), "Add my goals", "📝", BUTTON_PRIMARY),
-                _button(custom_id("done", week_id), "Mark done", "✅", BUTTON_SUCCESS),
+                _button(
+                    week_component_id(WeekAction.GOALS, week_id),
+                    "Add my goals",
+                    "📝",
+                    BUTTON_PRIMARY,
+                ),
+                _button(
+                    week_component_id(WeekAction.DONE, week_id), "Mark done", "✅", BUTTON_SUCCESS
+                ),
             )
         ]
     return {
@@ -370,9 +379,11 @@ def checkin_payload(
         ],
         "components": [
             _row(
-                _button(custom_id("done", week_id), "Mark done", "✅", BUTTON_SUCCESS),
-                _button(custom_id("note", week_id), "Progress", "💬"),
-                _button(custom_id("goals", week_id), "Add goals", "📝"),
+                _button(
+                    week_component_id(WeekAction.DONE, week_id), "Mark done", "✅", BUTTON_SUCCESS
+                ),
+                _button(week_component_id(WeekAction.NOTE, week_id), "Progress", "💬"),
+                _button(week_component_id(WeekAction.GOALS, week_id), "Add goals", "📝"),
             )
         ],
         "allowed_mentions": {"parse": [], "users": [str(uid) for uid in pinged]},
@@ -423,7 +434,16 @@ def review_payload(
     if tail:
         description += "\n\n" + " ".join(tail)
     components = (
-        [_row(_button(custom_id("carry", week_id), "Carry my open goals", "➡️", BUTTON_PRIMARY))]
+        [
+            _row(
+                _button(
+                    week_component_id(WeekAction.CARRY, week_id),
+                    "Carry my open goals",
+                    "➡️",
+                    BUTTON_PRIMARY,
+                )
+            )
+        ]
         if any_open
         else []
     )

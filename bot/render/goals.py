@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import week_label
+from bot.ids import checkin_id, debrief_id
 from bot.render import limits
 from bot.render.wire import action_row, button
 
@@ -152,10 +153,6 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
 # -- check-ins ---------------------------------------------------------------------------------
 
 
-def checkin_custom_id(sprint_id: int, round_: int, action: str) -> str:
-    return f"checkin:{sprint_id}:{round_}:{action}"
-
-
 def checkin_prompt_text(round_: int, rounds: int) -> str:
     """The check-in line added to the sprint's break announcement (no pings, no user text)."""
     return (
@@ -170,14 +167,14 @@ def checkin_components(sprint_id: int, round_: int) -> list[dict[str, Any]]:
         action_row(
             *(
                 button(
-                    checkin_custom_id(sprint_id, round_, status),
+                    checkin_id(sprint_id, round_, status),
                     CHECKIN_LABEL[status],
                     emoji=CHECKIN_EMOJI[status],
                     style=BUTTON_SUCCESS if status == "done" else BUTTON_SECONDARY,
                 )
                 for status in CHECKIN_STATUSES
             ),
-            button(checkin_custom_id(sprint_id, round_, "note"), "Add a note", emoji="📝"),
+            button(checkin_id(sprint_id, round_, "note"), "Add a note", emoji="📝"),
         )
     ]
 
@@ -292,10 +289,6 @@ def _member_body(m: DebriefMember) -> list[str]:
     return lines
 
 
-def debrief_custom_id(sprint_id: int, action: str) -> str:
-    return f"debrief:{sprint_id}:{action}"
-
-
 def debrief_payload(data: Debrief) -> dict[str, Any]:
     """The end-of-sprint summary embed with its two buttons, within Discord's embed limits."""
     title = truncate(f"🏁 Debrief · {user_text(data.title)}", EMBED_TITLE)
@@ -348,13 +341,13 @@ def debrief_payload(data: Debrief) -> dict[str, Any]:
         "components": [
             action_row(
                 button(
-                    debrief_custom_id(data.sprint_id, "note"),
+                    debrief_id(data.sprint_id, "note"),
                     "Add a debrief note",
                     emoji="📝",
                     style=BUTTON_PRIMARY,
                 ),
                 button(
-                    debrief_custom_id(data.sprint_id, "carry"),
+                    debrief_id(data.sprint_id, "carry"),
                     "Carry my open goals over",
                     emoji="➡️",
                 ),

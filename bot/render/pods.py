@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.text import truncate
+from bot.ids import pod_button_id, pod_pause_id
 
 __all__ = [
     "PodIntro",
     "PodMate",
     "announce_payload",
     "ask_payload",
-    "custom_id",
     "duration",
     "intro_payload",
     "nudge_payload",
@@ -59,10 +59,6 @@ class PodIntro:
 
 def ts(when: datetime, style: str = "F") -> str:
     return f"<t:{int(when.timestamp())}:{style}>"
-
-
-def custom_id(action: str, pod_id: int) -> str:
-    return f"pod:{action}:{pod_id}"
 
 
 def thread_ref(pod_id: int) -> str:
@@ -164,9 +160,9 @@ def intro_payload(intro: PodIntro) -> dict[str, object]:
         "allowed_mentions": _pings(ids),
         "components": [
             _row(
-                _button(custom_id("met", intro.pod_id), "We met", "✅", SUCCESS),
-                _button(custom_id("keep", intro.pod_id), "Keep this pod", "🔒"),
-                _button(custom_id("rotate", intro.pod_id), "Rotate me next round", "🔀"),
+                _button(pod_button_id("met", intro.pod_id), "We met", "✅", SUCCESS),
+                _button(pod_button_id("keep", intro.pod_id), "Keep this pod", "🔒"),
+                _button(pod_button_id("rotate", intro.pod_id), "Rotate me next round", "🔀"),
             )
         ],
     }
@@ -192,7 +188,7 @@ def nudge_payload(
     return {
         "content": truncate("\n\n".join(x for x in lines if x), MESSAGE_LIMIT),
         "allowed_mentions": _pings(member_ids),
-        "components": [_row(_button(custom_id("met", pod_id), "We met", "✅", SUCCESS))],
+        "components": [_row(_button(pod_button_id("met", pod_id), "We met", "✅", SUCCESS))],
     }
 
 
@@ -210,10 +206,10 @@ def ask_payload(
         "allowed_mentions": _pings(member_ids),
         "components": [
             _row(
-                _button(custom_id("met", pod_id), "We met", "✅", SUCCESS),
-                _button(custom_id("miss", pod_id), "We didn't", "❌", DANGER),
-                _button(custom_id("keep", pod_id), "Keep this pod", "🔒"),
-                _button(custom_id("rotate", pod_id), "Rotate me next round", "🔀"),
+                _button(pod_button_id("met", pod_id), "We met", "✅", SUCCESS),
+                _button(pod_button_id("miss", pod_id), "We didn't", "❌", DANGER),
+                _button(pod_button_id("keep", pod_id), "Keep this pod", "🔒"),
+                _button(pod_button_id("rotate", pod_id), "Rotate me next round", "🔀"),
             )
         ],
     }
@@ -231,8 +227,8 @@ def pause_payload(config_id: int, user_id: int, *, header: str = "") -> dict[str
         "allowed_mentions": _pings([user_id]),
         "components": [
             _row(
-                _button(f"pod:pause:{config_id}:{user_id}", "Pause me", "⏸️"),
-                _button(f"pod:stay:{config_id}:{user_id}", "Keep me in", "▶️", PRIMARY),
+                _button(pod_pause_id("pause", config_id, user_id), "Pause me", "⏸️"),
+                _button(pod_pause_id("stay", config_id, user_id), "Keep me in", "▶️", PRIMARY),
             )
         ],
     }

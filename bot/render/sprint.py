@@ -16,7 +16,7 @@ from bot.domain.sprint import EndReason, Phase, PhaseKind, SprintPlan, Status
 from bot.domain.text import escape_markdown, truncate
 from bot.ids import SprintAction, sprint_button_id
 from bot.render import limits
-from bot.render.wire import ButtonStyle, action_row, button, ts
+from bot.render.wire import ButtonStyle, action_row, button, link_button, ts
 
 if TYPE_CHECKING:
     from bot.views.sprint import HistoryEntry, JoinResult, SprintDefaults, SprintView
@@ -233,14 +233,20 @@ def _people(view: SprintView, lines: Mapping[int, str], *, limit: int = FIELD_LI
 # -- the status card ------------------------------------------------------------------------------
 
 
-def card_components(view: SprintView) -> list[dict[str, Any]]:
+LIVE_PAGE_LABEL = "Live page"
+
+
+def card_components(view: SprintView, link: str | None = None) -> list[dict[str, Any]]:
     """Join, Leave, Pause/Resume, Skip; none once the sprint is over (the buttons go away).
 
     Pause, Resume and Skip carry the sprint's ``control_seq``: a click meant for a state that
     another control already changed is answered "already moved on" and changes nothing.
+    ``link``: the sprint's live page (``/share sprint``), a link button that stays on the ended
+    card too (the page then shows the summary).
     """
+    live = [link_button(link, LIVE_PAGE_LABEL, emoji="🌐")] if link else []
     if view.is_over:
-        return []
+        return [action_row(*live)] if live else []
     sid, seq = view.id, view.control_seq
     paused = view.state.status is Status.PAUSED
     toggle = (
@@ -259,6 +265,7 @@ def card_components(view: SprintView) -> list[dict[str, Any]]:
             button(sprint_button_id(sid, SprintAction.LEAVE), "Leave"),
             toggle,
             button(sprint_button_id(sid, SprintAction.SKIP, seq), "Skip", emoji="⏭️"),
+            *live,
         )
     ]
 
@@ -304,12 +311,14 @@ def card_embed(view: SprintView, lines: Mapping[int, str], now: datetime) -> dic
     }
 
 
-def card_payload(view: SprintView, lines: Mapping[int, str], now: datetime) -> dict[str, Any]:
-    """The whole card message body (send or edit)."""
+def card_payload(
+    view: SprintView, lines: Mapping[int, str], now: datetime, *, link: str | None = None
+) -> dict[str, Any]:
+    """The whole card message body (send or edit); ``link``: the live page, when shared."""
     return {
         "content": "",
         "embeds": [card_embed(view, lines, now)],
-        "components": card_components(view),
+        "components": card_components(view, link),
         "allowed_mentions": {"parse": []},
     }
 

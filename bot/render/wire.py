@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any, Literal
 
-__all__ = ["ButtonStyle", "TimestampStyle", "action_row", "button", "ts"]
+__all__ = ["ButtonStyle", "TimestampStyle", "action_row", "button", "link_button", "ts"]
 
 TimestampStyle = Literal["t", "T", "d", "D", "f", "F", "R"]
 
@@ -20,6 +20,7 @@ class ButtonStyle(IntEnum):
     SECONDARY = 2
     SUCCESS = 3
     DANGER = 4
+    LINK = 5
 
 
 def ts(when: datetime, style: TimestampStyle = "F") -> str:
@@ -36,6 +37,14 @@ def button(
 ) -> dict[str, Any]:
     """An interactive button (component type 2) with an optional unicode emoji."""
     data: dict[str, Any] = {"type": 2, "style": int(style), "label": label, "custom_id": custom_id}
+    if emoji:
+        data["emoji"] = {"name": emoji}
+    return data
+
+
+def link_button(url: str, label: str, *, emoji: str | None = None) -> dict[str, Any]:
+    """A button that opens ``url`` in the browser (no custom id: the bot hears no click)."""
+    data: dict[str, Any] = {"type": 2, "style": int(ButtonStyle.LINK), "label": label, "url": url}
     if emoji:
         data["emoji"] = {"name": emoji}
     return data

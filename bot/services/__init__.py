@@ -32,13 +32,14 @@ class Services:
         self.privacy = PrivacyService(ctx)
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)
-        self.sharing = SharingService(ctx)
+        self.sharing = SharingService(ctx, cards=self.sprints)
         self.sessions = SessionService(ctx, self.sprints)
-        # What the sprint service tells the others inside its transactions (card suffixes, the
-        # check-in prompt on a break, the debrief when a sprint ends, every change a live page
-        # shows): wired here, and only here.
+        # What the sprint service tells the others inside its transactions (card suffixes and
+        # its live-page link, the check-in prompt on a break, the debrief when a sprint ends,
+        # every change a live page shows): wired here, and only here.
         self.sprints.observers.add(
             card_lines=(self.goals, self.checkins),
+            card_links=(self.sharing,),
             break_add_ons=(self.checkins,),
             endings=(self.checkins.debriefs, self.sessions),
             changes=(self.sharing.live,),

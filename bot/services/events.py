@@ -3,11 +3,13 @@
 Every link is wired once, in :class:`bot.services.Services`: the sprint service asks its
 :class:`SprintObservers` (inside the transaction of a change, with the same session, so what they
 enqueue commits or rolls back with it) for the per-member suffixes on its card (goal progress
-"✅ 2/3", the latest check-in), for what rides on a break announcement (the check-in prompt and its
-buttons, so a break costs one message), and tells them when a sprint ended (the debrief) and when
-anything a sprint shows changed (a live page pushes itself once the change commits).
-Goals reach the sprint service through :class:`SprintMembership` and weekly accountability
-through :class:`WeekGoalsListener`. Observers must be quick and must not commit.
+"✅ 2/3", the latest check-in), for the card's link button (the live page, once shared), for what
+rides on a break announcement (the check-in prompt and its buttons, so a break costs one
+message), and tells them when a sprint ended (the debrief) and when anything a sprint shows
+changed (a live page pushes itself once the change commits).
+Goals reach the sprint service through :class:`SprintMembership`. Observers must be quick and must
+not commit. (Week goals are not a sprint matter: weekly accountability follows them through
+``GoalService.on_week_changed``, also wired in ``Services``.)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "BreakAddOn",
     "BreakAddOnSource",
     "CardLineSource",
+    "CardLinkSource",
     "OccurrenceListener",
     "SprintChangeListener",
     "SprintChanged",
@@ -31,7 +34,6 @@ __all__ = [
     "SprintEnded",
     "SprintMembership",
     "SprintObservers",
-    "WeekGoalsListener",
     "phase_message_ref",
 ]
 
@@ -72,6 +74,12 @@ class BreakAddOn:
 class CardLineSource(Protocol):
     async def card_lines(self, session: AsyncSession, sprint_id: int) -> dict[int, str]:
         """A short suffix per member (user id) for the sprint card."""
+        ...
+
+
+class CardLinkSource(Protocol):
+    async def link_for_card(self, session: AsyncSession, sprint_id: int) -> str | None:
+        """A URL for the card's link button (the live page), or None."""
         ...
 
 
@@ -122,17 +130,12 @@ class OccurrenceListener(Protocol):
         ...
 
 
-class WeekGoalsListener(Protocol):
-    async def goals_changed(self, week_id: int) -> None:
-        """A week's goals changed (called after the commit)."""
-        ...
-
-
 @dataclass
 class SprintObservers:
     """Who the sprint service tells about its changes (filled in once by ``Services``)."""
 
     card_lines: list[CardLineSource] = field(default_factory=list)
+    card_links: list[CardLinkSource] = field(default_factory=list)
     break_add_ons: list[BreakAddOnSource] = field(default_factory=list)
     endings: list[SprintEndListener] = field(default_factory=list)
     changes: list[SprintChangeListener] = field(default_factory=list)
@@ -141,11 +144,13 @@ class SprintObservers:
         self,
         *,
         card_lines: Iterable[CardLineSource] = (),
+        card_links: Iterable[CardLinkSource] = (),
         break_add_ons: Iterable[BreakAddOnSource] = (),
         endings: Iterable[SprintEndListener] = (),
         changes: Iterable[SprintChangeListener] = (),
     ) -> None:
         self.card_lines.extend(card_lines)
+        self.card_links.extend(card_links)
         self.break_add_ons.extend(break_add_ons)
         self.endings.extend(endings)
         self.changes.extend(changes)
@@ -157,6 +162,14 @@ class SprintObservers:
             for user_id, text in (await source.card_lines(session, sprint_id)).items():
                 out[user_id].append(text)
         return {user_id: " · ".join(parts) for user_id, parts in out.items()}
+
+    async def link_for(self, session: AsyncSession, sprint_id: int) -> str | None:
+        """The URL of the card's link button: the first source's that has one."""
+        for source in self.card_links:
+            link = await source.link_for_card(session, sprint_id)
+            if link:
+                return link
+        return None
 
     async def add_ons_for(
         self, session: AsyncSession, sprint_id: int, round_: int

@@ -420,6 +420,34 @@ async def test_deleted_channel_drops_everything_else_queued_for_it(database: Dat
     assert ids
 
 
+class Heard:
+    """A delivery listener that records what the sender told it."""
+
+    def __init__(self) -> None:
+        self.channels: list[int] = []
+        self.messages: list[tuple[int, int]] = []
+
+    async def channel_gone(self, channel_id: int) -> None:
+        self.channels.append(channel_id)
+
+    async def message_gone(self, channel_id: int, message_id: int) -> None:
+        self.messages.append((channel_id, message_id))
+
+
+async def test_an_edit_of_a_deleted_message_tells_the_listener(database: Database) -> None:
+    gone = Permanent("Unknown Message", status=404, code=10008, notify=False)
+    fake = FakeDiscord(script=[gone, gone])
+    heard = Heard()
+    await put(database, card_edit("12 min left", target=777))
+    await put(database, Outgoing("delete", channel_id=CHANNEL, target_message_id=778))
+    async with running(make_sender(database, fake, listener=heard)) as sender:
+        await settle(sender)
+        await eventually(lambda: heard.messages)
+    # Only the edit: a delete that finds its message gone is not news.
+    assert heard.messages == [(CHANNEL, 777)]
+    assert heard.channels == []
+
+
 async def test_retrying_edit_of_an_ended_sprint_is_dropped(database: Database) -> None:
     clock = FakeClock(datetime(2025, 3, 1, 12, 0, tzinfo=UTC))
     sprint_id = await new_sprint(database, clock)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 
-from bot.localdiscord import Channel, LocalDiscord, Member, Perm
-from bot.localdiscord.testing import DiscordErrorLog, problems
+from bot.core import create_bot
+from bot.localdiscord import Channel, LocalDiscord, Member, Message, Perm
+from bot.localdiscord.testing import DiscordErrorLog, problems, running_bot
 from db.engine import Database
-from tests.e2e.support import sprintbot
+from tests.e2e.support import drained, settings_for, sprintbot, until
 
 
 async def say(
@@ -62,4 +64,51 @@ async def test_calendar_links_serve_icalendar_until_replaced_and_only_managers_p
 
         nothing = await say(server, ann, general, "share sprint")
         assert "no sprint" in nothing.lower()
+    assert problems(server, error_log) == []
+
+
+def link_urls(message: Message) -> list[str]:
+    return [c["url"] for c in message.walk_components() if "url" in c]
+
+
+async def test_a_shared_sprint_card_has_a_live_page_button_until_share_stop(
+    server: LocalDiscord, database: Database, error_log: DiscordErrorLog
+) -> None:
+    guild = server.add_guild("Share Club")
+    general = guild.add_text_channel("general")
+    ann = guild.add_member("ann", global_name="Ann")
+    settings = settings_for(server)
+    public = "https://sprints.example.org"
+    settings = replace(settings, web=replace(settings.web, public_base_url=public))
+    bot = create_bot(settings, database=database)
+    async with running_bot(server, bot):
+        await bot.tree.sync()
+        await say(server, ann, general, "sprint start")
+        view = await bot.services.sprints.active_in_channel(general.id)
+        assert view is not None
+        await drained(bot)
+        view = await bot.services.sprints.get(view.id)
+        assert view.card_message_id is not None
+        card = server.world.messages[view.card_message_id]
+        assert link_urls(card) == []
+
+        url = url_in(await say(server, ann, general, "share sprint"))
+        assert url.startswith(f"{public}/s/")
+
+        async def shown() -> bool:
+            await drained(bot)
+            return link_urls(server.world.messages[card.id]) == [url]
+
+        await until(shown, 15)
+        live = next(c for c in server.world.messages[card.id].walk_components() if "url" in c)
+        assert live["label"] == "Live page" and "custom_id" not in live
+
+        await say(server, ann, general, "share stop")
+
+        async def gone() -> bool:
+            await drained(bot)
+            return link_urls(server.world.messages[card.id]) == []
+
+        await until(gone, 15)
+        assert server.world.messages[card.id].button("Join")  # the sprint's buttons stay
     assert problems(server, error_log) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from bot.domain.weeks import WeekSchedule
+from bot.ids import WeekAction, week_component_id
 from bot.render import accountability as render
 from bot.render.accountability import GoalLine, MemberRef, MemberWeek, ReviewLine, WeekTimes
 
@@ -30,7 +31,7 @@ def test_refs_and_custom_ids_name_the_week() -> None:
     assert render.week_of_thread_ref("acc_summary:4") is None
     assert render.is_week_ref(render.summary_ref(4)) and render.is_week_ref(render.review_ref(4))
     assert not render.is_week_ref("sprint_card:4")
-    assert render.custom_id("done", 4) == "acc:done:4"
+    assert week_component_id(WeekAction.DONE, 4) == "acc:done:4"
 
 
 def test_ts_is_a_discord_timestamp() -> None:

@@ -91,6 +91,27 @@ def test_a_paused_card_shows_the_frozen_time_left_and_a_resume_button() -> None:
     assert labels == ["Join", "Leave", "Resume", "Skip"]
 
 
+def test_a_shared_sprint_card_carries_a_link_button_to_its_live_page() -> None:
+    url = "https://sprints.example.org/s/abc123"
+    row = render.card_payload(make_view(), {}, T0, link=url)["components"][0]["components"]
+    assert [c["label"] for c in row] == ["Join", "Leave", "Pause", "Skip", "Live page"]
+    live = row[-1]
+    assert live["style"] == 5 and live["url"] == url and "custom_id" not in live
+    # Not shared: no link button.
+    plain = render.card_payload(make_view(), {}, T0)["components"][0]["components"]
+    assert [c["label"] for c in plain] == ["Join", "Leave", "Pause", "Skip"]
+
+
+def test_an_ended_card_keeps_only_the_live_page_link() -> None:
+    view = make_view()
+    over = replace(view, state=domain.stop(view.state, T0), end_reason="stopped")
+    assert render.card_payload(over, {}, T0)["components"] == []
+    [row] = render.card_payload(over, {}, T0, link="https://x.example/s/t")["components"]
+    assert [(c["label"], c["url"]) for c in row["components"]] == [
+        ("Live page", "https://x.example/s/t")
+    ]
+
+
 def test_voice_status_uses_the_server_time_zone() -> None:
     text = render.voice_status_text(make_view(voice=5), "Europe/Berlin")
     assert text == "👋 Intro · until 10:02 CET"

@@ -23,7 +23,14 @@ from bot.services.sharing import ShareKind, token_hash
 from bot.services.sprints import Actor, StartRequest
 from bot.settings import Settings, WebSettings
 from db.engine import Database
-from db.models import AccountabilityConfig, AccountabilityMember, Goal, GuildSettings, WebShare
+from db.models import (
+    AccountabilityConfig,
+    AccountabilityMember,
+    Goal,
+    GuildSettings,
+    OutboxMessage,
+    WebShare,
+)
 
 T0 = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
 GUILD = 4_000_000_000_000_001
@@ -90,6 +97,52 @@ async def test_public_base_url_makes_the_links(database: Database, clock: FakeCl
     feed = await svc.sharing.member_feed(GUILD, BOB)
     assert feed.url.startswith("https://sprints.example.org/calendar/")
     assert feed.url.endswith(".ics")
+
+
+async def card_links(database: Database, sprint_id: int) -> list[list[str]]:
+    """The live-page URLs on each card message queued for the sprint (its send, then edits)."""
+    card = f"sprint_card:{sprint_id}"
+    async with database.transaction() as session:
+        rows = (
+            await session.scalars(
+                select(OutboxMessage)
+                .where(
+                    ((OutboxMessage.kind == "send") & (OutboxMessage.ref == card))
+                    | ((OutboxMessage.kind == "edit") & (OutboxMessage.target_ref == card))
+                )
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+    return [
+        [c["url"] for r in row.payload["components"] for c in r["components"] if "url" in c]
+        for row in rows
+    ]
+
+
+async def test_sharing_a_sprint_puts_a_live_page_button_on_its_card_and_stop_removes_it(
+    database: Database, clock: FakeClock
+) -> None:
+    svc = services(database, clock, public_base_url="https://sprints.example.org")
+    sprint_id = await start(svc)
+    assert await card_links(database, sprint_id) == [[]]  # the card as posted
+    link = await svc.sharing.share_sprint(sprint_id, Actor(BOB))
+    assert await card_links(database, sprint_id) == [[], [link.url]]  # redrawn with the button
+    await svc.sharing.share_sprint(sprint_id, Actor(HOST))  # the same link: no redraw
+    assert len(await card_links(database, sprint_id)) == 2
+    await svc.sprints.join(sprint_id, BOB, "Bob")  # later edits keep the button
+    assert (await card_links(database, sprint_id))[-1] == [link.url]
+    await svc.sharing.unshare_sprint(sprint_id, Actor(HOST))
+    assert (await card_links(database, sprint_id))[-1] == []  # /share stop: the button goes
+
+
+async def test_without_a_public_url_the_card_gets_no_link_button(
+    database: Database, clock: FakeClock
+) -> None:
+    svc = services(database, clock)  # links point at this machine: no use to other members
+    sprint_id = await start(svc)
+    await svc.sharing.share_sprint(sprint_id, Actor(BOB))
+    await svc.sprints.join(sprint_id, BOB, "Bob")
+    assert await card_links(database, sprint_id) == [[], []]
 
 
 async def test_only_host_or_manager_chooses_to_show_names(

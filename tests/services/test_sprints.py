@@ -938,6 +938,77 @@ async def test_deleting_the_voice_channel_unlinks_it_and_the_sprint_goes_on(env:
     assert after.voice_channel_id is None and not after.is_over
 
 
+async def deliver_card(env: Env, sprint_id: int, message_id: int) -> None:
+    """What the sender does with the newest card row: marks it sent with Discord's id."""
+    async with env.db.transaction() as session:
+        card = (
+            await session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.ref == f"sprint_card:{sprint_id}", OutboxMessage.kind == "send"
+                )
+                .order_by(OutboxMessage.id.desc())
+                .limit(1)
+            )
+        ).one()
+        card.status, card.result_id = "sent", message_id
+
+
+async def test_a_deleted_card_is_posted_again_once_and_later_edits_go_to_the_new_one(
+    env: Env,
+) -> None:
+    view = await env.start(intro=0)
+    await deliver_card(env, view.id, 9001)
+    await env.service.join(view.id, ANN, "Ann")
+    [first_edit] = await env.outbox(kind="edit", sprint_id=view.id)
+    assert first_edit.target_message_id == 9001
+
+    # The edit found the card gone (Unknown Message): a fresh card, drawn from the state now.
+    assert await env.service.message_gone(CHANNEL, 9001) is True
+    cards = await env.outbox(kind="send", ref=f"sprint_card:{view.id}")
+    assert [c.status for c in cards] == ["sent", "pending"]
+    assert f"<@{ANN}>" in cards[-1].payload["embeds"][0]["fields"][-1]["value"]
+    assert cards[-1].payload["components"] == cards[0].payload["components"]  # the buttons
+    # Other edits of the deleted card failing too: still one new card.
+    assert await env.service.message_gone(CHANNEL, 9001) is False
+    assert len(await env.outbox(kind="send", ref=f"sprint_card:{view.id}")) == 2
+    assert (await env.service.get(view.id)).card_message_id is None  # not delivered yet
+
+    # Until it is delivered, an edit waits for the new card's ref, not the old id ...
+    await env.service.join(view.id, BOB, "Bob")
+    edit = (await env.outbox(kind="edit", sprint_id=view.id))[-1]
+    assert edit.target_message_id is None and edit.target_ref == f"sprint_card:{view.id}"
+    # ... and once it is, edits go to it.
+    await deliver_card(env, view.id, 9002)
+    assert (await env.service.get(view.id)).card_message_id == 9002
+    await env.service.join(view.id, CAT, "Cat")
+    assert (await env.outbox(kind="edit", sprint_id=view.id))[-1].target_message_id == 9002
+
+
+async def test_a_card_deleted_again_within_the_cooldown_is_not_posted_in_a_loop(
+    env: Env,
+) -> None:
+    view = await env.start(intro=0)
+    await deliver_card(env, view.id, 9001)
+    assert await env.service.message_gone(CHANNEL, 9001) is True
+    await deliver_card(env, view.id, 9002)
+    env.clock.set(T0 + timedelta(seconds=30))
+    assert await env.service.message_gone(CHANNEL, 9002) is False  # deleted again at once
+    env.clock.set(T0 + timedelta(seconds=61))
+    assert await env.service.message_gone(CHANNEL, 9002) is True  # the next edit, later
+    assert len(await env.outbox(kind="send", ref=f"sprint_card:{view.id}")) == 3
+
+
+async def test_a_gone_message_that_is_not_a_running_card_posts_nothing(env: Env) -> None:
+    view = await env.start(intro=0)
+    await deliver_card(env, view.id, 9001)
+    assert await env.service.message_gone(CHANNEL, 4242) is False  # another message
+    assert await env.service.message_gone(CHANNEL + 1, 9001) is False  # another channel
+    await env.service.stop(view.id, HOST_ACTOR)
+    assert await env.service.message_gone(CHANNEL, 9001) is False  # the sprint ended
+    assert len(await env.outbox(kind="send", ref=f"sprint_card:{view.id}")) == 1
+
+
 # -- queries --------------------------------------------------------------------------------------
 
 

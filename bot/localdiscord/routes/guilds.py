@@ -55,16 +55,23 @@ async def list_roles(call: Call) -> Reply:
 
 
 # -- scheduled events ------------------------------------------------------------------------
+#
+# Checked against Discord's OpenAPI spec and docs: creating needs CREATE_EVENTS or
+# MANAGE_EVENTS (in the channel, with VIEW_CHANNEL and CONNECT, for a voice or stage event);
+# editing or deleting the bot's own event needs either, someone else's MANAGE_EVENTS. Status
+# moves SCHEDULED → ACTIVE → COMPLETED, or SCHEDULED → CANCELED; a finished event (COMPLETED
+# or CANCELED) cannot be modified (180000). An EXTERNAL event needs entity_metadata.location
+# and a scheduled_end_time; an end must come after the start.
 
 
 async def list_events(call: Call) -> Reply:
-    world = call.core.world
-    return Reply(body=[world.event_payload(e) for e in guild(call).scheduled_events.values()])
+    world, counted = call.core.world, _with_user_count(call)
+    events = guild(call).scheduled_events.values()
+    return Reply(body=[world.event_payload(e, with_user_count=counted) for e in events])
 
 
 async def create_event(call: Call) -> Reply:
     target = guild(call)
-    _require_any(call, target, Perm.CREATE_EVENTS | Perm.MANAGE_EVENTS)
     body = call.json()
     world = call.core.world
     event = ScheduledEvent(
@@ -76,37 +83,55 @@ async def create_event(call: Call) -> Reply:
         entity_type=_entity_type(body.get("entity_type")),
         creator_id=world.bot.id,
         description=_description(body.get("description")),
-        privacy_level=body.get("privacy_level") or 2,
+        privacy_level=_privacy(body.get("privacy_level")),
         image=body.get("image"),
         recurrence_rule=body.get("recurrence_rule"),
     )
     _place(call, target, event, body)
+    _check_end(event)
+    _require_event_manager(call, target, event)
     world.save_event(event, created=True)
     return Reply(body=world.event_payload(event))
 
 
 async def get_event(call: Call) -> Reply:
-    return Reply(body=call.core.world.event_payload(_event(call)))
+    return Reply(
+        body=call.core.world.event_payload(_event(call), with_user_count=_with_user_count(call))
+    )
 
 
 async def patch_event(call: Call) -> Reply:
     event = _event(call)
     target = call.core.world.guilds[event.guild_id]
     _require_event_manager(call, target, event)
+    if event.status in (COMPLETED, CANCELED):
+        raise errors.finished_event()
     body = call.json()
     if "name" in body:
         event.name = _name(body["name"])
     if "description" in body:
         event.description = _description(body["description"])
+    if "privacy_level" in body:
+        event.privacy_level = _privacy(body["privacy_level"])
     if "scheduled_start_time" in body:
         event.start = _time(body["scheduled_start_time"], "scheduled_start_time", future=True)
     if "scheduled_end_time" in body:
         event.end = _optional_time(body["scheduled_end_time"], "scheduled_end_time")
-    if "entity_type" in body:
+    if body.get("entity_type") is not None:
         event.entity_type = _entity_type(body["entity_type"])
     if {"entity_type", "channel_id", "entity_metadata"} & body.keys():
-        _place(call, target, event, {"channel_id": event.channel_id, **body})
-    if "status" in body:
+        # Clients send the other kind's field as null (discord.py sends channel_id: null with
+        # every edit of an external event, entity_metadata: null with a voice one): keep what
+        # the event has unless a new value is given.
+        place: dict[str, Any] = {
+            "channel_id": event.channel_id,
+            "entity_metadata": {"location": event.location} if event.location else None,
+        }
+        place |= {k: body[k] for k in ("channel_id", "entity_metadata") if body.get(k) is not None}
+        _place(call, target, event, place)
+        _require_event_manager(call, target, event)
+    _check_end(event)
+    if body.get("status") is not None:
         event.status = _transition(event.status, body["status"])
     call.core.world.save_event(event, created=False)
     return Reply(body=call.core.world.event_payload(event))
@@ -119,6 +144,40 @@ async def delete_event(call: Call) -> Reply:
     return Reply.empty()
 
 
+async def list_event_users(call: Call) -> Reply:
+    """Who clicked "Interested", by user id ascending (``before``/``after`` page by user id)."""
+    event = _event(call)
+    target = call.core.world.guilds[event.guild_id]
+    limit = max(1, min(call.query_int("limit", 100), 100))
+    before, after = call.query_int("before", 0), call.query_int("after", 0)
+    ids = sorted(event.interested)
+    if before:
+        ids = [i for i in ids if i < before][-limit:]
+    else:
+        ids = [i for i in ids if i > after][:limit]
+    with_member = (call.query("with_member") or "").lower() in ("true", "1")
+    users = []
+    for user_id in ids:
+        member = target.members.get(user_id)
+        if member is None:
+            continue
+        entry = {
+            "guild_scheduled_event_id": str(event.id),
+            "guild_scheduled_event_exception_id": None,
+            "user_id": str(user_id),
+            "user": payloads.user(member.user),
+            "response": 1,
+        }
+        if with_member:
+            entry["member"] = payloads.member(member)
+        users.append(entry)
+    return Reply(body=users)
+
+
+def _with_user_count(call: Call) -> bool:
+    return (call.query("with_user_count") or "").lower() in ("true", "1")
+
+
 def _event(call: Call) -> ScheduledEvent:
     found = guild(call).scheduled_events.get(call.snowflake("guild_scheduled_event_id"))
     if found is None:
@@ -126,21 +185,23 @@ def _event(call: Call) -> ScheduledEvent:
     return found
 
 
-def _require_any(call: Call, target: Guild, permissions: int) -> None:
-    if not base_permissions(target, call.core.world.bot.id) & permissions:
-        raise errors.missing_permissions()
-
-
 def _require_event_manager(call: Call, target: Guild, event: ScheduledEvent) -> None:
-    own = event.creator_id == call.core.world.bot.id
-    _require_any(call, target, Perm.MANAGE_EVENTS | (Perm.CREATE_EVENTS if own else 0))
+    """CREATE_EVENTS suffices for the bot's own events, MANAGE_EVENTS for anyone's; a voice or
+    stage event's channel overwrites count."""
+    world = call.core.world
+    own = event.creator_id == world.bot.id
+    needed = Perm.MANAGE_EVENTS | (Perm.CREATE_EVENTS if own else 0)
+    channel = target.channels.get(event.channel_id or 0)
+    have = world.bot_permissions(channel) if channel else base_permissions(target, world.bot.id)
+    if not have & needed:
+        raise errors.missing_permissions()
 
 
 def _place(call: Call, target: Guild, event: ScheduledEvent, body: dict[str, Any]) -> None:
     """Check and set where an event happens: a voice/stage channel, or a location."""
     if event.entity_type == EXTERNAL:
         location = (body.get("entity_metadata") or {}).get("location")
-        if not location or len(location) > 100:
+        if not isinstance(location, str) or not 1 <= len(location) <= 100:
             raise BadPayload("entity_metadata.location", "This field is required")
         if event.end is None:
             raise BadPayload("scheduled_end_time", "This field is required")
@@ -153,6 +214,21 @@ def _place(call: Call, target: Guild, event: ScheduledEvent, body: dict[str, Any
         raise BadPayload("channel_id", "A voice or stage channel of the right type is required")
     require(call, channel, Perm.CONNECT)
     event.channel_id, event.location = channel.id, None
+
+
+def _check_end(event: ScheduledEvent) -> None:
+    if event.end is not None and event.end <= event.start:
+        raise BadPayload(
+            "scheduled_end_time",
+            "The end time must be after the start time.",
+            "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+        )
+
+
+def _privacy(value: Any) -> int:
+    if value != 2:  # GUILD_ONLY is the one privacy level Discord accepts
+        raise BadPayload("privacy_level", "Value must be one of (2,).")
+    return 2
 
 
 def _name(value: Any) -> str:
@@ -209,4 +285,5 @@ ENDPOINTS = [
     Endpoint("GET", _EVENT, get_event),
     Endpoint("PATCH", _EVENT, patch_event),
     Endpoint("DELETE", _EVENT, delete_event),
+    Endpoint("GET", _EVENT + "/users", list_event_users),
 ]

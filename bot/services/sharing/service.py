@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.weeks import DAY_NAMES, WeekSchedule, format_time
 from bot.services.context import ServiceContext
+from bot.services.events import SprintMembership
 from bot.services.sharing import queries
 from bot.services.sharing.live import LiveHub
 from bot.services.sharing.pages import read_pages
@@ -49,8 +50,10 @@ def new_token() -> str:
 
 
 class SharingService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, cards: SprintMembership | None = None) -> None:
         self.ctx = ctx
+        # The sprint area, to redraw a card when its live-page link button comes or goes.
+        self.cards = cards
         web = ctx.settings.web
         # Where links point: the public URL behind a proxy, else this machine's address (the web
         # server corrects the port once it has bound, e.g. for port 0).
@@ -96,10 +99,15 @@ class SharingService:
                 row.show_people = show_people
             await session.flush()
             link = self._link(row, created)
+            if created:
+                await self._redraw_card(session, sprint.id)
+        if created:
+            self.ctx.delivery.wake()
         return link
 
     async def link_for_card(self, session: AsyncSession, sprint_id: int) -> str | None:
-        """Inside the card's transaction: the live page URL when the bot has a public URL."""
+        """Inside the card's transaction: the live page URL when the bot has a public URL (a
+        link on this machine's own address would not open for other members)."""
         if not self.has_public_url:
             return None
         row = await queries.live_sprint_share(session, sprint_id)
@@ -119,8 +127,15 @@ class SharingService:
             )
             if not revoked:
                 raise NotFound(NOT_SHARED)
+            await self._redraw_card(session, sprint.id)
+        self.ctx.delivery.wake()
         self.live.close_shares(revoked)
         return revoked
+
+    async def _redraw_card(self, session: AsyncSession, sprint_id: int) -> None:
+        """The card's link button follows the link (only drawn with a public URL)."""
+        if self.cards is not None and self.has_public_url:
+            await self.cards.refresh_card(session, sprint_id)
 
     async def member_feed(self, guild_id: int, user_id: int, *, reset: bool = False) -> ShareLink:
         """The member's private calendar feed of this server (a new token when ``reset``)."""

@@ -43,11 +43,18 @@ def end_ref(sprint_id: int) -> str:
     return f"sprint_end:{sprint_id}"
 
 
-def card_send(row: Sprint, view: SprintView, lines: Mapping[int, str], now: datetime) -> Outgoing:
-    """The card, posted once when the sprint starts."""
+def card_send(
+    row: Sprint,
+    view: SprintView,
+    lines: Mapping[int, str],
+    now: datetime,
+    *,
+    link: str | None = None,
+) -> Outgoing:
+    """The card, posted when the sprint starts (and again if it was deleted)."""
     return Outgoing(
         kind="send",
-        payload=render.card_payload(view, lines, now),
+        payload=render.card_payload(view, lines, now, link=link),
         channel_id=row.channel_id,
         ref=card_ref(row.id),
         priority=Priority.NOTICE,
@@ -56,11 +63,18 @@ def card_send(row: Sprint, view: SprintView, lines: Mapping[int, str], now: date
     )
 
 
-def card_edit(row: Sprint, view: SprintView, lines: Mapping[int, str], now: datetime) -> Outgoing:
+def card_edit(
+    row: Sprint,
+    view: SprintView,
+    lines: Mapping[int, str],
+    now: datetime,
+    *,
+    link: str | None = None,
+) -> Outgoing:
     """The card brought up to date (a newer edit supersedes one not yet sent)."""
     return Outgoing(
         kind="edit",
-        payload=render.card_payload(view, lines, now),
+        payload=render.card_payload(view, lines, now, link=link),
         channel_id=row.channel_id,
         target_message_id=row.card_message_id,
         target_ref=card_ref(row.id),

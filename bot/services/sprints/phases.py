@@ -95,10 +95,23 @@ class PhaseMachine:
             phase_extended_min=row.phase_extended_min,
         )
 
-    async def card_edit(self, session: AsyncSession, row: Sprint, now: datetime) -> Outgoing:
-        view = await self.view(session, row)
+    async def card_edit(
+        self, session: AsyncSession, row: Sprint, now: datetime, *, view: SprintView | None = None
+    ) -> Outgoing:
+        """The card brought up to date, with what other areas add (member lines, its link)."""
+        view = view or await self.view(session, row)
         lines = await self.observers.lines_for(session, row.id)
-        return messages.card_edit(row, view, lines, now)
+        link = await self.observers.link_for(session, row.id)
+        return messages.card_edit(row, view, lines, now, link=link)
+
+    async def card_send(
+        self, session: AsyncSession, row: Sprint, now: datetime, *, view: SprintView | None = None
+    ) -> Outgoing:
+        """The card as a new message (a sprint starts, or its card was deleted)."""
+        view = view or await self.view(session, row)
+        lines = await self.observers.lines_for(session, row.id)
+        link = await self.observers.link_for(session, row.id)
+        return messages.card_send(row, view, lines, now, link=link)
 
     async def enqueue_card(self, session: AsyncSession, row: Sprint, now: datetime) -> None:
         await self.observers.changed(session, row.id, now)
@@ -246,8 +259,7 @@ class PhaseMachine:
         if catching_up or by is not None:
             # The card shows the whole schedule as timestamps, so a phase change on time needs
             # no edit; a skip or a catch-up after downtime moved the schedule.
-            lines = await self.observers.lines_for(session, row.id)
-            out.append(messages.card_edit(row, view, lines, now))
+            out.append(await self.card_edit(session, row, now, view=view))
         if row.voice_channel_id is not None:
             out.append(messages.voice_status(view, gs))
         if out:
@@ -362,8 +374,7 @@ class PhaseMachine:
                 await self._announce(session, row, gs, text, ref=messages.end_ref(row.id))
             else:
                 out.extend(messages.end_notice(row, gs, text))
-            lines = await self.observers.lines_for(session, row.id)
-            out.append(messages.card_edit(row, view, lines, now))
+            out.append(await self.card_edit(session, row, now, view=view))
         if row.voice_channel_id is not None:
             out.append(messages.voice_status(view, gs))
         if out:

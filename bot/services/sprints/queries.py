@@ -290,22 +290,21 @@ async def close_presence(
 
 
 async def fill_card_message_id(session: AsyncSession, row: Sprint, card_ref: str) -> int | None:
-    """The card's message id, filled in from the delivered outbox row when not yet known.
+    """The card's message id, filled in from the newest card row when not yet known.
 
-    A harmless cache fill; safe to write in any transaction that reads the row.
+    The newest card is the one that counts (a deleted card is posted again, see
+    ``SprintService.message_gone``): None until that row is delivered. A harmless cache fill;
+    safe to write in any transaction that reads the row.
     """
     if row.card_message_id is None:
         found = (
             await session.scalars(
                 select(OutboxMessage.result_id)
-                .where(
-                    OutboxMessage.ref == card_ref,
-                    OutboxMessage.kind == "send",
-                    OutboxMessage.result_id.is_not(None),
-                )
+                .where(OutboxMessage.ref == card_ref, OutboxMessage.kind == "send")
+                .order_by(OutboxMessage.id.desc())
                 .limit(1)
             )
-        ).one_or_none()
+        ).first()
         if found is not None:
             await session.execute(
                 update(Sprint)

@@ -49,6 +49,8 @@ __all__ = ["ENDED_MESSAGE", "EXTEND_MAX_MINUTES", "SprintService"]
 ENDED_MESSAGE = "This sprint has ended."
 # A command's sent time comes from its Discord snowflake, in whole milliseconds.
 SENT_AT_PRECISION = timedelta(milliseconds=1)
+# A deleted card is posted again at most once per this long per sprint (see message_gone).
+CARD_REPOST_COOLDOWN = timedelta(seconds=60)
 
 _ACTION_WORDS = {
     SprintAction.PAUSE: "pause",
@@ -68,6 +70,7 @@ class SprintService(SettingsUseCases):
         # Voice channels linked to an active sprint, known after restore(); None means unknown
         # (every voice event then asks the database). Stale entries only cost a query.
         self._voice_links: set[int] | None = None
+        self._reposted: dict[int, datetime] = {}  # sprint -> when its card was last posted again
 
     # ---- hooks ----------------------------------------------------------------------------------
 
@@ -199,8 +202,7 @@ class SprintService(SettingsUseCases):
         await session.flush()
 
         view = await self.phases.view(session, row)
-        lines = await self.observers.lines_for(session, row.id)
-        out = [messages.card_send(row, view, lines, now)]
+        out = [await self.phases.card_send(session, row, now, view=view)]
         if row.voice_channel_id is not None:
             out.append(messages.voice_status(view, gs))
         await enqueue(session, *out)
@@ -514,6 +516,35 @@ class SprintService(SettingsUseCases):
 
     # Delivery may call this when Discord says a channel no longer exists.
     channel_gone = channel_deleted
+
+    async def message_gone(self, channel_id: int, message_id: int) -> bool:
+        """Delivery found a message gone when it edited it: a deleted card is posted again.
+
+        Only the current card of the active sprint in that channel (issue #12 item 4): a new
+        card row (same ref) becomes the sprint's card, and later edits wait for it and go to it.
+        Once per deleted card (more failed edits of the old one find a newer card), and at most
+        once per ``CARD_REPOST_COOLDOWN`` per sprint, so a card deleted again and again within
+        seconds is not posted in a loop: it stays gone until an edit after the cooldown finds
+        it gone. Returns whether it posted.
+        """
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as session:
+            row = await queries.active_sprint_in_channel(session, channel_id, for_update=True)
+            if row is None:
+                return False
+            view = await self.phases.view(session, row)
+            if view.card_message_id != message_id:
+                return False  # an older card, or the new one is not delivered yet
+            last = self._reposted.get(row.id)
+            if last is not None and now - last < CARD_REPOST_COOLDOWN:
+                log.info("sprint %s: card deleted again within a minute; not posted", row.id)
+                return False
+            row.card_message_id = None  # the new card's, once delivered (fill_card_message_id)
+            await enqueue(session, await self.phases.card_send(session, row, now, view=view))
+        self._reposted = {k: t for k, t in self._reposted.items() if now - t < CARD_REPOST_COOLDOWN}
+        self._reposted[row.id] = now
+        self.ctx.delivery.wake()
+        return True
 
     # ---- rows -----------------------------------------------------------------------------------
 
