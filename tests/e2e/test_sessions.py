@@ -330,7 +330,7 @@ async def test_edit_skip_cancel_and_who_may(
 @pytest.mark.parametrize(
     ("options", "words"),
     [
-        ({"when": "25:00"}, "hours go from 0 to 23"),
+        ({"when": "25:00"}, "25:00"),
         ({"when": "Funday"}, "can't read"),
         ({"when": "13pm"}, "1 to 12"),
         ({"when": "2026-01-01 09:00"}, "already passed"),

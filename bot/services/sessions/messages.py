@@ -58,10 +58,11 @@ def line(
     series_id: int,
     payload: dict[str, Any],
     *,
-    priority: int = Priority.ANNOUNCE,
+    priority: int = Priority.NOTICE,
     sprint_id: int | None = None,
 ) -> Outgoing:
-    """A message in the series' channel (reminder, start, offer, attendance)."""
+    """A message in the series' channel (reminder, start, offer, attendance). Below a running
+    sprint's phase announcements: a herd of reminders never makes a sprint's announcement late."""
     return Outgoing(
         kind="send",
         payload=payload,

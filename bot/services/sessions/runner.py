@@ -11,6 +11,7 @@ does whatever is due with the series row locked, so nothing happens twice, and
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -44,6 +45,7 @@ CARD_COALESCE = timedelta(seconds=3)  # card edits from clicks within this wait 
 OFFER_MINUTES = 30  # a freed place is held this long for the first waiting member
 LATE_GRACE_S = 60  # a start later than this says so and runs for the time left
 RETRY = timedelta(seconds=15)
+LANE_WORKERS = 2  # series run at once (each is one short transaction)
 CATCH_UP_LIMIT = 60  # occurrences recorded missed in one run (long downtime of a daily series)
 
 
@@ -63,6 +65,9 @@ class Runner:
         self.ctx = ctx
         self.sprints = sprints
         self.listeners: list[OccurrenceListener] = []
+        self._lane: asyncio.Queue[int] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        self._queued: set[int] = set()
 
     # -- time at the configured speed ----------------------------------------------------------
 
@@ -320,11 +325,39 @@ class Runner:
             self.ctx.timers.arm(timer_key(series_id), when, self._on_timer, series_id)
 
     async def _on_timer(self, series_id: int) -> None:
-        try:
-            await self.run_due(series_id)
-        except Exception:
-            log.exception("session series %s: running what was due failed; retrying", series_id)
-            self.arm(series_id, self.ctx.clock.now() + RETRY)
+        """The timer's callback: hand the series to the sessions lane and return at once, so a
+        herd of series due at the same minute never holds the shared timer slots that running
+        sprints' phase changes need (the lane runs at most :data:`LANE_WORKERS` at a time)."""
+        if series_id in self._queued:
+            return
+        self._queued.add(series_id)
+        if self._lane is None:
+            self._lane = asyncio.Queue()
+            self._workers = [
+                asyncio.get_running_loop().create_task(self._work(), name=f"sessions-lane-{i}")
+                for i in range(LANE_WORKERS)
+            ]
+        self._lane.put_nowait(series_id)
+
+    async def _work(self) -> None:
+        assert self._lane is not None
+        while True:
+            series_id = await self._lane.get()
+            self._queued.discard(series_id)
+            try:
+                await self.run_due(series_id)
+            except Exception:
+                log.exception("session series %s: running what was due failed; retrying", series_id)
+                self.arm(series_id, self.ctx.clock.now() + RETRY)
+
+    async def aclose(self) -> None:
+        """Stop the lane (what it had not run yet is re-armed from the database at start-up)."""
+        for task in self._workers:
+            task.cancel()
+        if self._workers:
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers, self._lane = [], None
+        self._queued.clear()
 
     async def restore(self) -> None:
         """Arm every live series of this process's guilds (a start missed while down runs now)."""
@@ -360,13 +393,15 @@ class Runner:
                     break
                 done.append(await self._start_or_miss(session, series, occ, now, after))
                 occ = await self.ensure_next(session, series, now)
+            card = bool(done)  # a start or a miss: the card moves on to the next occurrence
             if occ is not None:
                 sent = await self._remind(session, series, occ, now)
                 if sent:
-                    done.append(f"reminded {sent}")
+                    done.append(f"reminded {sent}")  # the card shows nothing new
                 if await self.offer_places(session, series, occ, now):
                     done.append("offered")
-            if done:
+                    card = True
+            if card:
                 await self.enqueue_card(session, series, now, coalesce=False)
             wake = await self.wake_at(session, series, occ)
         if after.arm:

@@ -84,7 +84,11 @@ class SessionService:
             await refuse_untracked(session, req.creator_id)  # issue 16: don't track me
             zone = await self._zone(session, req.guild_id, req.creator_id, req.zone)
             first = self._when(req.when, zone, now)
-            first_local = first.astimezone(zone).replace(tzinfo=None)
+            # parse_when gives the typed wall clock in ``zone`` (a time typed inside a DST gap
+            # stays as typed; occurrences() shifts it the same way every time).
+            first_local = (first if first.tzinfo is zone else first.astimezone(zone)).replace(
+                tzinfo=None
+            )
             try:
                 repeat = parse_repeat(req.repeat or "none", until=req.until, count=req.count)
                 rule = rrule_text(first_local, repeat)
@@ -591,6 +595,9 @@ class SessionService:
 
     async def restore(self) -> None:
         await self.runner.restore()
+
+    async def aclose(self) -> None:
+        await self.runner.aclose()
 
     async def run_due(self, series_id: int) -> list[str]:
         return await self.runner.run_due(series_id)
