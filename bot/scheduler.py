@@ -8,6 +8,12 @@ callback that re-arms its own key and is still busy when that time comes (waitin
 or for a callback slot under load) lost the next wake-up for good. Callbacks are idempotent against
 the database, so a key may run again while an earlier run finishes.
 Jobs live in the memory store: the database is the truth, the scheduler only says "wake me then".
+
+Two lanes. ``URGENT`` (the default: a sprint's phase change) runs up to ``max_concurrent`` callbacks
+at once. ``BULK`` (work that many keys share one instant for, like 10,000 standing sessions all due
+at 09:00) runs one callback at a time, and only while no urgent callback is waiting or running:
+otherwise a herd of bulk transactions queued ahead of a phase change held SQLite's writer and the
+callback slots for seconds, and running sprints' announcements came seconds late.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -24,12 +30,16 @@ from apscheduler.triggers.date import DateTrigger
 log = logging.getLogger(__name__)
 
 Callback = Callable[..., Awaitable[Any]]
+Lane = Literal["urgent", "bulk"]
+URGENT: Lane = "urgent"
+BULK: Lane = "bulk"
 
 # Callbacks running at once. Each one is a database transaction; on SQLite they queue for one
 # write lock, and a thousand simultaneous waiters can outlast the busy timeout. On PostgreSQL they
 # run side by side, but their Python work shares one event loop: with 16 at once a burst kept the
 # loop ~20 ms behind (p99), while a few already keep it busy between database round trips.
 MAX_CONCURRENT_CALLBACKS = 4
+MAX_CONCURRENT_BULK = 1  # bulk callbacks, one at a time, only while no urgent one is pending
 # Never skip a wake-up because an earlier run of the same key is still going (see above); the
 # semaphore above is what bounds the work.
 MAX_INSTANCES_PER_KEY = 1_000_000
@@ -46,6 +56,10 @@ class Timers:
             },
         )
         self._limit = asyncio.Semaphore(max_concurrent)
+        self._bulk_limit = asyncio.Semaphore(MAX_CONCURRENT_BULK)
+        self._urgent_pending = 0  # urgent callbacks waiting for a slot or running
+        self._urgent_idle = asyncio.Event()
+        self._urgent_idle.set()
         self._running: set[asyncio.Task[Any]] = set()
         # Keys armed before start(): APScheduler keeps those jobs in a list that get_job scans,
         # so replacing only the keys seen before keeps a restore of 10,000 sprints linear.
@@ -55,8 +69,13 @@ class Timers:
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
-    def arm(self, key: str, when: datetime, callback: Callback, *args: Any) -> None:
-        """Run ``callback(*args)`` at ``when`` (aware); replaces an earlier timer with that key."""
+    def arm(
+        self, key: str, when: datetime, callback: Callback, *args: Any, lane: Lane = URGENT
+    ) -> None:
+        """Run ``callback(*args)`` at ``when`` (aware); replaces an earlier timer with that key.
+
+        ``lane=BULK`` for work that may wait behind urgent work (see the module docstring).
+        """
         if when.tzinfo is None:
             raise ValueError("timers need aware datetimes")
         if not self._scheduler.running:
@@ -67,7 +86,7 @@ class Timers:
         self._scheduler.add_job(
             self._run,
             trigger=DateTrigger(run_date=when, timezone=UTC),
-            args=(key, callback, *args),
+            args=(key, lane, callback, *args),
             id=key,
             replace_existing=True,
         )
@@ -111,15 +130,38 @@ class Timers:
                 log.warning("%d timer callback(s) still running at shutdown", len(pending))
         self.shutdown()
 
-    async def _run(self, key: str, callback: Callback, *args: Any) -> None:
+    async def _run(self, key: str, lane: Lane, callback: Callback, *args: Any) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            async with self._limit:
-                await callback(*args)
+            if lane == BULK:
+                await self._run_bulk(callback, *args)
+            else:
+                await self._run_urgent(callback, *args)
         except Exception:
             log.exception("timer %s failed", key)
         finally:
             if task is not None:
                 self._running.discard(task)
+
+    async def _run_urgent(self, callback: Callback, *args: Any) -> None:
+        self._urgent_pending += 1
+        self._urgent_idle.clear()
+        try:
+            async with self._limit:
+                await callback(*args)
+        finally:
+            self._urgent_pending -= 1
+            if self._urgent_pending == 0:
+                self._urgent_idle.set()
+
+    async def _run_bulk(self, callback: Callback, *args: Any) -> None:
+        async with self._bulk_limit:
+            # Urgent work first: a bulk callback starts only when none is waiting or running
+            # (it may still overlap one that arrives meanwhile, for one transaction's length).
+            # One yield first, so urgent wake-ups due at the same instant have registered.
+            await asyncio.sleep(0)
+            while self._urgent_pending:
+                await self._urgent_idle.wait()
+            await callback(*args)

@@ -105,6 +105,12 @@ def config_embed(view: ConfigView, title: str) -> discord.Embed:
     embed = discord.Embed(title=title, colour=COLOUR_ON if view.enabled else COLOUR_OFF)
     kind = "forum (a post per week)" if view.is_forum else "channel (a thread per week)"
     lines = [f"**Where:** <#{view.channel_id}> — {kind}"]
+    if view.pods_channel_ids:
+        pods = ", ".join(f"<#{c}>" for c in view.pods_channel_ids)
+        lines = [
+            f"**Where:** in each pod's thread of {pods}, from the next kickoff (this channel, "
+            f"<#{view.channel_id}>, is used again if pods there turn it off)"
+        ]
     lines.append("**When:** " + " · ".join(schedule_lines(view.schedule, view.zone)))
     lines.append(
         f"**Pings:** <@&{view.role_id}> at kickoff"

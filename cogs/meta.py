@@ -20,7 +20,10 @@ GETTING_STARTED = (
     "4. At each break, check in with the buttons; at the end you get a debrief.\n"
     "5. Make it a habit: `/session schedule` a weekly session; members RSVP on its card, get "
     "reminded, and the sprint starts by itself.\n"
-    "Admins: `/sprint settings`, `/timezone server` and `/accountability setup` set things up once."
+    "Admins: `/sprint settings`, `/timezone server` and `/accountability setup` set things up "
+    "once.\n"
+    "Small groups: `/pods setup` matches members into pods; with `accountability:per_pod` each "
+    "pod's weekly goals, check-ins and review happen in its own thread."
 )
 
 

@@ -1,10 +1,10 @@
 """/pods: opt-in matching into small standing groups (pairs, trios, fours) that meet each round.
 
-Managers: ``/pods setup channel [cadence] [day] [time] [size] [mode]``, ``/pods show``,
-``/pods disable``, ``/pods round-now``. Members: ``/pods join``, ``/pods leave``, ``/pods snooze``,
-``/pods prefer``, ``/pods not-again``, ``/pods me``. Each command works in the pods channel or a
-pod thread (or anywhere when the server has one pods channel). The thread buttons live in
-``_pod_views``; the rounds themselves run on the service's timer.
+Managers: ``/pods setup channel [cadence] [day] [time] [size] [mode] [accountability]``,
+``/pods show``, ``/pods disable``, ``/pods round-now``. Members: ``/pods join``, ``/pods leave``,
+``/pods snooze``, ``/pods prefer``, ``/pods not-again``, ``/pods me``. Each command works in the
+pods channel or a pod thread (or anywhere when the server has one pods channel). The thread
+buttons live in ``_pod_views``; the rounds themselves run on the service's timer.
 """
 
 from __future__ import annotations
@@ -83,6 +83,12 @@ def config_embed(view: ConfigView, title: str) -> discord.Embed:
             else "new pod mates each round (unless everyone in a pod chooses keep)"
         ),
         f"**Members in:** {view.members_in}",
+        "**Accountability:** "
+        + (
+            "each pod's weekly goals, check-ins and review in its own thread"
+            if view.accountability_per_pod
+            else "the server-wide weekly thread (if `/accountability setup` was run)"
+        ),
     ]
     if view.current is not None:
         c = view.current
@@ -190,6 +196,14 @@ class Pods(commands.Cog):
             app_commands.Choice(name="keep: pods stay until someone asks", value="keep"),
         ],
     )
+    @app_commands.choices(
+        accountability=[
+            app_commands.Choice(
+                name="per_pod: the weekly cycle in each pod's thread", value="per_pod"
+            ),
+            app_commands.Choice(name="server: one weekly thread for the server", value="server"),
+        ],
+    )
     async def setup(
         self,
         interaction: discord.Interaction[Any],
@@ -199,6 +213,7 @@ class Pods(commands.Cog):
         time: str | None = None,
         size: int | None = None,
         mode: str | None = None,
+        accountability: str | None = None,
     ) -> None:
         """Turn pods on in a channel, or change them. Times are in the server's zone.
 
@@ -216,6 +231,8 @@ class Pods(commands.Cog):
             Members a pod: 2, 3 or 4 (one pod is one bigger when it doesn't divide). Default: 2.
         mode
             Rotate pods each round, or keep them together. Default: rotate.
+        accountability
+            The weekly accountability cycle in each pod's thread, or server-wide (default).
         """
         assert interaction.guild_id is not None
         if mode is not None and mode not in ("rotate", "keep"):
@@ -228,6 +245,7 @@ class Pods(commands.Cog):
             time_=time,
             size=size,
             keep=None if mode is None else mode == "keep",
+            accountability=accountability,
             bot_permissions=granted_in(interaction, channel),
         )
         await interaction.response.send_message(

@@ -32,6 +32,9 @@ __all__ = [
     "kickoff_payload",
     "kickoff_ref",
     "member_label",
+    "pod_review_ref",
+    "pod_summary_ref",
+    "pod_summary_supersede_key",
     "review_payload",
     "review_ref",
     "schedule_lines",
@@ -101,6 +104,19 @@ def summary_ref(week_id: int) -> str:
 
 def summary_supersede_key(week_id: int) -> str:
     return f"week_summary:{week_id}"
+
+
+def pod_summary_ref(pod_week_id: int) -> str:
+    """The week's summary in one pod's thread (accountability per pod)."""
+    return f"acc_pod_summary:{pod_week_id}"
+
+
+def pod_summary_supersede_key(pod_week_id: int) -> str:
+    return f"pod_week_summary:{pod_week_id}"
+
+
+def pod_review_ref(pod_week_id: int) -> str:
+    return f"acc_pod_review:{pod_week_id}"
 
 
 def thread_name(week: date) -> str:

@@ -34,6 +34,8 @@ class Services:
         self.pods = PodService(ctx, timezones=self.timezones)
         self.sharing = SharingService(ctx, cards=self.sprints)
         self.sessions = SessionService(ctx, self.sprints)
+        # A kickoff at the moment a new pods round starts goes to the new pods' threads.
+        self.accountability.follow_pod_rounds(self.pods)
         # What the sprint service tells the others inside its transactions (card suffixes and
         # its live-page link, the check-in prompt on a break, the debrief when a sprint ends,
         # every change a live page shows): wired here, and only here.

@@ -11,6 +11,7 @@ from db.models.accountability import (
     AccountabilityConfig,
     AccountabilityMember,
     AccountabilityNote,
+    AccountabilityPodWeek,
     AccountabilityPost,
     AccountabilityWeek,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "AccountabilityConfig",
     "AccountabilityMember",
     "AccountabilityNote",
+    "AccountabilityPodWeek",
     "AccountabilityPost",
     "AccountabilityWeek",
     "Base",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +55,9 @@ class AccountabilityWeek(Base):
     summary_message_id: Mapped[int | None] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
+    # Set at the kickoff when the week runs in pod threads (AccountabilityPodWeek) rather than in
+    # a server-wide thread; the week's later posts follow it.
+    in_pods: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AccountabilityPost(Base):
@@ -92,3 +96,22 @@ class AccountabilityNote(Base):
     user_id: Mapped[int] = mapped_column(Snowflake)
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountabilityPodWeek(Base):
+    """A week of the accountability cycle in one pod's thread (pods with accountability per pod).
+
+    Created at the week's kickoff for each pod of the round running then, so a re-match moves a
+    member's week to their new pod's thread at the next kickoff. The pod's members are read from
+    its seats; ``archived_at`` is set when the pod's thread is deleted (its later posts skipped).
+    """
+
+    __tablename__ = "accountability_pod_weeks"
+    __table_args__ = (UniqueConstraint("week_id", "pod_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("accountability_weeks.id", ondelete="CASCADE"))
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pods.id", ondelete="CASCADE"), index=True)
+    summary_message_id: Mapped[int | None] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]

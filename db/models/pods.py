@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,6 +53,10 @@ class PodConfig(Base):
     size: Mapped[int] = mapped_column(default=2)  # 2, 3 or 4
     keep_default: Mapped[bool] = mapped_column(Boolean, default=False)  # pods stay together
     private_threads: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The weekly accountability cycle runs in each pod's thread instead of the server-wide one.
+    accountability_per_pod: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     anchor: Mapped[date] = mapped_column(Date)  # the local date of round 1; rounds follow it
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))

@@ -1,7 +1,7 @@
 """sessions: standing series, occurrences, rsvps, attendance
 
 Revision ID: x18_sessions
-Revises: s16_stats_privacy
+Revises: a15_pod_accountability
 Create Date: 2026-11-29 17:09:42.049693
 """
 
@@ -14,7 +14,7 @@ import db.models
 
 
 revision: str = 'x18_sessions'
-down_revision: str | None = 's16_stats_privacy'
+down_revision: str | None = 'a15_pod_accountability'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

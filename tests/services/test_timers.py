@@ -141,3 +141,42 @@ async def test_a_key_re_armed_while_its_callback_still_runs_fires_again() -> Non
     finally:
         release.set()
         await timers.aclose()
+
+
+async def test_bulk_callbacks_run_one_at_a_time_and_after_urgent_ones() -> None:
+    """A herd of bulk wake-ups due at one instant never runs side by side and lets an urgent
+    wake-up due at the same instant go first (standing sessions vs a sprint's phase change)."""
+    timers = Timers(max_concurrent=4)
+    running = peak = 0
+    order: list[str] = []
+
+    async def bulk(name: str) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        order.append(name)
+        await asyncio.sleep(0.04)
+        running -= 1
+
+    async def urgent(name: str) -> None:
+        order.append(name)
+        await asyncio.sleep(0.05)
+
+    now = datetime.now(UTC)
+    for i in range(10):
+        timers.arm(f"bulk{i}", now, bulk, f"b{i}", lane="bulk")
+    timers.arm("sprint", now, urgent, "urgent")
+    timers.start()
+    try:
+        await asyncio.sleep(0.15)
+        # an urgent wake-up arriving while the herd drains is not queued behind it
+        started_before = len(order)
+        timers.arm("sprint2", datetime.now(UTC), urgent, "urgent2")
+        await asyncio.sleep(0.8)
+    finally:
+        await timers.aclose()
+    assert peak == 1
+    assert order[0] == "urgent"
+    assert sorted(order) == sorted(["urgent", "urgent2", *(f"b{i}" for i in range(10))])
+    assert started_before < 8
+    assert order.index("urgent2") <= started_before + 1  # at once, not behind the herd

@@ -10,9 +10,17 @@ from typing import Any
 from bot.delivery.outbox import Outgoing, Priority
 from bot.render import accountability as render
 from bot.render.accountability import MemberWeek, ReviewLine, WeekTimes
-from db.models import AccountabilityConfig, AccountabilityWeek
+from db.models import AccountabilityConfig, AccountabilityPodWeek, AccountabilityWeek
 
-__all__ = ["TOPIC", "Where", "checkin_post", "kickoff_posts", "review_posts", "summary_edit"]
+__all__ = [
+    "TOPIC",
+    "Where",
+    "checkin_post",
+    "kickoff_posts",
+    "pod_kickoff_posts",
+    "review_posts",
+    "summary_edit",
+]
 
 # The outbox topic of every post of the weekly thread: ``bot.delivery.failures`` reads the
 # failures of our posts by it (``health.py``).
@@ -109,7 +117,12 @@ def checkin_post(
 
 
 def review_posts(
-    week: AccountabilityWeek, lines: Sequence[ReviewLine], *, archive: bool, thread: Where
+    week: AccountabilityWeek,
+    lines: Sequence[ReviewLine],
+    *,
+    archive: bool,
+    thread: Where,
+    ref: str | None = None,
 ) -> tuple[Outgoing, Outgoing | None]:
     """The review, and the thread's archiving when the server wants it.
 
@@ -117,7 +130,7 @@ def review_posts(
     it never overtakes one committed before it; the archiving waits until the review is
     delivered (its ``target_ref``), so no earlier post reopens the archived thread.
     """
-    review_ref = render.review_ref(week.id)
+    review_ref = ref or render.review_ref(week.id)
     review = Outgoing(
         "send",
         payload=render.review_payload(week.id, week.week_start, lines, archived=archive),
@@ -151,22 +164,56 @@ def summary_edit(
     thread: Where,
     summary_id: int | None,
     final: bool = False,
+    summary_ref: str | None = None,
+    supersede_key: str | None = None,
 ) -> Outgoing:
-    """An edit of the week's summary (superseding any pending one)."""
+    """An edit of the week's summary (superseding any pending one); ``summary_ref`` and
+    ``supersede_key`` name another summary of the week (a pod's)."""
     target: Where = (
         {"target_message_id": summary_id}
         if summary_id
-        else {"target_ref": render.summary_ref(week.id)}
+        else {"target_ref": summary_ref or render.summary_ref(week.id)}
     )
     return Outgoing(
         "edit",
         payload=render.summary_payload(
             week.id, week.week_start, members, updated_at=now, final=final
         ),
-        supersede_key=render.summary_supersede_key(week.id),
+        supersede_key=supersede_key or render.summary_supersede_key(week.id),
         guild_id=week.guild_id,
         topic=TOPIC,
         priority=Priority.CARD,
         **thread,
         **target,
     )
+
+
+def pod_kickoff_posts(
+    week: AccountabilityWeek,
+    pod_week: AccountabilityPodWeek,
+    times: WeekTimes,
+    members: Sequence[MemberWeek],
+    now: datetime,
+    *,
+    thread: Where,
+) -> list[Outgoing]:
+    """The week's kickoff and summary in a pod's thread (no role ping: the pod is its audience)."""
+    return [
+        Outgoing(
+            "send",
+            payload=render.kickoff_payload(week.id, week.week_start, times, None),
+            guild_id=week.guild_id,
+            topic=TOPIC,
+            priority=Priority.ANNOUNCE,
+            **thread,
+        ),
+        Outgoing(
+            "send",
+            payload=render.summary_payload(week.id, week.week_start, members, updated_at=now),
+            ref=render.pod_summary_ref(pod_week.id),
+            guild_id=week.guild_id,
+            topic=TOPIC,
+            priority=Priority.NOTICE,
+            **thread,
+        ),
+    ]

@@ -28,7 +28,7 @@ from bot.domain.weeks import (
 )
 from bot.render import accountability as render
 from bot.render.accountability import MemberWeek, WeekTimes
-from bot.services.accountability import health, messages, queries
+from bot.services.accountability import health, in_pods, messages, queries
 from bot.services.accountability.config import (
     RETRY_AFTER,
     schedule_of,
@@ -89,6 +89,8 @@ class WeekPosts:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        # Brings per-pod pods channels' rounds up to date before a run (wired by ``Services``).
+        self.pod_rounds: in_pods.PodRoundsDue | None = None
         self._last_summary: dict[int, datetime] = {}
         self._summary_pending: set[int] = set()  # weeks with a refresh timer armed
         self._summary_lock = asyncio.Lock()
@@ -121,9 +123,20 @@ class WeekPosts:
             return
         self.ctx.timers.arm(timer_key(guild_id), when, self._timer_fired, guild_id)
 
+    async def catch_up_pods(self, guild_id: int) -> None:
+        """Let per-pod pods channels start a round that is due first (a failure there is logged
+        and does not stop the weekly posts)."""
+        if self.pod_rounds is None:
+            return
+        try:
+            await self.pod_rounds.catch_up(guild_id)
+        except Exception:
+            log.exception("pods rounds of guild %s before the weekly posts failed", guild_id)
+
     async def run_due(self, guild_id: int) -> list[str]:
         """Post whatever of the current week is due and not yet done, then re-arm. Idempotent."""
         run = _Run()
+        await self.catch_up_pods(guild_id)
         async with self.ctx.db.transaction() as session:
             cfg = await queries.config_of(session, guild_id, for_update=True)
             if cfg is None or not cfg.enabled:
@@ -227,8 +240,11 @@ class WeekPosts:
             ),
             review=next(p.at for p in posts if p.kind is PostKind.REVIEW),
         )
-        members = await week_members(session, week)
-        await enqueue(session, *messages.kickoff_posts(cfg, week, ws, times, members, now))
+        if await in_pods.runs_in_pods(session, cfg.guild_id):
+            await enqueue(session, *await in_pods.start_week(session, cfg, week, times, now))
+        else:
+            members = await week_members(session, week)
+            await enqueue(session, *messages.kickoff_posts(cfg, week, ws, times, members, now))
         self._last_summary[week.id] = now
         return week
 
@@ -243,9 +259,13 @@ class WeekPosts:
     ) -> bool:
         if not await self._claim(session, week.id, post.key, post.at, now):
             return False
+        review_at = _review_at(cfg, week.week_start, zone)
+        if week.in_pods:
+            await enqueue(session, *await in_pods.checkin_rows(session, week, review_at, now))
+            self._last_summary[week.id] = now
+            return True
         members = await week_members(session, week)
         open_members = [m for m in members if m.open_goals]
-        review_at = _review_at(cfg, week.week_start, zone)
         await enqueue(
             session,
             messages.checkin_post(week, open_members, review_at, await thread_of(session, week)),
@@ -265,21 +285,33 @@ class WeekPosts:
     ) -> bool:
         if not await self._claim(session, week.id, post.key, post.at, now):
             return False
+        if week.in_pods:
+            await enqueue(session, *await in_pods.review_rows(session, week, zone, now))
+        else:
+            await enqueue(session, *await self._server_review(session, cfg, week, now, zone))
+        self._last_summary[week.id] = now
+        self._summary_pending.discard(week.id)
+        self.ctx.timers.cancel(summary_timer_key(week.id))
+        return True
+
+    async def _server_review(
+        self,
+        session: AsyncSession,
+        cfg: AccountabilityConfig,
+        week: AccountabilityWeek,
+        now: datetime,
+        zone: ZoneInfo,
+    ) -> list[Outgoing]:
         lines = await review_lines(session, week, zone, now)
         members = await week_members(session, week)
-        archive = cfg.archive_after_review
         review, archived = messages.review_posts(
-            week, lines, archive=archive, thread=await thread_of(session, week)
+            week, lines, archive=cfg.archive_after_review, thread=await thread_of(session, week)
         )
         rows = [review, await self._summary_edit(session, week, members, now, final=True)]
         if archived is not None:
             rows.append(archived)
             week.archived_at = now
-        await enqueue(session, *rows)
-        self._last_summary[week.id] = now
-        self._summary_pending.discard(week.id)
-        self.ctx.timers.cancel(summary_timer_key(week.id))
-        return True
+        return rows
 
     async def _summary_edit(
         self,
@@ -342,7 +374,10 @@ class WeekPosts:
             done = await queries.posts_done(session, week_id)
             if PostKind.KICKOFF.value not in done or PostKind.REVIEW.value in done:
                 return False
-            members = await week_members(session, week)
-            await enqueue(session, await self._summary_edit(session, week, members, now))
+            if week.in_pods:
+                await enqueue(session, *await in_pods.summary_rows(session, week, now))
+            else:
+                members = await week_members(session, week)
+                await enqueue(session, await self._summary_edit(session, week, members, now))
         self._last_summary[week_id] = now
         return True

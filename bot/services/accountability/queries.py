@@ -13,11 +13,15 @@ from db.models import (
     AccountabilityConfig,
     AccountabilityMember,
     AccountabilityNote,
+    AccountabilityPodWeek,
     AccountabilityPost,
     AccountabilityWeek,
     Goal,
     OutboxMessage,
     Participant,
+    PodConfig,
+    PodGroup,
+    PodSeat,
     Sprint,
 )
 
@@ -28,6 +32,11 @@ __all__ = [
     "latest_notes",
     "listed_week_goals",
     "members_named",
+    "per_pod_channel_ids",
+    "per_pod_configs",
+    "pod_members",
+    "pod_weeks_of",
+    "pod_weeks_of_pod",
     "posts_done",
     "refs_of_created",
     "sprints_attended",
@@ -164,3 +173,53 @@ async def latest_notes(session: AsyncSession, week_id: int) -> dict[int, str]:
         .order_by(AccountabilityNote.id)
     )
     return {uid: text for uid, text in (await session.execute(stmt)).tuples()}  # last one wins
+
+
+async def per_pod_configs(session: AsyncSession, guild_id: int) -> list[PodConfig]:
+    """The guild's enabled pods channels that run the weekly cycle in each pod's thread."""
+    stmt = (
+        select(PodConfig)
+        .where(PodConfig.guild_id == guild_id, PodConfig.enabled, PodConfig.accountability_per_pod)
+        .order_by(PodConfig.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def per_pod_channel_ids(session: AsyncSession, guild_id: int) -> list[int]:
+    return [cfg.channel_id for cfg in await per_pod_configs(session, guild_id)]
+
+
+async def pod_weeks_of(
+    session: AsyncSession, week_id: int
+) -> list[tuple[AccountabilityPodWeek, PodGroup]]:
+    """The week's pod threads still running (not archived), with their pods, in pod order."""
+    stmt = (
+        select(AccountabilityPodWeek, PodGroup)
+        .join(PodGroup, PodGroup.id == AccountabilityPodWeek.pod_id)
+        .where(
+            AccountabilityPodWeek.week_id == week_id, AccountabilityPodWeek.archived_at.is_(None)
+        )
+        .order_by(PodGroup.round_id, PodGroup.number)
+    )
+    return [(pw, pod) for pw, pod in (await session.execute(stmt)).tuples()]
+
+
+async def pod_weeks_of_pod(session: AsyncSession, pod_id: int) -> list[AccountabilityPodWeek]:
+    """The weeks that ran (or run) in this pod's thread and are not archived."""
+    stmt = select(AccountabilityPodWeek).where(
+        AccountabilityPodWeek.pod_id == pod_id, AccountabilityPodWeek.archived_at.is_(None)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def pod_members(session: AsyncSession, pod_ids: Sequence[int]) -> dict[int, set[int]]:
+    """pod id → the members still in it (those who left mid-round are not)."""
+    if not pod_ids:
+        return {}
+    stmt = select(PodSeat.pod_id, PodSeat.user_id).where(
+        PodSeat.pod_id.in_(list(pod_ids)), PodSeat.left_at.is_(None)
+    )
+    out: dict[int, set[int]] = {pod_id: set() for pod_id in pod_ids}
+    for pod_id, user_id in (await session.execute(stmt)).tuples():
+        out[pod_id].add(user_id)
+    return out

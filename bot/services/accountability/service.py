@@ -30,7 +30,7 @@ from bot.domain.weeks import (
 )
 from bot.render import accountability as render
 from bot.render.accountability import GoalLine, MemberWeek, ReviewLine
-from bot.services.accountability import health, members, queries, stats
+from bot.services.accountability import health, in_pods, members, queries, stats
 from bot.services.accountability.config import (
     and_join,
     missing_permissions,
@@ -73,6 +73,10 @@ class AccountabilityService:
         goals.on_week_changed(self.goals_changed)
         if timezones is not None:
             timezones.on_server_zone_changed(self.posts.zone_changed)
+
+    def follow_pod_rounds(self, rounds: in_pods.PodRoundsDue) -> None:
+        """Bring per-pod pods channels' rounds up to date before each run of the weekly posts."""
+        self.posts.pod_rounds = rounds
 
     # -- configuration --------------------------------------------------------------------------
 
@@ -167,6 +171,7 @@ class AccountabilityService:
 
     async def post_now(self, guild_id: int) -> WeekStarted:
         """Start this week's thread now if there is none (its kickoff then counts as done)."""
+        await self.posts.catch_up_pods(guild_id)
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
             cfg = await queries.config_of(session, guild_id, for_update=True)
@@ -185,6 +190,8 @@ class AccountabilityService:
             ws = await current_week_start(session, guild_id, now)
             week = await repositories.week(session, guild_id, ws)
             if week is not None and await queries.posts_done(session, week.id):
+                if week.in_pods:
+                    raise Conflict("This week is already up, in each pod's thread.")
                 thread_id, _ = await resolve_week_ids(session, week)
                 where = f": <#{thread_id}>" if thread_id else " (it's on its way)"
                 raise Conflict(f"This week's thread is already up{where}.")
@@ -203,6 +210,11 @@ class AccountabilityService:
                 )
             week = await self.posts.post_kickoff(session, cfg, zone, ws, scheduled_at=now, now=now)
             assert week is not None
+            if week.in_pods and not await queries.pod_weeks_of(session, week.id):
+                raise Conflict(  # rolls the kickoff back: the week can still start later
+                    "No pods round is running, so there's no pod thread to start this week in. "
+                    "`/pods round-now` matches pods now; then try again."
+                )
             started = WeekStarted(week_id=week.id, week_start=ws, label=week_label(ws))
         self.ctx.delivery.wake()
         await self.run_due(guild_id)  # re-arms; posts due before this kickoff are not sent
@@ -373,7 +385,8 @@ class AccountabilityService:
 
     async def channel_deleted(self, guild_id: int, channel_id: int) -> bool:
         """The accountability channel (or a week's thread) was deleted. The channel: weekly posts
-        stop with a note for managers. A thread: the rest of that week is skipped."""
+        stop with a note for managers. A thread: the rest of that week is skipped there (a pod's
+        thread: in that pod only)."""
         disabled = False
         async with self.ctx.db.transaction() as session:
             cfg = await queries.config_of(session, guild_id, for_update=True)
@@ -390,6 +403,8 @@ class AccountabilityService:
             week = await self._week_of_thread(session, guild_id, channel_id)
             if week is not None and week.archived_at is None:
                 week.archived_at = self.ctx.clock.now()
+            elif week is None:  # a pod's thread: that pod's weeks stop, the other pods carry on
+                await in_pods.thread_deleted(session, channel_id, self.ctx.clock.now())
         if disabled:
             self.ctx.timers.cancel(timer_key(guild_id))
         return disabled
@@ -462,4 +477,5 @@ class AccountabilityService:
             this_week_started=started,
             kickoff_missed=bool(missed),
             problems=tuple(await health.problems(session, cfg)),
+            pods_channel_ids=tuple(await queries.per_pod_channel_ids(session, cfg.guild_id)),
         )

@@ -32,6 +32,8 @@ class ConfigView:
     this_week_started: bool
     kickoff_missed: bool  # this week's kickoff time passed before setup: offer post-now
     problems: tuple[str, ...] = ()
+    # Pods channels whose pods run the weekly cycle in their own threads (from the next kickoff).
+    pods_channel_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

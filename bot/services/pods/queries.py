@@ -12,6 +12,7 @@ from bot.delivery import failures
 from bot.render.pods import thread_ref
 from bot.services.pods.messages import topic as pods_topic
 from db.models import (
+    AccountabilityConfig,
     OutboxMessage,
     PodBlock,
     PodConfig,
@@ -316,3 +317,9 @@ async def acknowledge_problems(session: AsyncSession, cfg: PodConfig) -> None:
     await failures.acknowledge_failures(
         session, cfg.guild_id, topic=pods_topic(cfg), unattributed=False
     )
+
+
+async def accountability_set_up(session: AsyncSession, guild_id: int) -> bool:
+    """Whether the guild has a weekly accountability schedule (its days and times)."""
+    found = await session.get(AccountabilityConfig, guild_id)
+    return found is not None

@@ -31,7 +31,13 @@ from bot.services.pods.types import (
 from bot.services.timezones import TimezoneService, guild_zone
 from db.models import PodConfig
 
-__all__ = ["MAX_SNOOZE", "THREAD_PERMISSIONS", "PodService", "timer_key"]
+__all__ = [
+    "ACCOUNTABILITY_CHOICES",
+    "MAX_SNOOZE",
+    "THREAD_PERMISSIONS",
+    "PodService",
+    "timer_key",
+]
 
 # (permission attribute, the name a server admin sees)
 THREAD_PERMISSIONS: tuple[tuple[str, str], ...] = (
@@ -39,6 +45,22 @@ THREAD_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("send_messages", "Send Messages"),
     ("send_messages_in_threads", "Send Messages in Threads"),
 )
+
+
+ACCOUNTABILITY_CHOICES = ("server", "per_pod")
+
+
+def _per_pod(choice: str | None) -> bool | None:
+    """``accountability:`` of /pods setup: per_pod → True, server → False, omitted → None."""
+    if choice is None:
+        return None
+    key = choice.strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in ACCOUNTABILITY_CHOICES:
+        raise ValidationError(
+            "Accountability is per_pod (each pod's weekly goals in its own thread) or server "
+            "(one weekly thread for the server)."
+        )
+    return key == "per_pod"
 
 
 class PodService(MemberUseCases):
@@ -60,10 +82,15 @@ class PodService(MemberUseCases):
         time_: str | None = None,
         size: int | None = None,
         keep: bool | None = None,
+        accountability: str | None = None,
         bot_permissions: Collection[str] | None = None,
     ) -> ConfigView:
         """Turn pods on in a channel, or change its settings (omitted options stay as they are;
-        new: weekly on Monday at 09:00, pairs, rotating)."""
+        new: weekly on Monday at 09:00, pairs, rotating, server-wide accountability).
+
+        ``accountability``: ``per_pod`` runs the weekly accountability cycle in each pod's
+        thread (from the next kickoff; the schedule is ``/accountability setup``'s), ``server``
+        keeps the one server-wide thread."""
         weeks = parse_cadence(cadence) if cadence is not None else None
         day_n = parse_day(day) if day is not None else None
         at = parse_time(time_) if time_ is not None else None
@@ -71,9 +98,16 @@ class PodService(MemberUseCases):
             raise ValidationError(
                 f"Pods of {size} won't work: pick 2 (pairs), 3 or 4 members a pod."
             )
+        per_pod = _per_pod(accountability)
         private = self._check_permissions(channel_id, bot_permissions)
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
+            if per_pod and not await queries.accountability_set_up(session, guild_id):
+                raise Conflict(
+                    "Weekly accountability isn't set up in this server yet, so pods can't run "
+                    "it: `/accountability setup` first (its days and times are used in every "
+                    "pod's thread), then `/pods setup accountability:per_pod`."
+                )
             zone = await guild_zone(session, guild_id)
             cfg = await queries.config_by_channel(session, channel_id)
             if cfg is not None and cfg.guild_id != guild_id:
@@ -109,6 +143,8 @@ class PodService(MemberUseCases):
             cfg.time_of_day = at if at is not None else cfg.time_of_day
             cfg.size = size if size is not None else cfg.size
             cfg.keep_default = keep if keep is not None else cfg.keep_default
+            if per_pod is not None:
+                cfg.accountability_per_pod = per_pod
             cfg.private_threads = private
             cfg.enabled, cfg.disabled_reason = True, None
             if changed_schedule:
@@ -213,6 +249,18 @@ class PodService(MemberUseCases):
         """Do whatever of the rounds is due (close, start, nudge, ask), then re-arm."""
         return await self.rounds.run_due(config_id)
 
+    async def catch_up(self, guild_id: int) -> None:
+        """Run what is due in the guild's pods channels that run accountability per pod (called
+        before the weekly posts, so a kickoff finds this round's pods)."""
+        async with self.ctx.db.transaction() as session:
+            ids = [
+                cfg.id
+                for cfg in await queries.configs_of_guild(session, guild_id)
+                if cfg.enabled and cfg.accountability_per_pod
+            ]
+        for config_id in ids:
+            await self.rounds.run_due(config_id)
+
     async def _zone_changed(self, session: AsyncSession, guild_id: int) -> None:
         now = self.ctx.clock.now()
         zone = await guild_zone(session, guild_id)
@@ -254,4 +302,5 @@ class PodService(MemberUseCases):
             members_in=await queries.count_in(session, cfg.id),
             current=summary,
             problems=tuple(await queries.problems(session, cfg)),
+            accountability_per_pod=cfg.accountability_per_pod,
         )

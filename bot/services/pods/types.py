@@ -44,6 +44,7 @@ class ConfigView:
     members_in: int
     current: RoundSummary | None
     problems: tuple[str, ...] = ()  # recent failures to post in the pods channel
+    accountability_per_pod: bool = False  # the weekly cycle runs in each pod's thread
 
 
 @dataclass(frozen=True)
