@@ -34,6 +34,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.pods",
     "cogs.sharing",
     "cogs.when",
+    "cogs.sessions",
 )
 
 

@@ -18,6 +18,8 @@ GETTING_STARTED = (
     "2. Others press **Join** on the sprint card or run `/sprint join`.\n"
     "3. Say what you'll get done with `/goal`, tick it off with `/done`.\n"
     "4. At each break, check in with the buttons; at the end you get a debrief.\n"
+    "5. Make it a habit: `/session schedule` a weekly session; members RSVP on its card, get "
+    "reminded, and the sprint starts by itself.\n"
     "Admins: `/sprint settings`, `/timezone server` and `/accountability setup` set things up "
     "once.\n"
     "Small groups: `/pods setup` matches members into pods; with `accountability:per_pod` each "

@@ -121,6 +121,11 @@ class SprintService(SettingsUseCases, GoneUseCases):
             row = await queries.active_in_channel(session, channel_id)
             return None if row is None else await self.phases.view(session, row)
 
+    async def running_in(self, session: AsyncSession, channel_id: int) -> int | None:
+        """The id of the active sprint of a text channel, in the caller's transaction."""
+        row = await queries.active_sprint_in_channel(session, channel_id)
+        return None if row is None else row.id
+
     async def require_active(self, channel_id: int) -> SprintView:
         view = await self.active_in_channel(channel_id)
         if view is None:
@@ -142,74 +147,96 @@ class SprintService(SettingsUseCases, GoneUseCases):
     # ---- start ----------------------------------------------------------------------------------
 
     async def start(self, req: StartRequest) -> SprintView:
-        title = clean_title(req.title) if req.title is not None else _default_title(req.host_name)
         after = AfterCommit()
         async with self.ctx.db.transaction() as session:
-            gs = await guild_settings(session, req.guild_id)
-            defaults = self._defaults(gs)
-            plan = sprint_settings.plan_for(req, defaults)
-            plan.validate(self.bounds())
-            existing = await queries.active_sprint_in_channel(session, req.channel_id)
-            if existing is not None:
-                raise await self._already_running(session, existing)
-            if req.voice_channel_id is not None:
-                linked = await queries.active_in_channel(
-                    session, req.voice_channel_id, voice_only=True
-                )
-                if linked is not None:
-                    raise Conflict(
-                        f"<#{req.voice_channel_id}> is already linked to the sprint in "
-                        f"<#{linked.channel_id}>. Pick another voice channel or none."
-                    )
-            await refuse_untracked(session, req.host_id)  # issue 16: don't track me
-            now = self.ctx.clock.now()
-            speed = self.ctx.speed
-            state = domain.start(plan, now, speed)
-            row = Sprint(
-                guild_id=req.guild_id,
-                channel_id=req.channel_id,
-                voice_channel_id=req.voice_channel_id,
-                host_id=req.host_id,
-                title=title,
-                plan=plan.to_dict(),
-                speed=speed,
-                status=state.status.value,
-                phase_index=state.phase_index,
-                phase_started_at=state.phase_started_at,
-                phase_ends_at=state.phase_ends_at,
-                paused_remaining_s=None,
-                version=0,
-                created_at=now,
-            )
-            try:
-                async with session.begin_nested():
-                    session.add(row)
-                    await session.flush()
-            except IntegrityError:  # another start in this channel won the race
-                existing = await queries.active_sprint_in_channel(session, req.channel_id)
-                if existing is None:
-                    raise
-                raise await self._already_running(session, existing) from None
-
-            members: list[tuple[int, str]] = [(req.host_id, req.host_name)]
-            if req.voice_channel_id is not None and defaults.auto_join_voice:
-                members += [m for m in req.voice_members if m[0] != req.host_id]
-            members = [m for m in members if not await is_untracked(session, m[0])]
-            queries.add_first_members(session, row.id, members, now)
-            if domain.timeline(plan)[0].kind is PhaseKind.WORK:
-                session.add(WorkSpan(sprint_id=row.id, started_at=now))
-            await session.flush()
-
-            view = await self.phases.view(session, row)
-            out = [await self.phases.card_send(session, row, now, view=view)]
-            if row.voice_channel_id is not None:
-                out.append(messages.voice_status(view, gs))
-            await enqueue(session, *out)
-            after.arm[row.id] = self.phases.wake_at(row)
-            if req.voice_channel_id is not None and self._voice_links is not None:
-                self._voice_links.add(req.voice_channel_id)  # before the commit: no gap
+            view = await self.start_in(session, req, after)
         self.phases.after(after)
         return view
+
+    async def start_in(
+        self, session: AsyncSession, req: StartRequest, after: AfterCommit
+    ) -> SprintView:
+        """Start a sprint inside the caller's transaction (a standing session starts its sprint
+        in the transaction that marks the occurrence started); call :meth:`after_commit` with
+        ``after`` once it has committed.
+
+        ``req.members`` join at once besides the host (``req.host_joins``: the host too), and a
+        sprint that should have started at ``req.started_at`` (the bot was down) starts as of
+        then, caught up to now, so it runs for the time that is left.
+        """
+        title = clean_title(req.title) if req.title is not None else _default_title(req.host_name)
+        gs = await guild_settings(session, req.guild_id)
+        defaults = self._defaults(gs)
+        plan = sprint_settings.plan_for(req, defaults)
+        plan.validate(self.bounds())
+        existing = await queries.active_sprint_in_channel(session, req.channel_id)
+        if existing is not None:
+            raise await self._already_running(session, existing)
+        if req.voice_channel_id is not None:
+            linked = await queries.active_in_channel(session, req.voice_channel_id, voice_only=True)
+            if linked is not None:
+                raise Conflict(
+                    f"<#{req.voice_channel_id}> is already linked to the sprint in "
+                    f"<#{linked.channel_id}>. Pick another voice channel or none."
+                )
+        if req.host_joins:
+            await refuse_untracked(session, req.host_id)  # issue 16: don't track me
+        now = self.ctx.clock.now()
+        begun = req.started_at if req.started_at is not None and req.started_at < now else now
+        speed = self.ctx.speed
+        state = domain.start(plan, begun, speed)
+        row = Sprint(
+            guild_id=req.guild_id,
+            channel_id=req.channel_id,
+            voice_channel_id=req.voice_channel_id,
+            host_id=req.host_id,
+            title=title,
+            plan=plan.to_dict(),
+            speed=speed,
+            status=state.status.value,
+            phase_index=state.phase_index,
+            phase_started_at=state.phase_started_at,
+            phase_ends_at=state.phase_ends_at,
+            paused_remaining_s=None,
+            version=0,
+            created_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:  # another start in this channel won the race
+            existing = await queries.active_sprint_in_channel(session, req.channel_id)
+            if existing is None:
+                raise
+            raise await self._already_running(session, existing) from None
+
+        members: list[tuple[int, str]] = [(req.host_id, req.host_name)] if req.host_joins else []
+        members += [m for m in req.members if m[0] not in {u for u, _ in members}]
+        if req.voice_channel_id is not None and defaults.auto_join_voice:
+            members += [m for m in req.voice_members if m[0] not in {u for u, _ in members}]
+        members = [m for m in members if not await is_untracked(session, m[0])]
+        queries.add_first_members(session, row.id, members, begun)
+        if domain.timeline(plan)[0].kind is PhaseKind.WORK:
+            session.add(WorkSpan(sprint_id=row.id, started_at=begun))
+        await session.flush()
+
+        view = await self.phases.view(session, row)
+        out = [await self.phases.card_send(session, row, now, view=view)]
+        if row.voice_channel_id is not None:
+            out.append(messages.voice_status(view, gs))
+        await enqueue(session, *out)
+        if begun < now:  # late: the phases that passed are one catch-up announcement
+            await self.phases.catch_up(session, row, now, after)
+            view = await self.phases.view(session, row)
+        after.arm[row.id] = self.phases.wake_at(row)
+        if req.voice_channel_id is not None and self._voice_links is not None:
+            self._voice_links.add(req.voice_channel_id)  # before the commit: no gap
+        return view
+
+    def after_commit(self, after: AfterCommit) -> None:
+        """Arm timers and wake the sender once a transaction that used ``start_in`` committed."""
+        self.phases.after(after)
 
     async def _already_running(self, session: AsyncSession, row: Sprint) -> Conflict:
         view = await self.phases.view(session, row)
