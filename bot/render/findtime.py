@@ -12,17 +12,23 @@ from bot.views.findtime import FindTimeView
 
 __all__ = ["findtime_text"]
 
+NAMED = 8  # beyond this many, a list of people becomes a count
+
 
 def _who(ids: Sequence[int]) -> str:
+    if len(ids) > NAMED:
+        return ", ".join(f"<@{uid}>" for uid in ids[:NAMED]) + f" and {len(ids) - NAMED} more"
     return ", ".join(f"<@{uid}>" for uid in ids)
 
 
 def findtime_text(view: FindTimeView) -> str:
     with_hours = [uid for uid in view.asked if uid in view.zones]
+    group = _who(view.asked)
+    if view.role_id is not None:
+        group = f"<@&{view.role_id}> (its members with hours set, and those named: {group})"
     head = (
         f"🗓️ **Finding {duration(view.length_minutes)} in the next {view.days} "
-        f"day{'s' if view.days != 1 else ''}** for {_who(view.asked)} — times shown in your own "
-        "zone."
+        f"day{'s' if view.days != 1 else ''}** for {group} — times shown in your own zone."
     )
     lines = [head]
     if not view.slots:
@@ -38,11 +44,12 @@ def findtime_text(view: FindTimeView) -> str:
     for number, slot in enumerate(view.slots, 1):
         coming = [uid for uid in with_hours if uid in slot.members]
         away = [uid for uid in with_hours if uid not in slot.members]
-        who = (
-            f"everyone ({len(coming)})"
-            if not away
-            else f"{len(coming)} of {len(with_hours)}: {_who(coming)} (not {_who(away)})"
-        )
+        if not away:
+            who = f"everyone ({len(coming)})"
+        elif len(away) <= NAMED // 2 or len(coming) > NAMED:
+            who = f"{len(coming)} of {len(with_hours)}, all but {_who(away)}"
+        else:
+            who = f"{len(coming)} of {len(with_hours)}: {_who(coming)}"
         lines.append(
             f"**{number}.** {ts(slot.start, 'F')} – {ts(slot.end, 't')} ({ts(slot.start, 'R')}) "
             f"· {who}"

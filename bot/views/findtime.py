@@ -18,3 +18,4 @@ class FindTimeView:
     slots: tuple[Slot[int], ...]  # the suggestions, best first
     length_minutes: int
     days: int
+    role_id: int | None = None  # searched for the members of this role who set their hours

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.localdiscord import Channel, LocalDiscord, Member, Message
+from bot.localdiscord import Channel, LocalDiscord, Member, Message, Role
 from bot.localdiscord.testing import DiscordErrorLog, problems
 from db.engine import Database
 from tests.e2e.support import sprintbot
@@ -39,20 +39,26 @@ class Club:
     sam: Member  # Sydney
     dee: Member  # no hours set
     robot: Member  # a bot
+    crew: Role  # Ana, Ben, Kir and Dee
+    lurkers: Role  # Dee only, who has no hours
 
 
 @pytest.fixture
 def club(server: LocalDiscord) -> Club:
     guild = server.add_guild("Time Club")
+    crew = guild.add_role("crew")
+    lurkers = guild.add_role("lurkers")
     return Club(
         server=server,
         general=guild.add_text_channel("general"),
-        ana=guild.add_member("ana", global_name="Ana"),
-        ben=guild.add_member("ben", global_name="Ben"),
-        kir=guild.add_member("kir", global_name="Kir"),
+        ana=guild.add_member("ana", global_name="Ana", roles=[crew]),
+        ben=guild.add_member("ben", global_name="Ben", roles=[crew]),
+        kir=guild.add_member("kir", global_name="Kir", roles=[crew]),
         sam=guild.add_member("sam", global_name="Sam"),
-        dee=guild.add_member("dee", global_name="Dee"),
+        dee=guild.add_member("dee", global_name="Dee", roles=[crew, lurkers]),
         robot=guild.add_member("robo", global_name="Robo", bot=True),
+        crew=crew,
+        lurkers=lurkers,
     )
 
 
@@ -119,7 +125,21 @@ async def test_findtime_across_four_zones_and_a_dst_change(
         assert lines[1].startswith(f"**1.** {stamp(utc(2027, 11, 8, 14), 'F')}")
         assert "everyone (4)" in lines[1]
         # Ana alone from 13:00, Kir from 12:30: later slots name who comes and who doesn't.
-        assert any(f"(not <@{club.ben.user.id}>" in line for line in lines[3:])
+        assert any(f"all but <@{club.ben.user.id}>" in line for line in lines[3:])
+
+        # A role: its members who set their hours (Ana, Ben, Kir; not Sam, who lacks the role).
+        by_role = await reply(
+            await driver.slash(
+                club.sam, club.general, "findtime", role=club.crew, include_me=False, days=2
+            )
+        )
+        lines = by_role.content.splitlines()
+        assert f"<@&{club.crew.id}>" in lines[0]
+        assert f"<@{club.sam.user.id}>" not in by_role.content
+        crew_ids = {club.ana.user.id, club.ben.user.id, club.kir.user.id}
+        assert all(f"<@{uid}>" in lines[0] for uid in crew_ids)
+        assert lines[1].startswith(f"**1.** {stamp(utc(2027, 11, 8, 14), 'F')}")
+        assert "everyone (3)" in lines[1]
 
         # Bad input: ephemeral sentences that say what is allowed.
         robot = await reply(
@@ -134,6 +154,13 @@ async def test_findtime_across_four_zones_and_a_dst_change(
             await driver.slash(club.ana, club.general, "findtime", member=club.ben, days=60)
         )
         assert far.ephemeral and "pick from 1 to 28 days" in far.content
+        lurk = await reply(
+            await driver.slash(club.ana, club.general, "findtime", role=club.lurkers)
+        )
+        assert lurk.ephemeral and "Nobody with" in lurk.content
+        assert "/availability set" in lurk.content
+        none = await reply(await driver.slash(club.ana, club.general, "findtime"))
+        assert none.ephemeral and "Name at least one member" in none.content
         nobody = await reply(
             await driver.slash(
                 club.dee, club.general, "findtime", member=club.dee, include_me=False

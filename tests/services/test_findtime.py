@@ -86,7 +86,7 @@ async def test_one_member_with_hours_and_no_fitting_slot(database: Database) -> 
         ([ANA], 481, 14, "pick a length from 15 to 480 minutes"),
         ([ANA], 60, 0, "pick from 1 to 28 days"),
         ([ANA], 60, 29, "pick from 1 to 28 days"),
-        (list(range(100, 130)), 60, 14, "at most 25 at once"),
+        (list(range(100, 230)), 60, 14, "at most 100 at once"),
         ([NOBODY], 60, 14, "That member hasn't set their usual hours here yet"),
         ([NOBODY, 77], 60, 14, "Nobody you named has set their usual hours"),
     ],

@@ -5,25 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from bot.domain.errors import ValidationError
 from bot.domain.overlap import find_slots
 from bot.services.availability.queries import availability_for
 from bot.services.context import ServiceContext
 from bot.views.findtime import FindTimeView
+from db.models import MemberAvailability
 
 __all__ = [
     "MAX_DAYS",
     "MAX_LENGTH",
     "MAX_MEMBERS",
+    "MAX_ROLE_SCAN",
     "MIN_LENGTH",
     "SUGGESTIONS",
     "FindTimeView",
     "find_time",
+    "members_with_hours",
 ]
 
 MIN_LENGTH, MAX_LENGTH = 15, 8 * 60
 MAX_DAYS = 28
-MAX_MEMBERS = 25
+MAX_MEMBERS = 100
+MAX_ROLE_SCAN = 1000  # members with hours looked at to find a role's members
 SUGGESTIONS = 5
 STEP = 30  # a 15-minute session still starts on the hour or half hour
 
@@ -35,6 +41,7 @@ async def find_time(
     *,
     length_minutes: int = 60,
     days: int = 14,
+    role_id: int | None = None,
 ) -> FindTimeView:
     """The best :data:`SUGGESTIONS` separate slots of ``length_minutes`` in the next ``days``
     when the most of ``user_ids`` are free (at least two of them when two or more have hours)."""
@@ -79,4 +86,19 @@ async def find_time(
         slots=tuple(slots),
         length_minutes=length_minutes,
         days=days,
+        role_id=role_id,
     )
+
+
+async def members_with_hours(ctx: ServiceContext, guild_id: int) -> list[int]:
+    """Who has set their hours in this server (the first :data:`MAX_ROLE_SCAN` by id): without
+    the privileged members intent a role's member list can't be read, so a role is matched
+    against these."""
+    async with ctx.db.transaction() as session:
+        rows = await session.scalars(
+            select(MemberAvailability.user_id)
+            .where(MemberAvailability.guild_id == guild_id)
+            .order_by(MemberAvailability.user_id)
+            .limit(MAX_ROLE_SCAN)
+        )
+        return list(rows)
