@@ -31,6 +31,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.stats",
     "cogs.privacy",
     "cogs.availability",
+    "cogs.findtime",
     "cogs.pods",
     "cogs.sharing",
     "cogs.when",

@@ -23,7 +23,9 @@ GETTING_STARTED = (
     "Admins: `/sprint settings`, `/timezone server` and `/accountability setup` set things up "
     "once.\n"
     "Small groups: `/pods setup` matches members into pods; with `accountability:per_pod` each "
-    "pod's weekly goals, check-ins and review happen in its own thread."
+    "pod's weekly goals, check-ins and review happen in its own thread.\n"
+    "Finding a time: everyone runs `/availability set` once, then `/findtime` suggests when the "
+    "members you name are free together, in each reader's own zone."
 )
 
 
