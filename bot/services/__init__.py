@@ -59,7 +59,6 @@ class Services:
         """Wait for the background work services started and stop the chart worker process
         (called once at shutdown)."""
         await self.sprints.aclose()
-        await self.sessions.aclose()
         await self.stats.aclose()
 
 

@@ -11,7 +11,6 @@ does whatever is due with the series row locked, so nothing happens twice, and
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from bot.domain.errors import Conflict
 from bot.domain.schedule import describe_repeat, occurrences
 from bot.domain.sprint import SprintPlan
 from bot.render import sessions as render
+from bot.scheduler import BULK
 from bot.services.context import ServiceContext
 from bot.services.events import OccurrenceListener
 from bot.services.sessions import messages, queries
@@ -45,7 +45,6 @@ CARD_COALESCE = timedelta(seconds=3)  # card edits from clicks within this wait 
 OFFER_MINUTES = 30  # a freed place is held this long for the first waiting member
 LATE_GRACE_S = 60  # a start later than this says so and runs for the time left
 RETRY = timedelta(seconds=15)
-LANE_WORKERS = 2  # series run at once (each is one short transaction)
 CATCH_UP_LIMIT = 60  # occurrences recorded missed in one run (long downtime of a daily series)
 
 
@@ -65,9 +64,6 @@ class Runner:
         self.ctx = ctx
         self.sprints = sprints
         self.listeners: list[OccurrenceListener] = []
-        self._lane: asyncio.Queue[int] | None = None
-        self._workers: list[asyncio.Task[None]] = []
-        self._queued: set[int] = set()
 
     # -- time at the configured speed ----------------------------------------------------------
 
@@ -322,42 +318,16 @@ class Runner:
         if when is None:
             self.ctx.timers.cancel(timer_key(series_id))
         else:
-            self.ctx.timers.arm(timer_key(series_id), when, self._on_timer, series_id)
+            # The bulk lane: one series at a time, only while no sprint's phase change is
+            # pending, so a herd of sessions due at 09:00 never makes a running sprint late.
+            self.ctx.timers.arm(timer_key(series_id), when, self._on_timer, series_id, lane=BULK)
 
     async def _on_timer(self, series_id: int) -> None:
-        """The timer's callback: hand the series to the sessions lane and return at once, so a
-        herd of series due at the same minute never holds the shared timer slots that running
-        sprints' phase changes need (the lane runs at most :data:`LANE_WORKERS` at a time)."""
-        if series_id in self._queued:
-            return
-        self._queued.add(series_id)
-        if self._lane is None:
-            self._lane = asyncio.Queue()
-            self._workers = [
-                asyncio.get_running_loop().create_task(self._work(), name=f"sessions-lane-{i}")
-                for i in range(LANE_WORKERS)
-            ]
-        self._lane.put_nowait(series_id)
-
-    async def _work(self) -> None:
-        assert self._lane is not None
-        while True:
-            series_id = await self._lane.get()
-            self._queued.discard(series_id)
-            try:
-                await self.run_due(series_id)
-            except Exception:
-                log.exception("session series %s: running what was due failed; retrying", series_id)
-                self.arm(series_id, self.ctx.clock.now() + RETRY)
-
-    async def aclose(self) -> None:
-        """Stop the lane (what it had not run yet is re-armed from the database at start-up)."""
-        for task in self._workers:
-            task.cancel()
-        if self._workers:
-            await asyncio.gather(*self._workers, return_exceptions=True)
-        self._workers, self._lane = [], None
-        self._queued.clear()
+        try:
+            await self.run_due(series_id)
+        except Exception:
+            log.exception("session series %s: running what was due failed; retrying", series_id)
+            self.arm(series_id, self.ctx.clock.now() + RETRY)
 
     async def restore(self) -> None:
         """Arm every live series of this process's guilds (a start missed while down runs now)."""

@@ -596,9 +596,6 @@ class SessionService:
     async def restore(self) -> None:
         await self.runner.restore()
 
-    async def aclose(self) -> None:
-        await self.runner.aclose()
-
     async def run_due(self, series_id: int) -> list[str]:
         return await self.runner.run_due(series_id)
 
