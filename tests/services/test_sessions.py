@@ -257,18 +257,18 @@ async def test_rsvp_to_a_cancelled_or_past_occurrence_gets_a_sentence(world: Wor
 async def test_reminders_ping_only_going_and_maybe_who_kept_them_on_and_only_once(
     world: World,
 ) -> None:
-    sid = await world.schedule(reminders="1d, 15m")
+    sid = await world.schedule(reminders="1d, 15m", when="Tue 9:00")
     await world.rsvp(sid, ANA, Rsvp.MAYBE)
     await world.rsvp(sid, BEN, Rsvp.CANT)
     await world.rsvp(sid, CY, Rsvp.SKIP)
     await world.rsvp(sid, DEE, Rsvp.GOING)
     await world.sessions.set_reminders(GUILD, DEE, False)
-    assert await world.tick(sid) == ["reminded 2"]  # Sunday 09:00, a day before
+    assert await world.tick(sid) == ["reminded 2"]  # Monday 09:00, a day before
     await world.sessions.run_due(sid)  # again: nothing new
     first = await world.sent("⏰")
     assert len(first) == 1
     assert sorted(first[0]["allowed_mentions"]["users"]) == sorted([str(HOST), str(ANA)])
-    assert world.timers.when(timer_key(sid)) == utc(2031, 3, 24, 8, 45)
+    assert world.timers.when(timer_key(sid)) == utc(2031, 3, 25, 8, 45)
     await world.tick(sid)
     assert len(await world.sent("⏰")) == 2
 
@@ -479,3 +479,26 @@ async def test_the_calendar_file_carries_the_rule_and_the_zone(world: World) -> 
     assert "DTSTART;TZID=Europe/London:20310324T090000" in text
     assert cal.filename == "writing-club.ics"
     assert cal.google is not None and "calendar.google.com" in cal.google
+
+
+async def test_restore_rearms_each_series_at_its_next_reminder_start_or_offer_expiry(
+    database: Database,
+) -> None:
+    world = make_world(database)
+    plain = await world.schedule(reminders="1d, 15m")
+    full = await world.schedule(title="Full house", capacity=1, when="Tue 10:00")
+    await world.rsvp(full, ANA, Rsvp.GOING)  # waits: the host holds the only place
+    await world.sessions.leave(GUILD, full, HOST)  # Ana is offered it, for 30 minutes
+    cancelled = await world.schedule(title="Gone")
+    await world.sessions.cancel(world.actor(HOST), cancelled)
+
+    again = make_world(database)
+    await again.services.restore()
+    # The day-before reminder had passed when it was scheduled (Sunday noon): not sent late.
+    assert again.timers.when(timer_key(plain)) == utc(2031, 3, 24, 8, 45)
+    assert again.timers.when(timer_key(full)) == T0 + timedelta(minutes=30)
+    assert again.timers.when(timer_key(cancelled)) is None
+    assert await again.tick(plain) == ["reminded 1"]
+    later = make_world(database, again.clock)
+    await later.services.restore()
+    assert later.timers.when(timer_key(plain)) == utc(2031, 3, 24, 9)  # the start

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -217,3 +218,43 @@ async def pending_edit_hold(session: AsyncSession, supersede_key: str) -> dateti
             .limit(1)
         )
     ).first()
+
+
+async def restore_rows(
+    session: AsyncSession,
+) -> list[tuple[int, int, list[Any], datetime | None, list[Any]]]:
+    """Per live series: (id, guild, reminder offsets, next upcoming start or None, reminders
+    already sent for it), in one query."""
+    rows = await session.execute(
+        select(
+            SessionSeries.id,
+            SessionSeries.guild_id,
+            SessionSeries.reminders,
+            SessionOccurrence.starts_at,
+            SessionOccurrence.reminded,
+        )
+        .outerjoin(
+            SessionOccurrence,
+            and_(
+                SessionOccurrence.series_id == SessionSeries.id,
+                SessionOccurrence.status == "upcoming",
+            ),
+        )
+        .where(SessionSeries.cancelled_at.is_(None))
+        .order_by(SessionSeries.id, SessionOccurrence.starts_at)
+    )
+    out: dict[int, tuple[int, int, list[Any], datetime | None, list[Any]]] = {}
+    for series_id, guild_id, reminders, starts_at, reminded in rows.tuples():
+        if series_id not in out:  # the earliest upcoming occurrence
+            out[series_id] = (series_id, guild_id, reminders or [], starts_at, reminded or [])
+    return list(out.values())
+
+
+async def offer_expiries(session: AsyncSession) -> dict[int, datetime]:
+    """The earliest pending waitlist offer expiry per series."""
+    rows = await session.execute(
+        select(SessionRsvp.series_id, func.min(SessionRsvp.offer_expires_at))
+        .where(SessionRsvp.status == "waitlist", SessionRsvp.offer_expires_at.is_not(None))
+        .group_by(SessionRsvp.series_id)
+    )
+    return {series_id: when for series_id, when in rows.tuples() if when is not None}

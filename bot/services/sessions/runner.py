@@ -103,7 +103,9 @@ class Runner:
                 scheduled_at=when,
                 starts_at=when,
                 status="upcoming",
-                reminded=[],
+                # A reminder whose time had passed when the occurrence came to be (a session
+                # scheduled for tomorrow with a reminder a day before) is not sent late.
+                reminded=[int(m) for m in series.reminders if when - self.scaled(int(m)) <= now],
             )
             session.add(occ)
             await session.flush()
@@ -330,19 +332,28 @@ class Runner:
             self.arm(series_id, self.ctx.clock.now() + RETRY)
 
     async def restore(self) -> None:
-        """Arm every live series of this process's guilds (a start missed while down runs now)."""
+        """Arm every live series of this process's guilds from three bulk queries (a start
+        missed while down runs now; a series without an upcoming occurrence runs now to make
+        one)."""
+        now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
-            live = await queries.live_series(session)
-            armed = 0
-            for series_id, guild_id in live:
-                if not self.ctx.handles_guild(guild_id):
-                    continue
-                series = await session.get(SessionSeries, series_id)
-                assert series is not None
-                occ = await queries.next_occurrence(session, series_id)
-                when = await self.wake_at(session, series, occ) if occ is not None else None
-                self.arm(series_id, when or self.ctx.clock.now())
-                armed += 1
+            due = await queries.restore_rows(session)
+            offers = await queries.offer_expiries(session)
+        armed = 0
+        for series_id, guild_id, reminders, starts_at, reminded in due:
+            if not self.ctx.handles_guild(guild_id):
+                continue
+            if starts_at is None:
+                self.arm(series_id, now)
+            else:
+                times = [starts_at]
+                times += [
+                    starts_at - self.scaled(int(m)) for m in reminders if int(m) not in reminded
+                ]
+                if series_id in offers:
+                    times.append(offers[series_id])
+                self.arm(series_id, min(times))
+            armed += 1
         log.info("restored %d session series timer(s)", armed)
 
     async def run_due(self, series_id: int) -> list[str]:
