@@ -98,8 +98,21 @@ def series_text(view: SeriesView, *, with_people: bool = True) -> str:
             lines.append(f"**Waitlist:** {_names(occ.waitlist)}")
         if occ.skipping or occ.cant:
             lines.append(f"Skipping this one: {occ.skipping} · Can't: {occ.cant}")
+    if view.last_at is not None:
+        missed = (
+            f"; said they'd come but didn't: {_ids(view.last_missed)}" if view.last_missed else ""
+        )
+        lines.append(
+            f"**Last time** ({ts(view.last_at, 'D')}): showed up: {_ids(view.last_showed)}{missed}"
+        )
     lines.append(f"Scheduled by <@{view.creator_id}>")
     return "\n".join(lines)
+
+
+def _ids(users: Sequence[int]) -> str:
+    shown = " ".join(f"<@{u}>" for u in users[:MAX_NAMES])
+    more = len(users) - MAX_NAMES
+    return (shown + (f" and {more} more" if more > 0 else "")) if shown else "nobody"
 
 
 def _before(minutes: int) -> str:
@@ -216,10 +229,26 @@ def start_payload(
     if occ.norms:
         lines.append(f"**Norms:** {escape_markdown(occ.norms)}")
     if pings:
-        lines.append("You're in: " + " ".join(f"<@{u}>" for u in pings))
+        lines.append(
+            "You're in: " + " ".join(f"<@{u}>" for u in pings) + " — press **I'm here** (or "
+            "set a goal, check in, hop into voice) so you count as having shown up."
+        )
     return {
         "content": "\n".join(lines)[: limits.CONTENT],
         "allowed_mentions": {"parse": [], "users": [str(u) for u in pings]},
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 2,
+                        "style": 3,
+                        "label": "I'm here",
+                        "custom_id": session_button_id(occ.series_id, occ.id, "here"),
+                    }
+                ],
+            }
+        ],
     }
 
 

@@ -360,30 +360,39 @@ async def test_the_sprint_end_records_who_showed_up_and_links_the_series(world: 
     await world.tick(sid)
     occ = (await world.occurrences(sid))[0]
     assert occ.sprint_id is not None
-    await world.services.sprints.leave(occ.sprint_id, BEN)  # Ben was there, then left
+    await world.sessions.here(GUILD, sid, occ.id, ANA, "Ana")  # "I'm here" on the start line
+    await world.sessions.here(GUILD, sid, occ.id, HOST, "Host")
     await world.services.sprints.join(occ.sprint_id, CY, "Cy")  # Cy came without an RSVP
-    await world.services.sprints.leave(occ.sprint_id, ANA)
-    await world.services.sprints.leave(occ.sprint_id, HOST)
-    await world.services.sprints.leave(occ.sprint_id, CY)  # empty: the sprint ends
+    for member in (BEN, ANA, HOST, CY):  # Ben was joined at the start and did nothing
+        await world.services.sprints.leave(occ.sprint_id, member)  # the last one ends it
     async with world.db.transaction() as s:
         rows = {a.user_id: a for a in await s.scalars(select(SessionAttendance))}
-    assert {u for u, a in rows.items() if a.showed_up} == {HOST, ANA, BEN, CY}
+    assert {u for u, a in rows.items() if a.showed_up} == {HOST, ANA, CY}
+    assert rows[BEN].showed_up is False and rows[BEN].said == "going"
     assert rows[CY].said is None and rows[ANA].said == "going"
     (line,) = await world.sent("Part of the standing session")
     assert "Writing club" in line["content"]
+    assert f"didn't join: <@{BEN}>" in line["content"]
+    view = await world.sessions.show(GUILD, sid)
+    assert view.last_at == utc(2031, 3, 24, 9)
+    assert set(view.last_showed) == {HOST, ANA, CY} and view.last_missed == (BEN,)
+    with pytest.raises(Conflict, match="over"):
+        await world.sessions.here(GUILD, sid, occ.id, BEN, "Ben")
 
 
-async def test_attendance_marks_who_said_going_and_never_joined(world: World) -> None:
-    sid = await world.schedule(reminders="none")
+async def test_a_going_member_who_joins_the_voice_channel_showed_up(world: World) -> None:
+    sid = await world.schedule(voice_channel_id=VOICE, reminders="none")
     await world.rsvp(sid, ANA, Rsvp.GOING)
     await world.tick(sid)
     occ = (await world.occurrences(sid))[0]
     assert occ.sprint_id is not None
+    assert await world.sessions.voice_seen(GUILD, VOICE, ANA) is True
+    assert await world.sessions.voice_seen(GUILD, VOICE + 1, ANA) is False
     await world.services.sprints.leave(occ.sprint_id, ANA)
     await world.services.sprints.leave(occ.sprint_id, HOST)
     async with world.db.transaction() as s:
         rows = {a.user_id: a.showed_up for a in await s.scalars(select(SessionAttendance))}
-    assert rows == {HOST: True, ANA: True}
+    assert rows == {HOST: False, ANA: True}
 
 
 # -- managing ----------------------------------------------------------------------------------
@@ -502,3 +511,17 @@ async def test_restore_rearms_each_series_at_its_next_reminder_start_or_offer_ex
     later = make_world(database, again.clock)
     await later.services.restore()
     assert later.timers.when(timer_key(plain)) == utc(2031, 3, 24, 9)  # the start
+
+
+async def test_a_member_who_leaves_the_server_leaves_its_series_and_frees_the_place(
+    world: World,
+) -> None:
+    sid = await world.schedule(capacity=2)
+    await world.rsvp(sid, ANA, Rsvp.GOING)
+    await world.rsvp(sid, BEN, Rsvp.GOING)  # waits
+    assert await world.sessions.member_left(GUILD, ANA) == [sid]
+    view = await world.sessions.show(GUILD, sid)
+    assert ANA not in {a.user_id for a in view.next.going}
+    (offer,) = await world.sent("a place opened up")
+    assert offer["allowed_mentions"]["users"] == [str(BEN)]
+    assert await world.sessions.member_left(GUILD, ANA) == []

@@ -10,6 +10,9 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
+    CheckIn,
+    DebriefNote,
+    Goal,
     OutboxMessage,
     Participant,
     SessionAttendance,
@@ -17,6 +20,7 @@ from db.models import (
     SessionReminderOptOut,
     SessionRsvp,
     SessionSeries,
+    Sprint,
 )
 
 __all__ = [
@@ -258,3 +262,45 @@ async def offer_expiries(session: AsyncSession) -> dict[int, datetime]:
         .group_by(SessionRsvp.series_id)
     )
     return {series_id: when for series_id, when in rows.tuples() if when is not None}
+
+
+async def acted_in_sprint(session: AsyncSession, sprint_id: int) -> set[int]:
+    """Members who did something in the sprint: set a goal, checked in, wrote a debrief note."""
+    found: set[int] = set()
+    for column, sprint in (
+        (Goal.user_id, Goal.sprint_id),
+        (CheckIn.user_id, CheckIn.sprint_id),
+        (DebriefNote.user_id, DebriefNote.sprint_id),
+    ):
+        found.update(await session.scalars(select(column).where(sprint == sprint_id).distinct()))
+    return found
+
+
+async def attendance(
+    session: AsyncSession, occurrence_id: int, user_id: int
+) -> SessionAttendance | None:
+    return (
+        await session.scalars(
+            select(SessionAttendance).where(
+                SessionAttendance.occurrence_id == occurrence_id,
+                SessionAttendance.user_id == user_id,
+            )
+        )
+    ).first()
+
+
+async def running_occurrences_in_voice(
+    session: AsyncSession, voice_channel_id: int
+) -> list[SessionOccurrence]:
+    """Occurrences whose sprint is running and linked to this voice channel."""
+    return list(
+        await session.scalars(
+            select(SessionOccurrence)
+            .join(Sprint, Sprint.id == SessionOccurrence.sprint_id)
+            .where(
+                Sprint.voice_channel_id == voice_channel_id,
+                Sprint.status.in_(("running", "paused")),
+                SessionOccurrence.ended_at.is_(None),
+            )
+        )
+    )

@@ -185,11 +185,15 @@ class Runner:
         if occ is None and series.cancelled_at is None:
             occ = await queries.next_occurrence(session, series.id)
         zone = ZoneInfo(series.zone)
+        rows = await queries.occurrences_of(session, series.id)
         exdates = tuple(
             r.scheduled_at.astimezone(zone).replace(tzinfo=None)
-            for r in await queries.occurrences_of(session, series.id)
+            for r in rows
             if r.status in ("skipped", "cancelled")
         )
+        ended = [r for r in rows if r.ended_at is not None]
+        last = max(ended, key=lambda r: r.starts_at) if ended else None
+        came = await queries.attendance_of(session, last.id) if last is not None else []
         await queries.card_message_id(session, series, messages.card_ref(series.id))
         return SeriesView(
             id=series.id,
@@ -212,6 +216,9 @@ class Runner:
             card_message_id=series.card_message_id,
             next=None if occ is None else await self.occurrence_view(session, series, occ),
             exdates=exdates,
+            last_at=last.starts_at if last is not None else None,
+            last_showed=tuple(a.user_id for a in came if a.showed_up),
+            last_missed=tuple(a.user_id for a in came if not a.showed_up and a.said == "going"),
         )
 
     # -- the card ------------------------------------------------------------------------------
@@ -478,6 +485,14 @@ class Runner:
             started_at=occ.starts_at if late_by is not None else None,
         )
         sprint_id = await self._start_sprint(session, req, after)
+        # The Going members are in from the start; they count as having shown up once they do
+        # something (I'm here, a goal, a check-in, voice), see record_attendance.
+        for user_id, _name in going:
+            session.add(
+                SessionAttendance(
+                    occurrence_id=occ.id, user_id=user_id, said=Rsvp.GOING.value, recorded_at=now
+                )
+            )
         occ.status = "started"
         occ.sprint_id = sprint_id
         occ.started_at = now
@@ -526,9 +541,12 @@ class Runner:
     async def record_attendance(
         self, session: AsyncSession, occ: SessionOccurrence, at: datetime
     ) -> tuple[list[int], list[int]]:
-        """Who joined the occurrence's sprint showed up; who said Going and didn't, didn't."""
+        """Who showed up: everyone who joined the sprint themselves (button, command, goal or
+        voice), and the Going members joined at the start who then did something in it (I'm
+        here, a goal, a check-in, a debrief note, voice). Going members who did nothing didn't."""
         assert occ.sprint_id is not None
         joined = await queries.sprint_members(session, occ.sprint_id)
+        acted = await queries.acted_in_sprint(session, occ.sprint_id)
         said = {
             r.user_id: r.status
             for r in await queries.rsvps_of(session, occ.series_id, occ.id)
@@ -537,16 +555,21 @@ class Runner:
         existing = {a.user_id: a for a in await queries.attendance_of(session, occ.id)}
         showed: list[int] = []
         missing: list[int] = []
-        for user_id in sorted(joined | set(said)):
-            came = user_id in joined and user_id >= 0
+        for user_id in sorted(joined | set(existing)):
+            if user_id < 0:  # a former member (forget me)
+                continue
             row = existing.get(user_id)
-            if row is None:
-                row = SessionAttendance(occurrence_id=occ.id, user_id=user_id, recorded_at=at)
+            if row is None:  # joined by themselves
+                row = SessionAttendance(
+                    occurrence_id=occ.id, user_id=user_id, said=said.get(user_id), recorded_at=at
+                )
                 session.add(row)
-            row.said, row.showed_up = said.get(user_id), came
-            if came:
+                row.showed_up = user_id in joined
+            else:
+                row.showed_up = bool(row.showed_up) or user_id in acted
+            if row.showed_up:
                 showed.append(user_id)
-            elif said.get(user_id) == Rsvp.GOING:
+            elif row.said == Rsvp.GOING:
                 missing.append(user_id)
         await session.flush()
         return showed, missing
