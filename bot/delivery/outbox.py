@@ -16,6 +16,13 @@ Kinds and what they do (``payload`` is Discord's JSON body):
   ``POST /channels/{id}/threads``). ``ref`` names the thread, usable as ``channel_ref``.
 - ``channel_edit``: ``PATCH /channels/{id}`` (e.g. archive a thread: ``{"archived": true}``).
 - ``voice_status``: set a voice channel's status (``{"status": "..."}``); superseded like edits.
+- ``event_create``: create a Guild Scheduled Event (payload ``{"guild_id": ..., "event": {...}}``,
+  ``event`` being Discord's body); ``ref`` names the event for later ``event_edit`` rows.
+  ``channel_id`` is the text channel the event is about (its failures are reported there).
+- ``event_edit``: ``PATCH`` the event ``target_message_id`` / ``target_ref`` (same payload shape;
+  e.g. ``{"status": 2}`` starts it). Event rows are not held in channel order: they must never
+  hold back a channel's messages. Discord has no nonce for events, so a crash between Discord's
+  answer and the commit can leave one duplicate event (the next edit targets the recorded one).
 
 ``topic`` names what a row is about, in the caller's words (``sprint:12``, ``accountability``):
 ``failures.failures_for(session, guild_id, topic=...)`` reads the failures of a topic's rows, and
@@ -45,7 +52,9 @@ from sqlalchemy.orm import Session
 
 from db.models import ClosedTopic, OutboxMessage
 
-Kind = Literal["send", "edit", "delete", "thread", "channel_edit", "voice_status"]
+Kind = Literal[
+    "send", "edit", "delete", "thread", "channel_edit", "voice_status", "event_create", "event_edit"
+]
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +93,8 @@ class Outgoing:
             object.__setattr__(self, "topic", sprint_topic(self.sprint_id))
         if self.channel_id is None and self.channel_ref is None:
             raise ValueError("an outgoing message needs channel_id or channel_ref")
-        if self.kind in ("edit", "delete") and not (self.target_message_id or self.target_ref):
+        targeted = ("edit", "delete", "event_edit")
+        if self.kind in targeted and not (self.target_message_id or self.target_ref):
             raise ValueError(f"a {self.kind} needs target_message_id or target_ref")
 
 

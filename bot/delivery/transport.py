@@ -138,6 +138,17 @@ def route_for(request: DeliveryRequest) -> tuple[Route, dict[str, Any] | None]:
         return Route("PATCH", "/channels/{channel_id}", channel_id=cid), payload
     if kind == "voice_status":
         return Route("PUT", "/channels/{channel_id}/voice-status", channel_id=cid), payload
+    if kind == "event_create":
+        gid = int(payload["guild_id"])
+        return Route("POST", "/guilds/{guild_id}/scheduled-events", guild_id=gid), payload["event"]
+    if kind == "event_edit":
+        route = Route(
+            "PATCH",
+            "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
+            guild_id=int(payload["guild_id"]),
+            guild_scheduled_event_id=mid,
+        )
+        return route, payload["event"]
     raise ValueError(f"unknown outbox kind {kind!r}")
 
 
@@ -321,9 +332,13 @@ class DiscordTransport:
         except (RuntimeError, AttributeError) as exc:
             # "Session is closed" while the bot restarts its connection, or not logged in yet.
             raise Transient(f"HTTP client not ready: {exc}") from None
-        if isinstance(data, dict) and "id" in data and request.kind in ("send", "thread"):
+        if isinstance(data, dict) and "id" in data and request.kind in _CREATES:
             return int(data["id"])
         return None
+
+
+_CREATES = frozenset({"send", "thread", "event_create"})
+_EVENT_KINDS = frozenset({"event_create", "event_edit"})
 
 
 def _answer_error(request: DeliveryRequest, exc: discord.HTTPException) -> int | None:
@@ -343,6 +358,8 @@ def _answer_error(request: DeliveryRequest, exc: discord.HTTPException) -> int |
         raise Transient(f"Discord answered {status} {text}", status=status, code=code)
     if code == UNKNOWN_MESSAGE and request.kind == "delete":
         return None  # already gone: what we wanted
+    if request.kind in _EVENT_KINDS and status < 500 and status not in (408, 401, 429):
+        _event_refused(request, status, code, text)
     if code == THREAD_ALREADY_CREATED and request.target_message_id is not None:
         return request.target_message_id  # a thread started from a message has the message's id
     if code == UNKNOWN_CHANNEL:
@@ -374,6 +391,28 @@ def _answer_error(request: DeliveryRequest, exc: discord.HTTPException) -> int |
     )
 
 
+def _event_refused(request: DeliveryRequest, status: int, code: int, text: str) -> None:
+    """A refused scheduled-event request: only a missing permission is a manager's business.
+
+    Unknown Channel here is the event's voice channel, not the row's text channel, so it never
+    marks the text channel gone; an event deleted by hand (10070) or already finished (180000)
+    is simply over.
+    """
+    if code in (MISSING_PERMISSIONS, MISSING_ACCESS):
+        raise Permanent(
+            "the bot lacks the Manage Events permission (or Connect in the voice channel) to "
+            "keep the session's Discord event up to date",
+            status=status,
+            code=code,
+        )
+    raise Permanent(
+        f"Discord refused to {_verb(request.kind)}: {status} {text}",
+        status=status,
+        code=code,
+        notify=False,
+    )
+
+
 def _verb(kind: str) -> str:
     return {
         "send": "post a message",
@@ -382,4 +421,6 @@ def _verb(kind: str) -> str:
         "thread": "start a thread",
         "channel_edit": "edit the channel",
         "voice_status": "set the voice channel status",
+        "event_create": "create the Discord event",
+        "event_edit": "update the Discord event",
     }.get(kind, kind)
