@@ -18,7 +18,7 @@ from bot.render.session_calendar import google_calendar_link
 from bot.views.sessions import Attendee, OccurrenceView, SeriesView
 
 __all__ = [
-    "attendance_text",
+    "attendance_embed",
     "card_payload",
     "google_link",
     "offer_payload",
@@ -252,26 +252,29 @@ def start_payload(
     }
 
 
-def attendance_text(
+def attendance_embed(
     title: str,
-    series_id: int,
     showed: Sequence[int],
     missing: Sequence[int],
     next_at: datetime | None,
     card_url: str | None,
-) -> str:
-    name = escape_markdown(title)
-    link = f" ([the series]({card_url}))" if card_url else ""
-    lines = [f"📅 Part of the standing session **{name}**{link} (`/session show`)."]
-    came = " ".join(f"<@{u}>" for u in showed[:MAX_NAMES]) or "nobody"
-    lines.append(f"Showed up: {came}")
+) -> dict[str, Any]:
+    """The series on the sprint's end message: its name (linking its card), who showed up, who
+    said they'd come and didn't, and the next session."""
+    lines = [f"Showed up: {_ids(showed)}"]
     if missing:
-        lines.append(
-            "Said they'd come but didn't join: " + " ".join(f"<@{u}>" for u in missing[:MAX_NAMES])
-        )
+        lines.append(f"Said they'd come but didn't join: {_ids(missing)}")
     if next_at is not None:
         lines.append(f"Next session: {ts(next_at)} ({ts(next_at, 'R')})")
-    return "\n".join(lines)[: limits.CONTENT]
+    lines.append("`/session show` for the series.")
+    embed: dict[str, Any] = {
+        "title": f"📅 Standing session: {escape_markdown(title)}"[: limits.EMBED_TITLE],
+        "description": "\n".join(lines)[: limits.EMBED_DESCRIPTION],
+        "color": COLOUR,
+    }
+    if card_url is not None:
+        embed["url"] = card_url
+    return embed
 
 
 def offer_payload(

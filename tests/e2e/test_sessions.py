@@ -194,9 +194,13 @@ async def test_schedule_answer_remind_and_the_sprint_starts_itself_with_them_in_
         if club.bob.user.id in (await bot.services.sprints.get(sprint.id)).active_ids:
             await bot.services.sprints.leave(sprint.id, club.bob.user.id)
         await drained(bot)
-        (after,) = lines(club.general, "Part of the standing session")
-        assert "Monday writing" in after.content
-        showed, _, missed = after.content.partition("didn't join")
+        (after,) = [
+            e
+            for m in club.general.history()
+            for e in m.embeds
+            if "Standing session: Monday writing" in e.get("title", "")
+        ]
+        showed, _, missed = after["description"].partition("didn't join")
         assert f"<@{club.alice.user.id}>" in showed and f"<@{club.bob.user.id}>" in showed
         assert f"<@{club.mod.user.id}>" in missed
         # The card moved on to next week.

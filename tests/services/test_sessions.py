@@ -101,6 +101,19 @@ class World:
             rows = await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
             return [r.payload for r in rows if text in str(r.payload.get("content", ""))]
 
+    async def embeds(self, text: str) -> list[dict[str, Any]]:
+        """Embeds the bot posted (not card edits) whose title or text holds ``text``."""
+        async with self.db.transaction() as s:
+            rows = await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "send").order_by(OutboxMessage.id)
+            )
+            return [
+                e
+                for r in rows
+                for e in r.payload.get("embeds", [])
+                if text in str(e.get("title", "")) + str(e.get("description", ""))
+            ]
+
 
 def make_world(database: Database, clock: FakeClock | None = None) -> World:
     clock = clock or FakeClock(T0)
@@ -370,9 +383,10 @@ async def test_the_sprint_end_records_who_showed_up_and_links_the_series(world: 
     assert {u for u, a in rows.items() if a.showed_up} == {HOST, ANA, CY}
     assert rows[BEN].showed_up is False and rows[BEN].said == "going"
     assert rows[CY].said is None and rows[ANA].said == "going"
-    (line,) = await world.sent("Part of the standing session")
-    assert "Writing club" in line["content"]
-    assert f"didn't join: <@{BEN}>" in line["content"]
+    (embed,) = await world.embeds("Standing session: Writing club")
+    assert f"didn't join: <@{BEN}>" in embed["description"]
+    (end,) = [p for p in await world.sent("") if embed in p.get("embeds", [])]
+    assert "Writing club" in end["content"]  # on the one message that says the sprint ended
     view = await world.sessions.show(GUILD, sid)
     assert view.last_at == utc(2031, 3, 24, 9)
     assert set(view.last_showed) == {HOST, ANA, CY} and view.last_missed == (BEN,)

@@ -23,7 +23,7 @@ from bot.render import sessions as render
 from bot.render.session_calendar import series_ics
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
-from bot.services.events import OccurrenceListener, SprintEnded
+from bot.services.events import EndingAddOn, OccurrenceListener, SprintEnded
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.sessions import messages, queries
 from bot.services.sessions.runner import Runner, minutes_of
@@ -630,39 +630,30 @@ class SessionService:
 
     # -- the sprint ended (SprintEndListener) ---------------------------------------------------
 
-    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
+    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> EndingAddOn | None:
+        """Record who showed up, and put the series (its name, who came, the next session) on
+        the message that says the sprint ended, under the debrief."""
         occ = await queries.occurrence_of_sprint(session, event.sprint_id)
         if occ is None or occ.ended_at is not None:
-            return
+            return None
         series = await session.get(SessionSeries, occ.series_id)
         if series is None:
-            return
+            return None
         occ.ended_at = event.at
         showed, missing = await self.runner.record_attendance(session, occ, event.at)
         await self.runner.changed(session, occ.id, "ended")
         nxt = await queries.next_occurrence(session, series.id)
         view = await self.runner.view(session, series, nxt)
-        if event.reason == "channel":
-            return
-        await enqueue(
-            session,
-            messages.line(
-                series.guild_id,
-                event.channel_id,
-                series.id,
-                {
-                    "content": render.attendance_text(
-                        occ.title or series.title,
-                        series.id,
-                        showed,
-                        missing,
-                        nxt.starts_at if nxt is not None else None,
-                        view.card_url(),
-                    ),
-                    "allowed_mentions": {"parse": []},
-                },
-                sprint_id=event.sprint_id,
-            ),
+        return EndingAddOn(
+            embeds=(
+                render.attendance_embed(
+                    occ.title or series.title,
+                    showed,
+                    missing,
+                    nxt.starts_at if nxt is not None else None,
+                    view.card_url(),
+                ),
+            )
         )
 
     # -- the timer -----------------------------------------------------------------------------
