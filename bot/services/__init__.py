@@ -44,6 +44,7 @@ class Services:
             card_links=(self.sharing,),
             break_add_ons=(self.checkins,),
             endings=(self.checkins.debriefs, self.sessions),
+            presences=(self.sessions,),
             changes=(self.sharing.live,),
         )
 

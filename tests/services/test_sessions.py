@@ -86,6 +86,12 @@ class World:
         self.clock.set(max(when, self.clock.now()))
         return list(await self.sessions.run_due(series_id))
 
+    async def next_phase(self, sprint_id: int) -> None:
+        view = await self.services.sprints.get(sprint_id)
+        assert view.state.phase_ends_at is not None
+        self.clock.set(view.state.phase_ends_at)
+        await self.services.sprints.advance(sprint_id)
+
     async def occurrences(self, series_id: int) -> list[SessionOccurrence]:
         async with self.db.transaction() as s:
             return list(
@@ -392,6 +398,30 @@ async def test_the_sprint_end_records_who_showed_up_and_links_the_series(world: 
     assert set(view.last_showed) == {HOST, ANA, CY} and view.last_missed == (BEN,)
     with pytest.raises(Conflict, match="over"):
         await world.sessions.here(GUILD, sid, occ.id, BEN, "Ben")
+
+
+async def test_a_going_member_joined_at_the_start_who_does_nothing_did_not_show_up(
+    world: World,
+) -> None:
+    sid = await world.schedule(reminders="none")
+    await world.rsvp(sid, ANA, Rsvp.GOING)
+    await world.rsvp(sid, BEN, Rsvp.GOING)
+    await world.rsvp(sid, CY, Rsvp.GOING)
+    await world.tick(sid)
+    occ = (await world.occurrences(sid))[0]
+    assert occ.sprint_id is not None
+    members = set((await world.services.sprints.get(occ.sprint_id)).active_ids)
+    assert members == {HOST, ANA, BEN, CY}  # all joined at the start
+    # Ana presses Join although she is already in; Ben answers the break's check-in.
+    again = await world.services.sprints.join(occ.sprint_id, ANA, "Ana")
+    assert again.already
+    await world.next_phase(occ.sprint_id)  # the break after round 1
+    await world.services.checkins.record(GUILD, occ.sprint_id, 1, BEN, "done")
+    while not (await world.services.sprints.get(occ.sprint_id)).is_over:
+        await world.next_phase(occ.sprint_id)
+    async with world.db.transaction() as s:
+        rows = {a.user_id: a.showed_up for a in await s.scalars(select(SessionAttendance))}
+    assert rows == {HOST: False, ANA: True, BEN: True, CY: False}
 
 
 async def test_a_going_member_who_joins_the_voice_channel_showed_up(world: World) -> None:

@@ -567,6 +567,7 @@ class Runner:
                 row.showed_up = user_id in joined
             else:
                 row.showed_up = bool(row.showed_up) or user_id in acted
+                row.said = row.said or said.get(user_id)
             if row.showed_up:
                 showed.append(user_id)
             elif row.said == Rsvp.GOING:

@@ -605,6 +605,20 @@ class SessionService:
                 row.showed_up = True
             return bool(found)
 
+    async def member_present(self, session: AsyncSession, sprint_id: int, user_id: int) -> None:
+        """PresenceListener: Join pressed, /sprint join or voice while the occurrence's sprint
+        runs — the member showed up (in the sprint's transaction)."""
+        occ = await queries.occurrence_of_sprint(session, sprint_id)
+        if occ is None or occ.ended_at is not None or user_id < 0:
+            return
+        row = await queries.attendance(session, occ.id, user_id)
+        if row is None:
+            row = SessionAttendance(
+                occurrence_id=occ.id, user_id=user_id, recorded_at=self.ctx.clock.now()
+            )
+            session.add(row)
+        row.showed_up = True
+
     async def member_left(self, guild_id: int, user_id: int) -> list[int]:
         """Left the server: out of every series there (a place they held is offered on).
         Returns the series they were in."""
