@@ -418,7 +418,7 @@ def parse_delete_server_id(custom_id: str) -> tuple[int, str] | None:
 
 # A session card's buttons: ``sess:{series}:{occurrence}:{action}`` (the occurrence the card
 # showed, so a click on a card that has moved on answers for that occurrence, not the next).
-SESSION_ACTIONS = ("going", "maybe", "cant", "skip", "cal", "accept")
+SESSION_ACTIONS = ("going", "maybe", "cant", "skip", "cal", "accept", "here")
 SESSION_BUTTON_TEMPLATE = (
     r"sess:(?P<series>\d+):(?P<occ>\d+):(?P<action>" + "|".join(SESSION_ACTIONS) + r")"
 )

@@ -116,6 +116,16 @@ class SessionButton(
                 ephemeral=True,
             )
             return
+        if self.action == "here":
+            sprint_id = await service.here(
+                guild, self.series_id, self.occurrence_id, user.id, name_of(user)
+            )
+            await send_ephemeral(
+                interaction,
+                f"✋ Welcome! You're counted as here, and you're in sprint #{sprint_id}. "
+                "Set your goal with `/goal`.",
+            )
+            return
         if self.action == "accept":
             result = await service.accept(
                 guild, self.series_id, self.occurrence_id, user.id, name_of(user)

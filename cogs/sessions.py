@@ -103,6 +103,19 @@ class Sessions(commands.Cog):
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.service.channel_deleted(channel.guild.id, channel.id)
 
+    @commands.Cog.listener()
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        if after.channel is not None and (
+            before.channel is None or before.channel != after.channel
+        ):
+            await self.service.voice_seen(member.guild.id, after.channel.id, member.id)
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self.service.member_left(payload.guild_id, payload.user.id)
+
     # -- schedule -------------------------------------------------------------------------------
 
     @group.command(name="schedule")

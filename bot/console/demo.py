@@ -84,13 +84,15 @@ as cat click We met
 /pods show
 expect "met so far"
 echo ── Standing sessions: schedule once; members RSVP, get reminded, the sprint starts itself ──
-/session schedule title:Writing when:"in 20 min" repeat:weekly work:1 rounds:1 norms:"mute, please"
+/session schedule title:Writing when:"in 20 min" repeat:weekly work:3 rounds:1
 expect "Scheduled"
 as alice click Going
 as bob click Maybe
 wait for "⏰" within 30
 wait for "starts now" within 60
-wait for "Showed up" within 40
+as alice click I'm here
+/goal text:"outline the talk"
+wait for "Showed up" within 60
 /session list
 expect "Writing"
 echo ── Your progress, only for you: figures and a chart attached as a PNG file ──

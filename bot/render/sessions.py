@@ -18,7 +18,7 @@ from bot.render.session_calendar import google_calendar_link
 from bot.views.sessions import Attendee, OccurrenceView, SeriesView
 
 __all__ = [
-    "attendance_text",
+    "attendance_embed",
     "card_payload",
     "google_link",
     "offer_payload",
@@ -98,8 +98,21 @@ def series_text(view: SeriesView, *, with_people: bool = True) -> str:
             lines.append(f"**Waitlist:** {_names(occ.waitlist)}")
         if occ.skipping or occ.cant:
             lines.append(f"Skipping this one: {occ.skipping} · Can't: {occ.cant}")
+    if view.last_at is not None:
+        missed = (
+            f"; said they'd come but didn't: {_ids(view.last_missed)}" if view.last_missed else ""
+        )
+        lines.append(
+            f"**Last time** ({ts(view.last_at, 'D')}): showed up: {_ids(view.last_showed)}{missed}"
+        )
     lines.append(f"Scheduled by <@{view.creator_id}>")
     return "\n".join(lines)
+
+
+def _ids(users: Sequence[int]) -> str:
+    shown = " ".join(f"<@{u}>" for u in users[:MAX_NAMES])
+    more = len(users) - MAX_NAMES
+    return (shown + (f" and {more} more" if more > 0 else "")) if shown else "nobody"
 
 
 def _before(minutes: int) -> str:
@@ -216,33 +229,52 @@ def start_payload(
     if occ.norms:
         lines.append(f"**Norms:** {escape_markdown(occ.norms)}")
     if pings:
-        lines.append("You're in: " + " ".join(f"<@{u}>" for u in pings))
+        lines.append(
+            "You're in: " + " ".join(f"<@{u}>" for u in pings) + " — press **I'm here** (or "
+            "set a goal, check in, hop into voice) so you count as having shown up."
+        )
     return {
         "content": "\n".join(lines)[: limits.CONTENT],
         "allowed_mentions": {"parse": [], "users": [str(u) for u in pings]},
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 2,
+                        "style": 3,
+                        "label": "I'm here",
+                        "custom_id": session_button_id(occ.series_id, occ.id, "here"),
+                    }
+                ],
+            }
+        ],
     }
 
 
-def attendance_text(
+def attendance_embed(
     title: str,
-    series_id: int,
     showed: Sequence[int],
     missing: Sequence[int],
     next_at: datetime | None,
     card_url: str | None,
-) -> str:
-    name = escape_markdown(title)
-    link = f" ([the series]({card_url}))" if card_url else ""
-    lines = [f"📅 Part of the standing session **{name}**{link} (`/session show`)."]
-    came = " ".join(f"<@{u}>" for u in showed[:MAX_NAMES]) or "nobody"
-    lines.append(f"Showed up: {came}")
+) -> dict[str, Any]:
+    """The series on the sprint's end message: its name (linking its card), who showed up, who
+    said they'd come and didn't, and the next session."""
+    lines = [f"Showed up: {_ids(showed)}"]
     if missing:
-        lines.append(
-            "Said they'd come but didn't join: " + " ".join(f"<@{u}>" for u in missing[:MAX_NAMES])
-        )
+        lines.append(f"Said they'd come but didn't join: {_ids(missing)}")
     if next_at is not None:
         lines.append(f"Next session: {ts(next_at)} ({ts(next_at, 'R')})")
-    return "\n".join(lines)[: limits.CONTENT]
+    lines.append("`/session show` for the series.")
+    embed: dict[str, Any] = {
+        "title": f"📅 Standing session: {escape_markdown(title)}"[: limits.EMBED_TITLE],
+        "description": "\n".join(lines)[: limits.EMBED_DESCRIPTION],
+        "color": COLOUR,
+    }
+    if card_url is not None:
+        embed["url"] = card_url
+    return embed
 
 
 def offer_payload(

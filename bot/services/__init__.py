@@ -44,6 +44,7 @@ class Services:
             card_links=(self.sharing,),
             break_add_ons=(self.checkins,),
             endings=(self.checkins.debriefs, self.sessions),
+            presences=(self.sessions,),
             changes=(self.sharing.live,),
         )
 
@@ -59,7 +60,6 @@ class Services:
         """Wait for the background work services started and stop the chart worker process
         (called once at shutdown)."""
         await self.sprints.aclose()
-        await self.sessions.aclose()
         await self.stats.aclose()
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "CardLinkSource",
     "EndingAddOn",
     "OccurrenceListener",
+    "PresenceListener",
     "SprintChangeListener",
     "SprintChanged",
     "SprintEndListener",
@@ -109,6 +110,13 @@ class SprintEndListener(Protocol):
         ...
 
 
+class PresenceListener(Protocol):
+    async def member_present(self, session: AsyncSession, sprint_id: int, user_id: int) -> None:
+        """``user_id`` joined the sprint, or pressed Join / ran /sprint join / came into its voice
+        channel while already in it: a sign they are there (a standing session's attendance)."""
+        ...
+
+
 class SprintChangeListener(Protocol):
     async def sprint_changed(self, session: AsyncSession, change: SprintChanged) -> None:
         """A sprint changed, in the transaction that changed it (it may still roll back)."""
@@ -151,6 +159,7 @@ class SprintObservers:
     break_add_ons: list[BreakAddOnSource] = field(default_factory=list)
     endings: list[SprintEndListener] = field(default_factory=list)
     changes: list[SprintChangeListener] = field(default_factory=list)
+    presences: list[PresenceListener] = field(default_factory=list)
 
     def add(
         self,
@@ -160,12 +169,18 @@ class SprintObservers:
         break_add_ons: Iterable[BreakAddOnSource] = (),
         endings: Iterable[SprintEndListener] = (),
         changes: Iterable[SprintChangeListener] = (),
+        presences: Iterable[PresenceListener] = (),
     ) -> None:
         self.card_lines.extend(card_lines)
         self.card_links.extend(card_links)
         self.break_add_ons.extend(break_add_ons)
         self.endings.extend(endings)
         self.changes.extend(changes)
+        self.presences.extend(presences)
+
+    async def present(self, session: AsyncSession, sprint_id: int, user_id: int) -> None:
+        for listener in self.presences:
+            await listener.member_present(session, sprint_id, user_id)
 
     async def lines_for(self, session: AsyncSession, sprint_id: int) -> dict[int, str]:
         """Per-member suffixes for the sprint card, joined from every source."""

@@ -82,6 +82,10 @@ class SeriesView:
     card_message_id: int | None
     next: OccurrenceView | None
     exdates: tuple[datetime, ...] = ()  # naive local starts skipped or cancelled (calendars)
+    # The latest occurrence whose sprint ended: when, who showed up, who said Going and didn't.
+    last_at: datetime | None = None
+    last_showed: tuple[int, ...] = ()
+    last_missed: tuple[int, ...] = ()
 
     def card_url(self) -> str | None:
         if self.card_message_id is None:

@@ -24,7 +24,7 @@ from bot.localdiscord.testing import DiscordErrorLog, problems
 from bot.services.sessions import timer_key
 from db.engine import Database
 from db.models import OutboxMessage, Participant, SessionOccurrence, SessionSeries, Sprint
-from tests.e2e.support import drained, sprintbot
+from tests.e2e.support import drained, sprintbot, until
 
 
 def utc(*args: int) -> datetime:
@@ -184,7 +184,9 @@ async def test_schedule_answer_remind_and_the_sprint_starts_itself_with_them_in_
         sprint = await bot.services.sprints.active_in_channel(club.general.id)
         assert sprint is not None and sprint.voice_channel_id == club.focus.id
         assert set(sprint.active_ids) == {club.mod.user.id, club.alice.user.id}
-        # Bob joins by voice: he showed up too.
+        # Alice says she's here; Bob (maybe) joins by voice: both showed up. Mo did nothing.
+        here = await reply(await driver.click(club.alice, start, "I'm here"))
+        assert here.ephemeral and "counted as here" in here.content
         driver.voice_join(club.bob, club.focus)
         await asyncio.sleep(0.3)
         await bot.services.sprints.leave(sprint.id, club.mod.user.id)
@@ -192,8 +194,15 @@ async def test_schedule_answer_remind_and_the_sprint_starts_itself_with_them_in_
         if club.bob.user.id in (await bot.services.sprints.get(sprint.id)).active_ids:
             await bot.services.sprints.leave(sprint.id, club.bob.user.id)
         await drained(bot)
-        (after,) = lines(club.general, "Part of the standing session")
-        assert "Monday writing" in after.content and f"<@{club.bob.user.id}>" in after.content
+        (after,) = [
+            e
+            for m in club.general.history()
+            for e in m.embeds
+            if "Standing session: Monday writing" in e.get("title", "")
+        ]
+        showed, _, missed = after["description"].partition("didn't join")
+        assert f"<@{club.alice.user.id}>" in showed and f"<@{club.bob.user.id}>" in showed
+        assert f"<@{club.mod.user.id}>" in missed
         # The card moved on to next week.
         await settle(bot, clock)
         nxt = (await card(bot, club, sid)).embeds[0]["description"]
@@ -324,6 +333,29 @@ async def test_edit_skip_cancel_and_who_may(
             await driver.slash(club.bob, club.general, "session reminders", setting="off")
         )
         assert "off for you" in off.content
+    assert problems(club.server, error_log) == []
+
+
+async def test_a_voice_channel_deleted_later_is_left_out_of_the_start_which_says_so(
+    club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
+) -> None:
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await schedule(club, voice=club.focus, reminders="none")
+        await drained(bot)
+        sid = await series_id(database, "Monday writing")
+        club.server.world.delete_channel(club.focus)
+
+        async def dropped() -> bool:
+            async with database.transaction() as s:
+                series = await s.get(SessionSeries, sid)
+                return series is not None and series.voice_channel_id is None
+
+        await until(dropped)
+        assert await tick(bot, clock, sid, MONDAY_9) == ["started"]
+        (start,) = lines(club.general, "starts now")
+        assert "voice channel no longer exists" in start.content
+        sprint = await bot.services.sprints.active_in_channel(club.general.id)
+        assert sprint is not None and sprint.voice_channel_id is None
     assert problems(club.server, error_log) == []
 
 

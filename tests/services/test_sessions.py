@@ -86,6 +86,12 @@ class World:
         self.clock.set(max(when, self.clock.now()))
         return list(await self.sessions.run_due(series_id))
 
+    async def next_phase(self, sprint_id: int) -> None:
+        view = await self.services.sprints.get(sprint_id)
+        assert view.state.phase_ends_at is not None
+        self.clock.set(view.state.phase_ends_at)
+        await self.services.sprints.advance(sprint_id)
+
     async def occurrences(self, series_id: int) -> list[SessionOccurrence]:
         async with self.db.transaction() as s:
             return list(
@@ -100,6 +106,19 @@ class World:
         async with self.db.transaction() as s:
             rows = await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
             return [r.payload for r in rows if text in str(r.payload.get("content", ""))]
+
+    async def embeds(self, text: str) -> list[dict[str, Any]]:
+        """Embeds the bot posted (not card edits) whose title or text holds ``text``."""
+        async with self.db.transaction() as s:
+            rows = await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "send").order_by(OutboxMessage.id)
+            )
+            return [
+                e
+                for r in rows
+                for e in r.payload.get("embeds", [])
+                if text in str(e.get("title", "")) + str(e.get("description", ""))
+            ]
 
 
 def make_world(database: Database, clock: FakeClock | None = None) -> World:
@@ -257,18 +276,18 @@ async def test_rsvp_to_a_cancelled_or_past_occurrence_gets_a_sentence(world: Wor
 async def test_reminders_ping_only_going_and_maybe_who_kept_them_on_and_only_once(
     world: World,
 ) -> None:
-    sid = await world.schedule(reminders="1d, 15m")
+    sid = await world.schedule(reminders="1d, 15m", when="Tue 9:00")
     await world.rsvp(sid, ANA, Rsvp.MAYBE)
     await world.rsvp(sid, BEN, Rsvp.CANT)
     await world.rsvp(sid, CY, Rsvp.SKIP)
     await world.rsvp(sid, DEE, Rsvp.GOING)
     await world.sessions.set_reminders(GUILD, DEE, False)
-    assert await world.tick(sid) == ["reminded 2"]  # Sunday 09:00, a day before
+    assert await world.tick(sid) == ["reminded 2"]  # Monday 09:00, a day before
     await world.sessions.run_due(sid)  # again: nothing new
     first = await world.sent("⏰")
     assert len(first) == 1
     assert sorted(first[0]["allowed_mentions"]["users"]) == sorted([str(HOST), str(ANA)])
-    assert world.timers.when(timer_key(sid)) == utc(2031, 3, 24, 8, 45)
+    assert world.timers.when(timer_key(sid)) == utc(2031, 3, 25, 8, 45)
     await world.tick(sid)
     assert len(await world.sent("⏰")) == 2
 
@@ -360,30 +379,64 @@ async def test_the_sprint_end_records_who_showed_up_and_links_the_series(world: 
     await world.tick(sid)
     occ = (await world.occurrences(sid))[0]
     assert occ.sprint_id is not None
-    await world.services.sprints.leave(occ.sprint_id, BEN)  # Ben was there, then left
+    await world.sessions.here(GUILD, sid, occ.id, ANA, "Ana")  # "I'm here" on the start line
+    await world.sessions.here(GUILD, sid, occ.id, HOST, "Host")
     await world.services.sprints.join(occ.sprint_id, CY, "Cy")  # Cy came without an RSVP
-    await world.services.sprints.leave(occ.sprint_id, ANA)
-    await world.services.sprints.leave(occ.sprint_id, HOST)
-    await world.services.sprints.leave(occ.sprint_id, CY)  # empty: the sprint ends
+    for member in (BEN, ANA, HOST, CY):  # Ben was joined at the start and did nothing
+        await world.services.sprints.leave(occ.sprint_id, member)  # the last one ends it
     async with world.db.transaction() as s:
         rows = {a.user_id: a for a in await s.scalars(select(SessionAttendance))}
-    assert {u for u, a in rows.items() if a.showed_up} == {HOST, ANA, BEN, CY}
+    assert {u for u, a in rows.items() if a.showed_up} == {HOST, ANA, CY}
+    assert rows[BEN].showed_up is False and rows[BEN].said == "going"
     assert rows[CY].said is None and rows[ANA].said == "going"
-    (line,) = await world.sent("Part of the standing session")
-    assert "Writing club" in line["content"]
+    (embed,) = await world.embeds("Standing session: Writing club")
+    assert f"didn't join: <@{BEN}>" in embed["description"]
+    (end,) = [p for p in await world.sent("") if embed in p.get("embeds", [])]
+    assert "Writing club" in end["content"]  # on the one message that says the sprint ended
+    view = await world.sessions.show(GUILD, sid)
+    assert view.last_at == utc(2031, 3, 24, 9)
+    assert set(view.last_showed) == {HOST, ANA, CY} and view.last_missed == (BEN,)
+    with pytest.raises(Conflict, match="over"):
+        await world.sessions.here(GUILD, sid, occ.id, BEN, "Ben")
 
 
-async def test_attendance_marks_who_said_going_and_never_joined(world: World) -> None:
+async def test_a_going_member_joined_at_the_start_who_does_nothing_did_not_show_up(
+    world: World,
+) -> None:
     sid = await world.schedule(reminders="none")
+    await world.rsvp(sid, ANA, Rsvp.GOING)
+    await world.rsvp(sid, BEN, Rsvp.GOING)
+    await world.rsvp(sid, CY, Rsvp.GOING)
+    await world.tick(sid)
+    occ = (await world.occurrences(sid))[0]
+    assert occ.sprint_id is not None
+    members = set((await world.services.sprints.get(occ.sprint_id)).active_ids)
+    assert members == {HOST, ANA, BEN, CY}  # all joined at the start
+    # Ana presses Join although she is already in; Ben answers the break's check-in.
+    again = await world.services.sprints.join(occ.sprint_id, ANA, "Ana")
+    assert again.already
+    await world.next_phase(occ.sprint_id)  # the break after round 1
+    await world.services.checkins.record(GUILD, occ.sprint_id, 1, BEN, "done")
+    while not (await world.services.sprints.get(occ.sprint_id)).is_over:
+        await world.next_phase(occ.sprint_id)
+    async with world.db.transaction() as s:
+        rows = {a.user_id: a.showed_up for a in await s.scalars(select(SessionAttendance))}
+    assert rows == {HOST: False, ANA: True, BEN: True, CY: False}
+
+
+async def test_a_going_member_who_joins_the_voice_channel_showed_up(world: World) -> None:
+    sid = await world.schedule(voice_channel_id=VOICE, reminders="none")
     await world.rsvp(sid, ANA, Rsvp.GOING)
     await world.tick(sid)
     occ = (await world.occurrences(sid))[0]
     assert occ.sprint_id is not None
+    assert await world.sessions.voice_seen(GUILD, VOICE, ANA) is True
+    assert await world.sessions.voice_seen(GUILD, VOICE + 1, ANA) is False
     await world.services.sprints.leave(occ.sprint_id, ANA)
     await world.services.sprints.leave(occ.sprint_id, HOST)
     async with world.db.transaction() as s:
         rows = {a.user_id: a.showed_up for a in await s.scalars(select(SessionAttendance))}
-    assert rows == {HOST: True, ANA: True}
+    assert rows == {HOST: False, ANA: True}
 
 
 # -- managing ----------------------------------------------------------------------------------
@@ -479,3 +532,40 @@ async def test_the_calendar_file_carries_the_rule_and_the_zone(world: World) -> 
     assert "DTSTART;TZID=Europe/London:20310324T090000" in text
     assert cal.filename == "writing-club.ics"
     assert cal.google is not None and "calendar.google.com" in cal.google
+
+
+async def test_restore_rearms_each_series_at_its_next_reminder_start_or_offer_expiry(
+    database: Database,
+) -> None:
+    world = make_world(database)
+    plain = await world.schedule(reminders="1d, 15m")
+    full = await world.schedule(title="Full house", capacity=1, when="Tue 10:00")
+    await world.rsvp(full, ANA, Rsvp.GOING)  # waits: the host holds the only place
+    await world.sessions.leave(GUILD, full, HOST)  # Ana is offered it, for 30 minutes
+    cancelled = await world.schedule(title="Gone")
+    await world.sessions.cancel(world.actor(HOST), cancelled)
+
+    again = make_world(database)
+    await again.services.restore()
+    # The day-before reminder had passed when it was scheduled (Sunday noon): not sent late.
+    assert again.timers.when(timer_key(plain)) == utc(2031, 3, 24, 8, 45)
+    assert again.timers.when(timer_key(full)) == T0 + timedelta(minutes=30)
+    assert again.timers.when(timer_key(cancelled)) is None
+    assert await again.tick(plain) == ["reminded 1"]
+    later = make_world(database, again.clock)
+    await later.services.restore()
+    assert later.timers.when(timer_key(plain)) == utc(2031, 3, 24, 9)  # the start
+
+
+async def test_a_member_who_leaves_the_server_leaves_its_series_and_frees_the_place(
+    world: World,
+) -> None:
+    sid = await world.schedule(capacity=2)
+    await world.rsvp(sid, ANA, Rsvp.GOING)
+    await world.rsvp(sid, BEN, Rsvp.GOING)  # waits
+    assert await world.sessions.member_left(GUILD, ANA) == [sid]
+    view = await world.sessions.show(GUILD, sid)
+    assert ANA not in {a.user_id for a in view.next.going}
+    (offer,) = await world.sent("a place opened up")
+    assert offer["allowed_mentions"]["users"] == [str(BEN)]
+    assert await world.sessions.member_left(GUILD, ANA) == []

@@ -25,7 +25,7 @@ def card_send(guild_id: int, channel_id: int, series_id: int, payload: dict[str,
         payload=payload,
         channel_id=channel_id,
         ref=card_ref(series_id),
-        priority=Priority.NOTICE,
+        priority=Priority.CARD,
         guild_id=guild_id,
         topic=card_ref(series_id),  # a held (coalesced) card edit never holds back a reminder
     )
@@ -58,7 +58,7 @@ def line(
     series_id: int,
     payload: dict[str, Any],
     *,
-    priority: int = Priority.NOTICE,
+    priority: int = Priority.CARD,
     sprint_id: int | None = None,
 ) -> Outgoing:
     """A message in the series' channel (reminder, start, offer, attendance). Below a running

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
+    CheckIn,
+    DebriefNote,
+    Goal,
     OutboxMessage,
     Participant,
     SessionAttendance,
@@ -16,6 +20,7 @@ from db.models import (
     SessionReminderOptOut,
     SessionRsvp,
     SessionSeries,
+    Sprint,
 )
 
 __all__ = [
@@ -217,3 +222,85 @@ async def pending_edit_hold(session: AsyncSession, supersede_key: str) -> dateti
             .limit(1)
         )
     ).first()
+
+
+async def restore_rows(
+    session: AsyncSession,
+) -> list[tuple[int, int, list[Any], datetime | None, list[Any]]]:
+    """Per live series: (id, guild, reminder offsets, next upcoming start or None, reminders
+    already sent for it), in one query."""
+    rows = await session.execute(
+        select(
+            SessionSeries.id,
+            SessionSeries.guild_id,
+            SessionSeries.reminders,
+            SessionOccurrence.starts_at,
+            SessionOccurrence.reminded,
+        )
+        .outerjoin(
+            SessionOccurrence,
+            and_(
+                SessionOccurrence.series_id == SessionSeries.id,
+                SessionOccurrence.status == "upcoming",
+            ),
+        )
+        .where(SessionSeries.cancelled_at.is_(None))
+        .order_by(SessionSeries.id, SessionOccurrence.starts_at)
+    )
+    out: dict[int, tuple[int, int, list[Any], datetime | None, list[Any]]] = {}
+    for series_id, guild_id, reminders, starts_at, reminded in rows.tuples():
+        if series_id not in out:  # the earliest upcoming occurrence
+            out[series_id] = (series_id, guild_id, reminders or [], starts_at, reminded or [])
+    return list(out.values())
+
+
+async def offer_expiries(session: AsyncSession) -> dict[int, datetime]:
+    """The earliest pending waitlist offer expiry per series."""
+    rows = await session.execute(
+        select(SessionRsvp.series_id, func.min(SessionRsvp.offer_expires_at))
+        .where(SessionRsvp.status == "waitlist", SessionRsvp.offer_expires_at.is_not(None))
+        .group_by(SessionRsvp.series_id)
+    )
+    return {series_id: when for series_id, when in rows.tuples() if when is not None}
+
+
+async def acted_in_sprint(session: AsyncSession, sprint_id: int) -> set[int]:
+    """Members who did something in the sprint: set a goal, checked in, wrote a debrief note."""
+    found: set[int] = set()
+    for column, sprint in (
+        (Goal.user_id, Goal.sprint_id),
+        (CheckIn.user_id, CheckIn.sprint_id),
+        (DebriefNote.user_id, DebriefNote.sprint_id),
+    ):
+        found.update(await session.scalars(select(column).where(sprint == sprint_id).distinct()))
+    return found
+
+
+async def attendance(
+    session: AsyncSession, occurrence_id: int, user_id: int
+) -> SessionAttendance | None:
+    return (
+        await session.scalars(
+            select(SessionAttendance).where(
+                SessionAttendance.occurrence_id == occurrence_id,
+                SessionAttendance.user_id == user_id,
+            )
+        )
+    ).first()
+
+
+async def running_occurrences_in_voice(
+    session: AsyncSession, voice_channel_id: int
+) -> list[SessionOccurrence]:
+    """Occurrences whose sprint is running and linked to this voice channel."""
+    return list(
+        await session.scalars(
+            select(SessionOccurrence)
+            .join(Sprint, Sprint.id == SessionOccurrence.sprint_id)
+            .where(
+                Sprint.voice_channel_id == voice_channel_id,
+                Sprint.status.in_(("running", "paused")),
+                SessionOccurrence.ended_at.is_(None),
+            )
+        )
+    )

@@ -11,7 +11,6 @@ does whatever is due with the series row locked, so nothing happens twice, and
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from bot.domain.errors import Conflict
 from bot.domain.schedule import describe_repeat, occurrences
 from bot.domain.sprint import SprintPlan
 from bot.render import sessions as render
+from bot.scheduler import BULK
 from bot.services.context import ServiceContext
 from bot.services.events import OccurrenceListener
 from bot.services.sessions import messages, queries
@@ -45,7 +45,6 @@ CARD_COALESCE = timedelta(seconds=3)  # card edits from clicks within this wait 
 OFFER_MINUTES = 30  # a freed place is held this long for the first waiting member
 LATE_GRACE_S = 60  # a start later than this says so and runs for the time left
 RETRY = timedelta(seconds=15)
-LANE_WORKERS = 2  # series run at once (each is one short transaction)
 CATCH_UP_LIMIT = 60  # occurrences recorded missed in one run (long downtime of a daily series)
 
 
@@ -65,9 +64,6 @@ class Runner:
         self.ctx = ctx
         self.sprints = sprints
         self.listeners: list[OccurrenceListener] = []
-        self._lane: asyncio.Queue[int] | None = None
-        self._workers: list[asyncio.Task[None]] = []
-        self._queued: set[int] = set()
 
     # -- time at the configured speed ----------------------------------------------------------
 
@@ -107,7 +103,9 @@ class Runner:
                 scheduled_at=when,
                 starts_at=when,
                 status="upcoming",
-                reminded=[],
+                # A reminder whose time had passed when the occurrence came to be (a session
+                # scheduled for tomorrow with a reminder a day before) is not sent late.
+                reminded=[int(m) for m in series.reminders if when - self.scaled(int(m)) <= now],
             )
             session.add(occ)
             await session.flush()
@@ -187,11 +185,15 @@ class Runner:
         if occ is None and series.cancelled_at is None:
             occ = await queries.next_occurrence(session, series.id)
         zone = ZoneInfo(series.zone)
+        rows = await queries.occurrences_of(session, series.id)
         exdates = tuple(
             r.scheduled_at.astimezone(zone).replace(tzinfo=None)
-            for r in await queries.occurrences_of(session, series.id)
+            for r in rows
             if r.status in ("skipped", "cancelled")
         )
+        ended = [r for r in rows if r.ended_at is not None]
+        last = max(ended, key=lambda r: r.starts_at) if ended else None
+        came = await queries.attendance_of(session, last.id) if last is not None else []
         await queries.card_message_id(session, series, messages.card_ref(series.id))
         return SeriesView(
             id=series.id,
@@ -214,6 +216,9 @@ class Runner:
             card_message_id=series.card_message_id,
             next=None if occ is None else await self.occurrence_view(session, series, occ),
             exdates=exdates,
+            last_at=last.starts_at if last is not None else None,
+            last_showed=tuple(a.user_id for a in came if a.showed_up),
+            last_missed=tuple(a.user_id for a in came if not a.showed_up and a.said == "going"),
         )
 
     # -- the card ------------------------------------------------------------------------------
@@ -322,57 +327,40 @@ class Runner:
         if when is None:
             self.ctx.timers.cancel(timer_key(series_id))
         else:
-            self.ctx.timers.arm(timer_key(series_id), when, self._on_timer, series_id)
+            # The bulk lane: one series at a time, only while no sprint's phase change is
+            # pending, so a herd of sessions due at 09:00 never makes a running sprint late.
+            self.ctx.timers.arm(timer_key(series_id), when, self._on_timer, series_id, lane=BULK)
 
     async def _on_timer(self, series_id: int) -> None:
-        """The timer's callback: hand the series to the sessions lane and return at once, so a
-        herd of series due at the same minute never holds the shared timer slots that running
-        sprints' phase changes need (the lane runs at most :data:`LANE_WORKERS` at a time)."""
-        if series_id in self._queued:
-            return
-        self._queued.add(series_id)
-        if self._lane is None:
-            self._lane = asyncio.Queue()
-            self._workers = [
-                asyncio.get_running_loop().create_task(self._work(), name=f"sessions-lane-{i}")
-                for i in range(LANE_WORKERS)
-            ]
-        self._lane.put_nowait(series_id)
-
-    async def _work(self) -> None:
-        assert self._lane is not None
-        while True:
-            series_id = await self._lane.get()
-            self._queued.discard(series_id)
-            try:
-                await self.run_due(series_id)
-            except Exception:
-                log.exception("session series %s: running what was due failed; retrying", series_id)
-                self.arm(series_id, self.ctx.clock.now() + RETRY)
-
-    async def aclose(self) -> None:
-        """Stop the lane (what it had not run yet is re-armed from the database at start-up)."""
-        for task in self._workers:
-            task.cancel()
-        if self._workers:
-            await asyncio.gather(*self._workers, return_exceptions=True)
-        self._workers, self._lane = [], None
-        self._queued.clear()
+        try:
+            await self.run_due(series_id)
+        except Exception:
+            log.exception("session series %s: running what was due failed; retrying", series_id)
+            self.arm(series_id, self.ctx.clock.now() + RETRY)
 
     async def restore(self) -> None:
-        """Arm every live series of this process's guilds (a start missed while down runs now)."""
+        """Arm every live series of this process's guilds from three bulk queries (a start
+        missed while down runs now; a series without an upcoming occurrence runs now to make
+        one)."""
+        now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
-            live = await queries.live_series(session)
-            armed = 0
-            for series_id, guild_id in live:
-                if not self.ctx.handles_guild(guild_id):
-                    continue
-                series = await session.get(SessionSeries, series_id)
-                assert series is not None
-                occ = await queries.next_occurrence(session, series_id)
-                when = await self.wake_at(session, series, occ) if occ is not None else None
-                self.arm(series_id, when or self.ctx.clock.now())
-                armed += 1
+            due = await queries.restore_rows(session)
+            offers = await queries.offer_expiries(session)
+        armed = 0
+        for series_id, guild_id, reminders, starts_at, reminded in due:
+            if not self.ctx.handles_guild(guild_id):
+                continue
+            if starts_at is None:
+                self.arm(series_id, now)
+            else:
+                times = [starts_at]
+                times += [
+                    starts_at - self.scaled(int(m)) for m in reminders if int(m) not in reminded
+                ]
+                if series_id in offers:
+                    times.append(offers[series_id])
+                self.arm(series_id, min(times))
+            armed += 1
         log.info("restored %d session series timer(s)", armed)
 
     async def run_due(self, series_id: int) -> list[str]:
@@ -497,6 +485,14 @@ class Runner:
             started_at=occ.starts_at if late_by is not None else None,
         )
         sprint_id = await self._start_sprint(session, req, after)
+        # The Going members are in from the start; they count as having shown up once they do
+        # something (I'm here, a goal, a check-in, voice), see record_attendance.
+        for user_id, _name in going:
+            session.add(
+                SessionAttendance(
+                    occurrence_id=occ.id, user_id=user_id, said=Rsvp.GOING.value, recorded_at=now
+                )
+            )
         occ.status = "started"
         occ.sprint_id = sprint_id
         occ.started_at = now
@@ -545,9 +541,12 @@ class Runner:
     async def record_attendance(
         self, session: AsyncSession, occ: SessionOccurrence, at: datetime
     ) -> tuple[list[int], list[int]]:
-        """Who joined the occurrence's sprint showed up; who said Going and didn't, didn't."""
+        """Who showed up: everyone who joined the sprint themselves (button, command, goal or
+        voice), and the Going members joined at the start who then did something in it (I'm
+        here, a goal, a check-in, a debrief note, voice). Going members who did nothing didn't."""
         assert occ.sprint_id is not None
         joined = await queries.sprint_members(session, occ.sprint_id)
+        acted = await queries.acted_in_sprint(session, occ.sprint_id)
         said = {
             r.user_id: r.status
             for r in await queries.rsvps_of(session, occ.series_id, occ.id)
@@ -556,16 +555,22 @@ class Runner:
         existing = {a.user_id: a for a in await queries.attendance_of(session, occ.id)}
         showed: list[int] = []
         missing: list[int] = []
-        for user_id in sorted(joined | set(said)):
-            came = user_id in joined and user_id >= 0
+        for user_id in sorted(joined | set(existing)):
+            if user_id < 0:  # a former member (forget me)
+                continue
             row = existing.get(user_id)
-            if row is None:
-                row = SessionAttendance(occurrence_id=occ.id, user_id=user_id, recorded_at=at)
+            if row is None:  # joined by themselves
+                row = SessionAttendance(
+                    occurrence_id=occ.id, user_id=user_id, said=said.get(user_id), recorded_at=at
+                )
                 session.add(row)
-            row.said, row.showed_up = said.get(user_id), came
-            if came:
+                row.showed_up = user_id in joined
+            else:
+                row.showed_up = bool(row.showed_up) or user_id in acted
+                row.said = row.said or said.get(user_id)
+            if row.showed_up:
                 showed.append(user_id)
-            elif said.get(user_id) == Rsvp.GOING:
+            elif row.said == Rsvp.GOING:
                 missing.append(user_id)
         await session.flush()
         return showed, missing

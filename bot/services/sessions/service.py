@@ -23,7 +23,7 @@ from bot.render import sessions as render
 from bot.render.session_calendar import series_ics
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
-from bot.services.events import OccurrenceListener, SprintEnded
+from bot.services.events import EndingAddOn, OccurrenceListener, SprintEnded
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.sessions import messages, queries
 from bot.services.sessions.runner import Runner, minutes_of
@@ -39,7 +39,13 @@ from bot.services.sprints import SprintService
 from bot.services.sprints.settings import defaults_of, plan_for
 from bot.services.sprints.types import StartRequest
 from bot.services.timezones import guild_zone, member_zone
-from db.models import SessionOccurrence, SessionReminderOptOut, SessionRsvp, SessionSeries
+from db.models import (
+    SessionAttendance,
+    SessionOccurrence,
+    SessionReminderOptOut,
+    SessionRsvp,
+    SessionSeries,
+)
 from db.repositories import guild_settings
 
 __all__ = ["DEFAULT_REMINDERS", "MAX_CAPACITY", "MAX_REMINDERS", "SessionService"]
@@ -554,50 +560,120 @@ class SessionService:
             self.runner.arm(series_id, None)
         return changed
 
+    async def here(
+        self, guild_id: int, series_id: int, occurrence_id: int, user_id: int, name: str
+    ) -> int:
+        """ "I'm here" on the start line: counts the member as having shown up (and joins them to
+        the sprint when they are not in it). Returns the sprint's id."""
+        async with self.ctx.db.transaction() as session:
+            series = await self._series(session, guild_id, series_id)
+            occ = await queries.locked_occurrence(session, occurrence_id)
+            if occ is None or occ.series_id != series.id:
+                raise NotFound("I can't find that session any more.")
+            if occ.status != "started" or occ.sprint_id is None or occ.ended_at is not None:
+                raise Conflict(
+                    "That session is over, so it takes no more check-ins. See you at the next one!"
+                )
+            await refuse_untracked(session, user_id)
+            sprint_id = occ.sprint_id
+            if user_id not in await queries.sprint_members(session, sprint_id):
+                await self.sprints.add_participant(session, sprint_id, user_id, name)
+                await self.sprints.refresh_card(session, sprint_id)
+            row = await queries.attendance(session, occ.id, user_id)
+            if row is None:
+                row = SessionAttendance(
+                    occurrence_id=occ.id, user_id=user_id, recorded_at=self.ctx.clock.now()
+                )
+                session.add(row)
+            row.showed_up = True
+        self.ctx.delivery.wake()
+        return sprint_id
+
+    async def voice_seen(self, guild_id: int, voice_channel_id: int, user_id: int) -> bool:
+        """A member came into the voice channel of a running session's sprint: they showed up."""
+        if not self.ctx.handles_guild(guild_id):
+            return False
+        async with self.ctx.db.transaction() as session:
+            found = await queries.running_occurrences_in_voice(session, voice_channel_id)
+            for occ in found:
+                row = await queries.attendance(session, occ.id, user_id)
+                if row is None:
+                    row = SessionAttendance(
+                        occurrence_id=occ.id, user_id=user_id, recorded_at=self.ctx.clock.now()
+                    )
+                    session.add(row)
+                row.showed_up = True
+            return bool(found)
+
+    async def member_present(self, session: AsyncSession, sprint_id: int, user_id: int) -> None:
+        """PresenceListener: Join pressed, /sprint join or voice while the occurrence's sprint
+        runs — the member showed up (in the sprint's transaction)."""
+        occ = await queries.occurrence_of_sprint(session, sprint_id)
+        if occ is None or occ.ended_at is not None or user_id < 0:
+            return
+        row = await queries.attendance(session, occ.id, user_id)
+        if row is None:
+            row = SessionAttendance(
+                occurrence_id=occ.id, user_id=user_id, recorded_at=self.ctx.clock.now()
+            )
+            session.add(row)
+        row.showed_up = True
+
+    async def member_left(self, guild_id: int, user_id: int) -> list[int]:
+        """Left the server: out of every series there (a place they held is offered on).
+        Returns the series they were in."""
+        now = self.ctx.clock.now()
+        left: list[int] = []
+        wakes: dict[int, datetime | None] = {}
+        async with self.ctx.db.transaction() as session:
+            for found in await queries.series_of_guild(session, guild_id):
+                series = await queries.locked_series(session, found.id)
+                assert series is not None
+                if not await queries.forget_member(session, series.id, user_id):
+                    continue
+                left.append(series.id)
+                occ = await queries.next_occurrence(session, series.id)
+                if occ is not None:
+                    await self.runner.offer_places(session, series, occ, now)
+                    await self.runner.enqueue_card(session, series, now, coalesce=True)
+                wakes[series.id] = await self.runner.wake_at(session, series, occ)
+        self.ctx.delivery.wake()
+        for series_id, wake in wakes.items():
+            self.runner.arm(series_id, wake)
+        return left
+
     # -- the sprint ended (SprintEndListener) ---------------------------------------------------
 
-    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
+    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> EndingAddOn | None:
+        """Record who showed up, and put the series (its name, who came, the next session) on
+        the message that says the sprint ended, under the debrief."""
         occ = await queries.occurrence_of_sprint(session, event.sprint_id)
         if occ is None or occ.ended_at is not None:
-            return
+            return None
         series = await session.get(SessionSeries, occ.series_id)
         if series is None:
-            return
+            return None
         occ.ended_at = event.at
         showed, missing = await self.runner.record_attendance(session, occ, event.at)
         await self.runner.changed(session, occ.id, "ended")
         nxt = await queries.next_occurrence(session, series.id)
         view = await self.runner.view(session, series, nxt)
-        if event.reason == "channel":
-            return
-        await enqueue(
-            session,
-            messages.line(
-                series.guild_id,
-                event.channel_id,
-                series.id,
-                {
-                    "content": render.attendance_text(
-                        occ.title or series.title,
-                        series.id,
-                        showed,
-                        missing,
-                        nxt.starts_at if nxt is not None else None,
-                        view.card_url(),
-                    ),
-                    "allowed_mentions": {"parse": []},
-                },
-                sprint_id=event.sprint_id,
-            ),
+        return EndingAddOn(
+            embeds=(
+                render.attendance_embed(
+                    occ.title or series.title,
+                    showed,
+                    missing,
+                    nxt.starts_at if nxt is not None else None,
+                    view.card_url(),
+                ),
+            )
         )
 
     # -- the timer -----------------------------------------------------------------------------
 
     async def restore(self) -> None:
         await self.runner.restore()
-
-    async def aclose(self) -> None:
-        await self.runner.aclose()
 
     async def run_due(self, series_id: int) -> list[str]:
         return await self.runner.run_due(series_id)

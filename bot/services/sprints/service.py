@@ -267,6 +267,7 @@ class SprintService(SettingsUseCases, GoneUseCases):
             joined = await self._add_participant(session, row, user_id, name, now, ping=ping)
             if joined:
                 await self.phases.enqueue_card(session, row, now)
+            await self.observers.present(session, row.id, user_id)  # even when already in
             view = await self.phases.view(session, row)
         self.phases.after(after)
         late = view.phase.kind is not PhaseKind.INTRO
