@@ -20,6 +20,7 @@ from bot.domain.sprint import Span, require_aware
 from bot.domain.weeks import local_to_utc, week_start
 
 __all__ = [
+    "AttendanceRow",
     "HourSlot",
     "LeaderboardView",
     "LeaderboardWindow",
@@ -28,6 +29,7 @@ __all__ = [
     "Metric",
     "Period",
     "Ranked",
+    "SeriesAttendance",
     "ServerReport",
     "ServerStats",
     "SprintSpans",
@@ -42,7 +44,9 @@ __all__ = [
     "last_weeks",
     "leaderboard_window",
     "local_date",
+    "series_attendance",
     "share_done",
+    "show_ups",
     "week_streak",
 ]
 
@@ -216,6 +220,44 @@ def share_done(done: int, total: int) -> float | None:
     return done / total
 
 
+AttendanceRow = tuple[str | None, bool]  # (their RSVP at the start, showed up)
+
+
+def show_ups(rows: Iterable[AttendanceRow]) -> tuple[int, int]:
+    """(occurrences said Going to, of those showed up at) from a member's attendance rows."""
+    going = came = 0
+    for said, showed_up in rows:
+        if said == "going":
+            going += 1
+            came += showed_up
+    return going, came
+
+
+def series_attendance(
+    held: Iterable[tuple[int, int, str]],
+    rows: Iterable[tuple[int, str | None, bool]],
+) -> tuple[SeriesAttendance, ...]:
+    """Per series: ``held`` is (occurrence, series, title) of every occurrence that started,
+    ``rows`` the attendance (occurrence, RSVP at the start, showed up). Most attendees first."""
+    series_of: dict[int, int] = {}
+    titles: dict[int, str] = {}
+    counts: dict[int, list[int]] = {}  # series -> [held, going, going_came, attendees]
+    for occurrence_id, series_id, title in held:
+        series_of[occurrence_id] = series_id
+        titles.setdefault(series_id, title)
+        counts.setdefault(series_id, [0, 0, 0, 0])[0] += 1
+    for occurrence_id, said, showed_up in rows:
+        if occurrence_id not in series_of:
+            continue
+        c = counts[series_of[occurrence_id]]
+        if said == "going":
+            c[1] += 1
+            c[2] += showed_up
+        c[3] += showed_up
+    out = [SeriesAttendance(s, titles[s], *c) for s, c in counts.items()]
+    return tuple(sorted(out, key=lambda a: (-a.attendees, a.title, a.series_id)))
+
+
 def last_days(today: date, count: int) -> list[date]:
     """The ``count`` local days ending with ``today``, oldest first."""
     return [today - timedelta(days=count - 1 - i) for i in range(count)]
@@ -305,6 +347,10 @@ class MemberStats:
     share_done: float | None
     day_streak: Streak
     week_streak: Streak
+    # Standing sessions (attendance recorded at each occurrence's start): occurrences the member
+    # said Going to, and how many of those they showed up at.
+    sessions_going: int = 0
+    sessions_came: int = 0
     # The chart: focus minutes per day (last 28 days) and goals done per week (last 8 weeks).
     daily_focus: tuple[tuple[date, int], ...] = ()
     weekly_goals: tuple[tuple[date, int], ...] = ()
@@ -315,6 +361,22 @@ class MemberReport:
     stats: MemberStats
     chart_png: bytes
     chart_name: str = "my-stats.png"
+
+
+@dataclass(frozen=True)
+class SeriesAttendance:
+    """One standing-session series over the server report's weeks."""
+
+    series_id: int
+    title: str
+    held: int  # occurrences that started
+    going: int  # Going RSVPs at those starts
+    going_came: int  # of them, showed up
+    attendees: int  # everyone who showed up, Going or not
+
+    @property
+    def show_up(self) -> float | None:
+        return share_done(self.going_came, self.going)
 
 
 @dataclass(frozen=True)
@@ -329,6 +391,7 @@ class ServerStats:
     focus_hours: tuple[float, ...]
     busiest: dict[HourSlot, float] = field(default_factory=dict)  # focus minutes per slot
     members_ever: int = 0
+    series: tuple[SeriesAttendance, ...] = ()  # most attended first
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain.privacy import FORMER_MEMBER, ForgetResult, StoredSummary
 from bot.domain.stats import LeaderboardView, MemberStats, Metric, Period, Ranked, ServerStats
+from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import week_label
 
 __all__ = [
@@ -45,13 +46,20 @@ def member_embed(stats: MemberStats, chart_name: str | None = None) -> dict[str,
     """/stats me: a few lines and the chart below them."""
     share = f" ({stats.share_done:.0%})" if stats.share_done is not None else ""
     days, weeks = stats.day_streak, stats.week_streak
+    sessions = ""
+    if stats.sessions_going:
+        rate = stats.sessions_came / stats.sessions_going
+        sessions = (
+            f"\n🗓 **Sessions**: showed up to {stats.sessions_came} of the "
+            f"{_plural(stats.sessions_going, 'session')} you said Going to ({rate:.0%})"
+        )
     embed: dict[str, Any] = {
         "title": "📈 Your progress",
         "color": BLURPLE,
         "description": (
             f"⏱ **Focus**: {_minutes(stats.focus_week)} this week · "
             f"{_minutes(stats.focus_month)} this month · {_minutes(stats.focus_all)} in all\n"
-            f"🏃 **Sprints joined**: {stats.sprints_joined}\n"
+            f"🏃 **Sprints joined**: {stats.sprints_joined}{sessions}\n"
             f"🎯 **Goals**: {stats.goals_done} of {stats.goals_set} done{share}\n"
             f"🔥 **Sprint days in a row**: {days.current} (best {days.best})\n"
             f"📅 **Weeks in a row with a goal done**: {weeks.current} (best {weeks.best})"
@@ -83,6 +91,7 @@ def server_embed(stats: ServerStats, chart_name: str | None = None) -> dict[str,
         f"🗓 {week_label(stats.weeks[0])} to today: {_plural(stats.members_ever, 'member')} "
         "took part",
     ]
+    lines += _series_lines(stats)
     embed: dict[str, Any] = {
         "title": "📊 Server activity",
         "color": GREEN,
@@ -91,6 +100,25 @@ def server_embed(stats: ServerStats, chart_name: str | None = None) -> dict[str,
     if chart_name:
         embed["image"] = {"url": f"attachment://{chart_name}"}
     return embed
+
+
+SERIES_SHOWN = 5
+
+
+def _series_lines(stats: ServerStats) -> list[str]:
+    """Attendance of each standing-session series over the report's weeks (the top few)."""
+    if not stats.series:
+        return []
+    lines = ["**Standing sessions** (since " + week_label(stats.weeks[0]) + "):"]
+    for a in stats.series[:SERIES_SHOWN]:
+        rate = f", {a.show_up:.0%} of Going showed up" if a.show_up is not None else ""
+        lines.append(
+            f"• {escape_markdown(truncate(a.title, 60))}: {_plural(a.held, 'session')}, "
+            f"{_plural(a.attendees, 'attendance')}{rate}"
+        )
+    if len(stats.series) > SERIES_SHOWN:
+        lines.append(f"…and {len(stats.series) - SERIES_SHOWN} more")
+    return lines
 
 
 def _value(metric: Metric, value: int) -> str:

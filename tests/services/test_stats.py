@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -13,7 +13,18 @@ from bot.render.charts import MEMBER_CHART_SIZE, SERVER_CHART_SIZE
 from bot.services.focus import focus_minutes
 from bot.services.stats.types import Metric, Period
 from db.engine import Database
-from tests.services.stats_world import GUILD, HOST, ME, OTHER, T0, World, make_world, play_history
+from db.models import SessionAttendance, SessionOccurrence, SessionSeries
+from tests.services.stats_world import (
+    CHANNEL,
+    GUILD,
+    HOST,
+    ME,
+    OTHER,
+    T0,
+    World,
+    make_world,
+    play_history,
+)
 
 
 @pytest.fixture
@@ -128,3 +139,81 @@ async def test_my_focus_totals_agree_with_the_one_focus_loader(world: World) -> 
     assert stats.focus_all == everything[OTHER] == 150
     board = await world.services.stats.leaderboard(GUILD, OTHER, "focus", "month")
     assert {r.user_id: r.value for r in board.window.top} == {ME: 150, OTHER: 150}
+
+
+def _came(occurrence_id: int, user_id: int, said: str | None, came: bool) -> SessionAttendance:
+    return SessionAttendance(
+        occurrence_id=occurrence_id, user_id=user_id, said=said, showed_up=came
+    )
+
+
+async def _attendance(world: World) -> None:
+    """Two series: Writing club held twice (ME Going both times, came once; OTHER came without
+    an RSVP once), Reading hour held once (OTHER Going, came); an upcoming occurrence counts not."""
+    async with world.db.transaction() as s:
+        writing, reading = (
+            SessionSeries(
+                guild_id=GUILD,
+                channel_id=CHANNEL,
+                creator_id=HOST,
+                title=title,
+                first_local=datetime(2031, 3, 3, 9, 0),
+                zone="Europe/Paris",
+            )
+            for title in ("Writing club", "Reading hour")
+        )
+        s.add_all([writing, reading])
+        await s.flush()
+        held = []
+        for series, day in ((writing, 0), (writing, 1), (reading, 2), (writing, 3)):
+            at = T0 + timedelta(days=day)
+            occ = SessionOccurrence(
+                series_id=series.id,
+                scheduled_at=at,
+                starts_at=at,
+                status="started" if day < 3 else "upcoming",
+                started_at=at if day < 3 else None,
+            )
+            s.add(occ)
+            held.append(occ)
+        await s.flush()
+        w1, w2, r1, _upcoming = held
+        s.add_all(
+            [
+                SessionAttendance(occurrence_id=w1.id, user_id=ME, said="going", showed_up=True),
+                SessionAttendance(occurrence_id=w1.id, user_id=OTHER, said=None, showed_up=True),
+                SessionAttendance(occurrence_id=w2.id, user_id=ME, said="going", showed_up=False),
+                SessionAttendance(
+                    occurrence_id=w2.id, user_id=OTHER, said="maybe", showed_up=False
+                ),
+                SessionAttendance(occurrence_id=r1.id, user_id=OTHER, said="going", showed_up=True),
+            ]
+        )
+
+
+async def test_my_stats_show_how_often_i_showed_up_to_sessions_i_said_going_to(
+    world: World,
+) -> None:
+    await _attendance(world)
+    mine = await world.services.stats.member_stats(GUILD, ME)
+    assert (mine.sessions_going, mine.sessions_came) == (2, 1)
+    other = await world.services.stats.member_stats(GUILD, OTHER)
+    assert (other.sessions_going, other.sessions_came) == (1, 1)  # came without an RSVP: not Going
+
+
+async def test_server_stats_show_the_attendance_of_each_series(world: World) -> None:
+    await _attendance(world)
+    report = await world.services.stats.server_report(GUILD, manage_guild=True)
+    by_title = {a.title: a for a in report.stats.series}
+    writing, reading = by_title["Writing club"], by_title["Reading hour"]
+    assert (writing.held, writing.going, writing.going_came, writing.attendees) == (2, 2, 1, 2)
+    assert writing.show_up == pytest.approx(0.5)
+    assert (reading.held, reading.going, reading.going_came, reading.attendees) == (1, 1, 1, 1)
+    assert [a.title for a in report.stats.series] == ["Writing club", "Reading hour"]
+
+
+async def test_no_sessions_no_session_figures(world: World) -> None:
+    mine = await world.services.stats.member_stats(GUILD, ME)
+    assert (mine.sessions_going, mine.sessions_came) == (0, 0)
+    report = await world.services.stats.server_report(GUILD, manage_guild=True)
+    assert report.stats.series == ()

@@ -15,16 +15,29 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Goal, LeaderboardMember, Participant, PresenceSpan, Sprint, WorkSpan
+from db.models import (
+    Goal,
+    LeaderboardMember,
+    Participant,
+    PresenceSpan,
+    SessionAttendance,
+    SessionOccurrence,
+    SessionSeries,
+    Sprint,
+    WorkSpan,
+)
 
 __all__ = [
+    "attendance_of",
     "goal_counts",
     "goals_done_at",
     "goals_done_between",
     "guild_presence_rows",
     "is_on_leaderboard",
     "leaderboard_user_ids",
+    "member_attendance",
     "member_presence_rows",
+    "occurrences_held",
     "sprint_starts",
     "sprints_joined",
     "work_rows",
@@ -168,3 +181,45 @@ async def leaderboard_user_ids(session: AsyncSession, guild_id: int) -> list[int
 
 async def is_on_leaderboard(session: AsyncSession, guild_id: int, user_id: int) -> bool:
     return await session.get(LeaderboardMember, (guild_id, user_id)) is not None
+
+
+async def member_attendance(
+    session: AsyncSession, guild_id: int, user_id: int
+) -> list[tuple[str | None, bool]]:
+    """(RSVP at the start, showed up) for every standing-session occurrence here with the member."""
+    stmt = (
+        select(SessionAttendance.said, SessionAttendance.showed_up)
+        .join(SessionOccurrence, SessionOccurrence.id == SessionAttendance.occurrence_id)
+        .join(SessionSeries, SessionSeries.id == SessionOccurrence.series_id)
+        .where(SessionSeries.guild_id == guild_id, SessionAttendance.user_id == user_id)
+    )
+    return [(said, bool(came)) for said, came in await _rows(session, stmt)]
+
+
+async def occurrences_held(
+    session: AsyncSession, guild_id: int, since: datetime
+) -> list[tuple[int, int, str]]:
+    """(occurrence, series, series title) of every occurrence here that started since ``since``."""
+    stmt = (
+        select(SessionOccurrence.id, SessionSeries.id, SessionSeries.title)
+        .join(SessionSeries, SessionSeries.id == SessionOccurrence.series_id)
+        .where(
+            SessionSeries.guild_id == guild_id,
+            SessionOccurrence.started_at.is_not(None),
+            SessionOccurrence.starts_at >= since,
+        )
+    )
+    return [(o, s, title) for o, s, title in await _rows(session, stmt)]
+
+
+async def attendance_of(
+    session: AsyncSession, occurrence_ids: Iterable[int]
+) -> list[tuple[int, str | None, bool]]:
+    """(occurrence, RSVP at the start, showed up) for the occurrences given."""
+    ids = list(occurrence_ids)
+    if not ids:
+        return []
+    stmt = select(
+        SessionAttendance.occurrence_id, SessionAttendance.said, SessionAttendance.showed_up
+    ).where(SessionAttendance.occurrence_id.in_(ids))
+    return [(o, said, bool(came)) for o, said, came in await _rows(session, stmt)]

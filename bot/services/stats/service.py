@@ -9,6 +9,7 @@ history or by matplotlib.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -99,9 +100,13 @@ class StatsService:
             presence = await queries.member_presence_rows(session, guild_id, user_id)
             work = await queries.work_rows(session, (row[1] for row in presence))
             done_at = await queries.goals_done_at(session, guild_id, user_id)
-        return await self.worker.run(
+            attendance = await queries.member_attendance(session, guild_id, user_id)
+        report = await self.worker.run(
             compute.member_report, user_id, zone, now, presence, work, joined, goals, done_at
         )
+        going, came = figures.show_ups(attendance)
+        stats = replace(report.stats, sessions_going=going, sessions_came=came)
+        return replace(report, stats=stats)
 
     async def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
         """The figures of :meth:`member_report` (its chart is drawn as well)."""
@@ -134,9 +139,13 @@ class StatsService:
             presence = await queries.guild_presence_rows(session, guild_id, since)
             work = await queries.work_rows(session, {row[1] for row in presence})
             starts = await queries.sprint_starts(session, guild_id, since)
-        return await self.worker.run(
+            held = await queries.occurrences_held(session, guild_id, since)
+            attendance = await queries.attendance_of(session, (o for o, _s, _t in held))
+        report = await self.worker.run(
             compute.server_report, guild_id, zone, now, presence, work, starts
         )
+        series = figures.series_attendance(held, attendance)
+        return replace(report, stats=replace(report.stats, series=series))
 
     # -- leaderboard ---------------------------------------------------------------------------
 
