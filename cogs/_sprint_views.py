@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.domain.errors import Conflict
 from bot.ids import (
     SPRINT_BUTTON_TEMPLATE,
     SprintAction,
@@ -211,8 +212,41 @@ class SprintButton(
                 await do_leave(interaction, self.sprint_id)
             else:
                 await do_control(interaction, self.sprint_id, self.action, expected=self.mark)
+        except Conflict as exc:
+            try:
+                await redraw_ended_card(interaction, self.sprint_id)
+            except Exception:
+                log.exception("redrawing the ended card of sprint %s failed", self.sprint_id)
+            await handle_interaction_error(interaction, exc, f"sprint button {self.action}")
         except Exception as exc:
             await handle_interaction_error(interaction, exc, f"sprint button {self.action}")
+
+
+async def redraw_ended_card(interaction: discord.Interaction[Any], sprint_id: int) -> None:
+    """A click on the card of a sprint that has ended: the card shows its end, as the answer to
+    the click (an interaction response, so no request of the bot's budget), before the member is
+    told why nothing happened. A sprint that finished on schedule leaves its card as it was."""
+    if interaction.response.is_done():
+        return
+    payload = await sprint_service(interaction).ended_card(sprint_id)
+    if payload is None:
+        return
+    links = discord.ui.View(timeout=None)
+    for row in payload["components"]:
+        for c in row["components"]:
+            if "url" in c:
+                links.add_item(
+                    discord.ui.Button(
+                        label=c["label"], url=c["url"], emoji=c.get("emoji", {}).get("name")
+                    )
+                )
+    await interaction.response.edit_message(
+        content=payload["content"] or None,
+        embeds=[discord.Embed.from_dict(e) for e in payload["embeds"]],
+        view=links if links.children else None,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
+    links.stop()
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SprintButton,)

@@ -5,8 +5,8 @@ Every link is wired once, in :class:`bot.services.Services`: the sprint service 
 enqueue commits or rolls back with it) for the per-member suffixes on its card (goal progress
 "✅ 2/3", the latest check-in), for the card's link button (the live page, once shared), for what
 rides on a break announcement (the check-in prompt and its buttons, so a break costs one
-message), and tells them when a sprint ended (the debrief) and when anything a sprint shows
-changed (a live page pushes itself once the change commits).
+message), and tells them when a sprint ended (the debrief, which rides on the message that says
+so) and when anything a sprint shows changed (a live page pushes itself once the change commits).
 Goals reach the sprint service through :class:`SprintMembership`. Observers must be quick and must
 not commit. (Week goals are not a sprint matter: weekly accountability follows them through
 ``GoalService.on_week_changed``, also wired in ``Services``.)
@@ -27,6 +27,7 @@ __all__ = [
     "BreakAddOnSource",
     "CardLineSource",
     "CardLinkSource",
+    "EndingAddOn",
     "SprintChangeListener",
     "SprintChanged",
     "SprintEndListener",
@@ -70,6 +71,16 @@ class BreakAddOn:
     components: tuple[dict[str, Any], ...] = ()
 
 
+@dataclass(frozen=True)
+class EndingAddOn:
+    """What rides on the message that says a sprint ended (the debrief's embed and buttons), so
+    the end costs one message. ``ref`` names that message, so its owner can edit it later."""
+
+    embeds: tuple[dict[str, Any], ...] = ()
+    components: tuple[dict[str, Any], ...] = ()
+    ref: str | None = None
+
+
 class CardLineSource(Protocol):
     async def card_lines(self, session: AsyncSession, sprint_id: int) -> dict[int, str]:
         """A short suffix per member (user id) for the sprint card."""
@@ -91,8 +102,9 @@ class BreakAddOnSource(Protocol):
 
 
 class SprintEndListener(Protocol):
-    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
-        """The sprint ended, in the transaction that ended it."""
+    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> EndingAddOn | None:
+        """The sprint ended, in the transaction that ended it; what to add to the message that
+        says so (None: nothing)."""
         ...
 
 
@@ -168,10 +180,15 @@ class SprintObservers:
                 out.append(add_on)
         return out
 
-    async def ended(self, session: AsyncSession, event: SprintEnded) -> None:
+    async def ended(self, session: AsyncSession, event: SprintEnded) -> list[EndingAddOn]:
+        """Tell every ending listener; what they add to the message that says the sprint ended."""
+        out: list[EndingAddOn] = []
         for listener in self.endings:
-            await listener.sprint_ended(session, event)
+            add_on = await listener.sprint_ended(session, event)
+            if add_on is not None:
+                out.append(add_on)
         await self.changed(session, event.sprint_id, event.at)
+        return out
 
     async def changed(self, session: AsyncSession, sprint_id: int, at: datetime) -> None:
         change = SprintChanged(sprint_id, at)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -25,6 +25,8 @@ from bot.services.sprints import SprintView, timer_key
 from db.engine import Database
 from db.models import OutboxMessage
 from tests.e2e.support import drained, sprintbot, until
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -130,6 +132,10 @@ def phase_names(lines: list[str]) -> list[str]:
     return out
 
 
+async def _now(value: T) -> T:
+    return value
+
+
 async def reply_text(result: Any) -> Message:
     message = await result.message()
     return message
@@ -152,6 +158,22 @@ async def test_a_full_pomodoro_at_high_speed_announces_the_exact_phase_sequence(
         await drained(bot)
         final = await bot.services.sprints.get(view.id)
         card = await delivered_card(bot, club, view.id)
+        # Finished on schedule: the card was not edited at the end (issue #18: it shows the
+        # whole schedule already, and the finish message below carries the debrief) ...
+        assert card.edited_at is None and card.button("Join")
+        finish = [m for m in club.general.history() if "is complete" in m.content]
+        assert len(finish) == 1 and "Debrief" in finish[0].embeds[0]["title"]
+        assert [b["label"] for b in finish[0].buttons] == [
+            "Add a debrief note",
+            "Carry my open goals over",
+        ]
+        # ... and a click on it redraws it as ended, as the answer to the click.
+        clicked = await driver.click(club.bob, card, "Join")
+        assert await clicked.response() == 7  # UPDATE_MESSAGE: the card itself
+        [told_id] = await until(lambda: _now(clicked.state.followup_ids), 5)
+        told = club.server.world.messages[told_id]
+        assert told.ephemeral and "This sprint has ended" in told.content
+        card = club.server.world.messages[card.id]
     assert phase_names(announcements(club.general)) == [
         "work 1",
         "break 1",
@@ -163,7 +185,7 @@ async def test_a_full_pomodoro_at_high_speed_announces_the_exact_phase_sequence(
         "finished",
     ]
     assert final.end_reason == "finished"
-    assert list(card.walk_components()) == []  # the final edit removed the buttons
+    assert list(card.walk_components()) == []  # the click's redraw removed the buttons
     assert "this sprint has ended" in card.embeds[0]["footer"]["text"]
     assert problems(club.server, error_log) == []
 
@@ -445,8 +467,16 @@ async def test_a_button_on_an_ended_sprint_says_it_has_ended(
         await bot.delivery.stop()  # hold the final card edit so the old buttons stay clickable
         stopped = await (await driver.slash(club.alice, club.general, "sprint stop")).message()
         assert "Stopped" in stopped.content
-        late = await (await driver.click(club.bob, card, "Join")).message()
+        clicked = await driver.click(club.bob, card, "Join")
+        # The answer to the click redraws the card as ended (no request of the bot's budget),
+        # then tells the member why nothing happened.
+        assert await clicked.response() == 7  # UPDATE_MESSAGE
+        [late_id] = await until(lambda: _now(clicked.state.followup_ids), 5)
+        late = club.server.world.messages[late_id]
+        redrawn = club.server.world.messages[card.id]
     assert late.ephemeral and "This sprint has ended" in late.content
+    assert list(redrawn.walk_components()) == []
+    assert "this sprint has ended" in redrawn.embeds[0]["footer"]["text"]
     assert problems(club.server, error_log) == []
 
 

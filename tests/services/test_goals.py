@@ -258,10 +258,13 @@ async def test_messages_of_a_phase_change_prepared_ahead_wait_for_the_phase_end(
     earlier = await env.outbox()
     assert earlier and all(r.not_before is None for r in earlier)
     env.clock.set(end - ahead / 2)
-    await env.sprints.advance(sprint_id)  # the last work phase ends: finish + debrief, held
+    await env.sprints.advance(sprint_id)  # the last work phase ends: the finish, held
     caused = await env.outbox(OutboxMessage.id > earlier[-1].id)
-    refs = {r.ref for r in caused}
-    assert {f"sprint_end:{sprint_id}", debrief_ref(sprint_id)} <= refs
+    # One message says the sprint is complete and carries the debrief (issue #18).
+    [finish] = [r for r in caused if r.kind == "send"]
+    assert finish.ref == debrief_ref(sprint_id)
+    assert "is complete" in finish.payload["content"]
+    assert "Debrief" in finish.payload["embeds"][0]["title"]
     assert all(r.not_before == end for r in caused), [(r.ref, r.not_before) for r in caused]
 
 

@@ -760,7 +760,9 @@ async def test_phase_listeners_hear_committed_phase_changes(env: Env) -> None:
     assert [(n.kind, n.voice_channel_id, n.chime) for n in heard] == [("work", VOICE, True)]
 
 
-async def test_final_card_edit_removes_the_buttons(env: Env) -> None:
+async def test_a_sprint_finished_on_schedule_leaves_its_card_as_it_was(env: Env) -> None:
+    # Issue #18: the card already shows every phase with its time and the finish message sums
+    # the sprint up, so the end costs no card edit; a click on the card redraws it (ended_card).
     view = await env.start(intro=0, rounds=1)
     [card] = await env.outbox(ref=f"sprint_card:{view.id}")
     ids = [c["custom_id"] for c in card.payload["components"][0]["components"]]
@@ -770,10 +772,29 @@ async def test_final_card_edit_removes_the_buttons(env: Env) -> None:
         f"sprint:{view.id}:pause:0",
         f"sprint:{view.id}:skip:0",
     ]
+    assert await env.service.ended_card(view.id) is None  # still running
     await env.next_phase(view.id)
+    assert (await env.service.get(view.id)).is_over
+    assert await env.outbox(kind="edit", sprint_id=view.id) == []
+    final = await env.service.ended_card(view.id)
+    assert final is not None and final["components"] == []
+    assert "ended" in final["embeds"][0]["footer"]["text"]
+
+
+async def test_an_early_end_redraws_the_card_without_buttons(env: Env) -> None:
+    view = await env.start(intro=0, rounds=2)
+    await env.service.stop(view.id, HOST_ACTOR)
     final = (await env.outbox(kind="edit", sprint_id=view.id))[-1]
     assert final.payload["components"] == []
     assert "ended" in final.payload["embeds"][0]["footer"]["text"]
+
+
+async def test_skipping_the_last_phase_redraws_the_card(env: Env) -> None:
+    view = await env.start(intro=0, rounds=1)
+    await env.service.skip(view.id, HOST_ACTOR)  # the schedule on the card moved
+    assert (await env.service.get(view.id)).is_over
+    final = (await env.outbox(kind="edit", sprint_id=view.id))[-1]
+    assert final.payload["components"] == []
 
 
 async def test_a_paused_card_offers_resume(env: Env) -> None:

@@ -1,6 +1,6 @@
 """The end-of-sprint debrief: built from the database, posted when a sprint finishes or is
-stopped (in its channel, and in the accountability week's live thread when there is one), and
-edited when a member adds a note afterwards."""
+stopped (on the message in its channel that says so, and in the accountability week's live
+thread when there is one), and edited when a member adds a note afterwards."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.render import goals as render
 from bot.render.accountability import thread_ref
 from bot.services.checkins import queries
 from bot.services.context import ServiceContext
-from bot.services.events import SprintEnded
+from bot.services.events import EndingAddOn, SprintEnded
 from bot.services.focus import focus_minutes
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.timezones import current_week_start
@@ -155,31 +155,24 @@ class Debriefs:
             return result_id, None
         return (None, ref) if status == "pending" else (None, None)
 
-    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> None:
+    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> EndingAddOn | None:
+        """Store the summary; for a sprint that finished or was stopped, the debrief rides on the
+        message that says so (one message, whose ref is the debrief's so :meth:`refresh` can
+        edit it), with a copy in the accountability week's live thread when there is one."""
         sprint = await session.get(Sprint, event.sprint_id)
         if sprint is None:
-            return
+            return None
         now = sprint.ended_at or event.at
         data = await self.build(session, sprint, event.reason, now)
         sprint.summary = data.summary()
         await session.flush()
         if event.reason not in POSTED_REASONS:
-            return
+            return None
         payload = render.debrief_payload(data)
-        out = [
-            Outgoing(
-                "send",
-                payload,
-                channel_id=event.channel_id,
-                ref=render.debrief_ref(sprint.id),
-                priority=Priority.NOTICE,
-                guild_id=event.guild_id,
-                sprint_id=sprint.id,
-            )
-        ]
         thread_id, thread_ref = await self._week_thread(session, sprint)
         if (thread_id is not None and thread_id != event.channel_id) or thread_ref is not None:
-            out.append(
+            await enqueue(
+                session,
                 Outgoing(
                     "send",
                     payload,
@@ -189,9 +182,13 @@ class Debriefs:
                     priority=Priority.COSMETIC,
                     guild_id=event.guild_id,
                     sprint_id=sprint.id,
-                )
+                ),
             )
-        await enqueue(session, *out)
+        return EndingAddOn(
+            embeds=tuple(payload["embeds"]),
+            components=tuple(payload["components"]),
+            ref=render.debrief_ref(sprint.id),
+        )
 
     async def refresh(self, session: AsyncSession, sprint: Sprint) -> None:
         """Edit the posted debrief (channel and week thread) after a note was added."""

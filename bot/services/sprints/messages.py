@@ -13,7 +13,7 @@ from typing import Any
 from bot.delivery.outbox import Outgoing, Priority
 from bot.render import limits
 from bot.render import sprint as render
-from bot.services.events import BreakAddOn, phase_message_ref
+from bot.services.events import BreakAddOn, EndingAddOn, phase_message_ref
 from bot.services.sprints.types import SprintView
 from db.models import GuildSettings, Sprint
 
@@ -120,12 +120,13 @@ def announcement(
     ref: str,
     pings: Sequence[int] = (),
     add_ons: Sequence[BreakAddOn] = (),
+    endings: Sequence[EndingAddOn] = (),
 ) -> list[Outgoing]:
     """The phase line in the text channel (pinging ``pings``), and in the voice chat when the
     server asked for copies there (``voice_chat``; the voice status shows it anyway).
 
-    ``add_ons`` (e.g. the check-in prompt) go on the text channel's copy only; the voice chat
-    gets the plain line.
+    ``add_ons`` (e.g. the check-in prompt) and ``endings`` (the debrief) go on the text
+    channel's copy only; the voice chat gets the plain line.
     """
     extra = [a.text for a in add_ons if a.text]
     mentions = [" ".join(f"<@{uid}>" for uid in pings)] if pings else []
@@ -134,15 +135,15 @@ def announcement(
         "content": render.clip_content(content),
         "allowed_mentions": {"parse": [], "users": [str(u) for u in pings]},
     }
-    components = [c for a in add_ons for c in a.components][: limits.ACTION_ROWS]
+    components = [c for a in add_ons for c in a.components]
     if components:
-        payload["components"] = components
+        payload["components"] = components[: limits.ACTION_ROWS]
     out = [
         Outgoing(
             kind="send",
             payload=payload,
             channel_id=row.channel_id,
-            ref=ref,
+            ref=_with_endings(payload, endings) or ref,
             priority=Priority.ANNOUNCE,
             guild_id=row.guild_id,
             sprint_id=row.id,
@@ -153,14 +154,18 @@ def announcement(
     return out
 
 
-def end_notice(row: Sprint, gs: GuildSettings, text: str) -> list[Outgoing]:
-    """The line that says a sprint ended early (no pings), and its voice chat copy."""
+def end_notice(
+    row: Sprint, gs: GuildSettings, text: str, *, endings: Sequence[EndingAddOn] = ()
+) -> list[Outgoing]:
+    """The line that says a sprint ended early (no pings) with ``endings`` (the debrief), and
+    its voice chat copy."""
+    payload: dict[str, Any] = {"content": text, "allowed_mentions": {"parse": []}}
     out = [
         Outgoing(
             kind="send",
-            payload={"content": text, "allowed_mentions": {"parse": []}},
+            payload=payload,
             channel_id=row.channel_id,
-            ref=end_ref(row.id),
+            ref=_with_endings(payload, endings) or end_ref(row.id),
             priority=Priority.ANNOUNCE,
             guild_id=row.guild_id,
             sprint_id=row.id,
@@ -169,3 +174,15 @@ def end_notice(row: Sprint, gs: GuildSettings, text: str) -> list[Outgoing]:
     if row.voice_channel_id is not None and gs.voice_chat:
         out.append(voice_line(row, text))
     return out
+
+
+def _with_endings(payload: dict[str, Any], endings: Sequence[EndingAddOn]) -> str | None:
+    """Put what other areas add to the ending message into ``payload``: the message's ref
+    becomes theirs (the debrief's, so it can edit its part later; None: keep ours)."""
+    embeds = [e for a in endings for e in a.embeds]
+    if embeds:
+        payload["embeds"] = embeds[: limits.EMBEDS_PER_MESSAGE]
+    components = [*payload.get("components", ()), *(c for a in endings for c in a.components)]
+    if components:
+        payload["components"] = components[: limits.ACTION_ROWS]
+    return next((a.ref for a in endings if a.ref), None)

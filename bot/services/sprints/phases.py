@@ -27,7 +27,7 @@ from bot.domain.sprint import EndReason, PhaseChange, PhaseKind, SprintPlan, Spr
 from bot.ids import SprintAction
 from bot.render import sprint as render
 from bot.services.context import ServiceContext
-from bot.services.events import BreakAddOn, SprintEnded, SprintObservers
+from bot.services.events import BreakAddOn, EndingAddOn, SprintEnded, SprintObservers
 from bot.services.sprints import messages, queries
 from bot.services.sprints.settings import bounds, flag
 from bot.services.sprints.types import (
@@ -245,7 +245,9 @@ class PhaseMachine:
         catching_up = change.skipped > 0
         if change.finished:
             text = render.finished_line(row.title, plan, change.at, catching_up=catching_up, by=by)
-            await self.end(session, row, EndReason.FINISHED, now, after, text=text, at=change.at)
+            await self.end(
+                session, row, EndReason.FINISHED, now, after, by=by, text=text, at=change.at
+            )
             return
         view = await self.view(session, row)
         text = render.phase_line(view, catching_up=catching_up, skipped_by=by)
@@ -357,7 +359,7 @@ class PhaseMachine:
         await queries.close_work(session, row.id, ended_at)
         await queries.close_presence(session, row.id, ended_at)
         await session.flush()
-        await self.observers.ended(
+        endings = await self.observers.ended(
             session, SprintEnded(row.id, row.guild_id, row.channel_id, reason.value, ended_at)
         )
         gs = await guild_settings(session, row.guild_id)
@@ -370,11 +372,18 @@ class PhaseMachine:
             if row.voice_channel_id is not None:
                 out.append(messages.voice_line(row, text))
         else:
+            # One message says it ended, with the debrief (``endings``) on it.
             if reason is EndReason.FINISHED:
-                await self._announce(session, row, gs, text, ref=messages.end_ref(row.id))
+                ref = messages.end_ref(row.id)
+                await self._announce(session, row, gs, text, ref=ref, endings=endings)
             else:
-                out.extend(messages.end_notice(row, gs, text))
-            out.append(await self.card_edit(session, row, now, view=view))
+                out.extend(messages.end_notice(row, gs, text, endings=endings))
+            if reason is not EndReason.FINISHED or by is not None:
+                # A sprint that finished on schedule keeps its card as it was: the card already
+                # shows every phase with its time, the message above says it finished and sums it
+                # up, and a click on its buttons redraws it for free (``cogs/_sprint_views``).
+                # An early end or a skip moved the schedule, so the card is redrawn.
+                out.append(await self.card_edit(session, row, now, view=view))
         if row.voice_channel_id is not None:
             out.append(messages.voice_status(view, gs))
         if out:
@@ -403,13 +412,16 @@ class PhaseMachine:
         *,
         ref: str,
         add_ons: list[BreakAddOn] | None = None,
+        endings: list[EndingAddOn] | None = None,
     ) -> None:
         pings = (
             await queries.ping_targets(session, row.id, messages.MAX_PINGS)
             if flag(gs.ping_on_phase)
             else []
         )
-        out = messages.announcement(row, gs, text, ref=ref, pings=pings, add_ons=add_ons or ())
+        out = messages.announcement(
+            row, gs, text, ref=ref, pings=pings, add_ons=add_ons or (), endings=endings or ()
+        )
         await enqueue(session, *out)
 
     # ---- after commit -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +95,16 @@ class SprintService(SettingsUseCases):
             if row is None:
                 raise NotFound("I can't find that sprint any more.")
             return await self.phases.view(session, row)
+
+    async def ended_card(self, sprint_id: int) -> dict[str, Any] | None:
+        """The card of an ended sprint as it stands now (None while it runs): a click on a card
+        that was not redrawn at the end (a sprint that finished on schedule) redraws it."""
+        async with self.ctx.db.transaction() as session:
+            row = await session.get(Sprint, sprint_id)
+            if row is None or row.status in ACTIVE_STATUSES:
+                return None
+            card = await self.phases.card_edit(session, row, self.ctx.clock.now())
+        return card.payload
 
     async def active_in_channel(self, channel_id: int) -> SprintView | None:
         """The active sprint of a text channel, or of a voice channel it is linked to."""
