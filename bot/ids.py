@@ -34,10 +34,13 @@ __all__ = [
     "POD_BUTTON_TEMPLATE",
     "POD_PAUSE_ACTIONS",
     "POD_PAUSE_TEMPLATE",
+    "SESSION_ACTIONS",
+    "SESSION_BUTTON_TEMPLATE",
     "SPRINT_BUTTON_TEMPLATE",
     "WEEK_GOALS_FORM_TEMPLATE",
     "WEEK_NOTE_FORM_TEMPLATE",
     "CheckInId",
+    "SessionButtonId",
     "SprintAction",
     "SprintButtonId",
     "WeekAction",
@@ -65,12 +68,14 @@ __all__ = [
     "parse_huddle_id",
     "parse_pod_button_id",
     "parse_pod_pause_id",
+    "parse_session_button_id",
     "parse_sprint_button_id",
     "parse_week_component_id",
     "parse_week_goals_form_id",
     "parse_week_note_form_id",
     "pod_button_id",
     "pod_pause_id",
+    "session_button_id",
     "sprint_button_id",
     "week_component_id",
     "week_component_template",
@@ -407,3 +412,34 @@ def parse_delete_server_id(custom_id: str) -> tuple[int, str] | None:
     """(guild id, yes/no)."""
     found = _DELETE_SERVER.fullmatch(custom_id)
     return None if found is None else (int(found["gid"]), found["action"])
+
+
+# -- standing sessions (cogs/_session_views.py) --------------------------------------
+
+# A session card's buttons: ``sess:{series}:{occurrence}:{action}`` (the occurrence the card
+# showed, so a click on a card that has moved on answers for that occurrence, not the next).
+SESSION_ACTIONS = ("going", "maybe", "cant", "skip", "cal", "accept")
+SESSION_BUTTON_TEMPLATE = (
+    r"sess:(?P<series>\d+):(?P<occ>\d+):(?P<action>" + "|".join(SESSION_ACTIONS) + r")"
+)
+_SESSION_BUTTON = re.compile(SESSION_BUTTON_TEMPLATE)
+
+
+@dataclass(frozen=True)
+class SessionButtonId:
+    series_id: int
+    occurrence_id: int
+    action: str
+
+
+def session_button_id(series_id: int, occurrence_id: int, action: str) -> str:
+    if action not in SESSION_ACTIONS:
+        raise ValueError(f"unknown session action {action!r}")
+    return f"sess:{int(series_id)}:{int(occurrence_id)}:{action}"
+
+
+def parse_session_button_id(custom_id: str) -> SessionButtonId | None:
+    found = _SESSION_BUTTON.fullmatch(custom_id)
+    if found is None:
+        return None
+    return SessionButtonId(int(found["series"]), int(found["occ"]), found["action"])

@@ -83,6 +83,16 @@ as alice click We met
 as cat click We met
 /pods show
 expect "met so far"
+echo ── Standing sessions: schedule once; members RSVP, get reminded, the sprint starts itself ──
+/session schedule title:Writing when:"in 20 min" repeat:weekly work:1 rounds:1 norms:"mute, please"
+expect "Scheduled"
+as alice click Going
+as bob click Maybe
+wait for "⏰" within 30
+wait for "starts now" within 60
+wait for "Showed up" within 40
+/session list
+expect "Writing"
 echo ── Your progress, only for you: figures and a chart attached as a PNG file ──
 /stats me
 expect "my-stats.png" within 30

@@ -183,6 +183,10 @@ def remove_sink(engine: Any, sink: Sink) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _hand_over(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a savepoint is released too: the rows are not
+        # committed until the outer transaction is, so they wait for that.
+        return
     session.info.pop(_HOLD_KEY, None)
     rows = session.info.pop(_PENDING_KEY, None)
     if not rows:

@@ -9,6 +9,7 @@ from bot.services.context import ServiceContext
 from bot.services.goals import GoalService
 from bot.services.pods import PodService
 from bot.services.privacy import PrivacyService
+from bot.services.sessions import SessionService
 from bot.services.sharing import SharingService
 from bot.services.sprints import SprintService
 from bot.services.stats import StatsService
@@ -32,6 +33,7 @@ class Services:
         self.availability = AvailabilityService(ctx)
         self.pods = PodService(ctx, timezones=self.timezones)
         self.sharing = SharingService(ctx, cards=self.sprints)
+        self.sessions = SessionService(ctx, self.sprints)
         # A kickoff at the moment a new pods round starts goes to the new pods' threads.
         self.accountability.follow_pod_rounds(self.pods)
         # What the sprint service tells the others inside its transactions (card suffixes and
@@ -41,7 +43,7 @@ class Services:
             card_lines=(self.goals, self.checkins),
             card_links=(self.sharing,),
             break_add_ons=(self.checkins,),
-            endings=(self.checkins.debriefs,),
+            endings=(self.checkins.debriefs, self.sessions),
             changes=(self.sharing.live,),
         )
 
@@ -51,11 +53,13 @@ class Services:
         await self.accountability.restore()
         await self.pods.restore()
         await self.privacy.restore()
+        await self.sessions.restore()
 
     async def aclose(self) -> None:
         """Wait for the background work services started and stop the chart worker process
         (called once at shutdown)."""
         await self.sprints.aclose()
+        await self.sessions.aclose()
         await self.stats.aclose()
 
 

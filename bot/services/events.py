@@ -28,6 +28,7 @@ __all__ = [
     "CardLineSource",
     "CardLinkSource",
     "EndingAddOn",
+    "OccurrenceListener",
     "SprintChangeListener",
     "SprintChanged",
     "SprintEndListener",
@@ -125,6 +126,19 @@ class SprintMembership(Protocol):
 
     async def refresh_card(self, session: AsyncSession, sprint_id: int) -> None:
         """Bring the card of an active sprint up to date (e.g. after a goal changed)."""
+        ...
+
+
+class OccurrenceListener(Protocol):
+    async def occurrence_changed(
+        self, session: AsyncSession, occurrence_id: int, what: str
+    ) -> None:
+        """A standing session's occurrence changed, in the transaction that changed it.
+
+        ``what``: "created", "edited", "started", "ended", "skipped", "cancelled" or "missed".
+        The sessions service calls this wherever an occurrence changes (e.g. Discord Scheduled
+        Events sync); listeners must be quick and must not commit.
+        """
         ...
 
 

@@ -28,6 +28,13 @@ from db.models.pods import (
     PodSeat,
 )
 from db.models.privacy import GuildRemoval, LeaderboardMember, PrivacyMark
+from db.models.sessions import (
+    SessionAttendance,
+    SessionOccurrence,
+    SessionReminderOptOut,
+    SessionRsvp,
+    SessionSeries,
+)
 from db.models.settings import GuildSettings, UserSettings
 from db.models.sprints import CheckIn, DebriefNote, Participant, PresenceSpan, Sprint, WorkSpan
 from db.models.web import WebShare
@@ -60,6 +67,11 @@ __all__ = [
     "PodSeat",
     "PresenceSpan",
     "PrivacyMark",
+    "SessionAttendance",
+    "SessionOccurrence",
+    "SessionReminderOptOut",
+    "SessionRsvp",
+    "SessionSeries",
     "Snowflake",
     "Sprint",
     "UTCDateTime",

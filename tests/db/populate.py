@@ -41,7 +41,8 @@ def _value(column: sa.Column[Any], table_index: int, row: int, dialect: str) -> 
         return 1.5 + row
     if isinstance(kind, sa.DateTime):
         value = _BASE_TIME + timedelta(hours=row, minutes=table_index)
-        return value.replace(tzinfo=None) if dialect == "sqlite" else value
+        naive = dialect == "sqlite" or not getattr(kind, "timezone", False)  # a wall-clock column
+        return value.replace(tzinfo=None) if naive else value
     if isinstance(kind, sa.Date):
         return date(2026, 3, 23) + timedelta(days=7 * row)
     if isinstance(kind, sa.Time):

@@ -176,6 +176,25 @@ async def test_rows_of_a_rolled_back_transaction_are_never_sent(database: Databa
     assert [r.payload["content"] for r in fake.requests] == ["kept"]
 
 
+async def test_rows_enqueued_before_a_released_savepoint_wait_for_the_outer_commit(
+    database: Database,
+) -> None:
+    """SQLAlchemy fires after_commit when a savepoint is released: rows enqueued before it must
+    not be handed to the sender until the outer transaction commits (a sent message whose row
+    is not committed yet cannot be recorded)."""
+    fake = FakeDiscord()
+    async with running(make_sender(database, fake)) as sender:
+        await settle(sender)
+        sender._scan_wanted = False
+        async with database.transaction() as session:
+            await enqueue(session, say("before the savepoint"))
+            async with session.begin_nested():
+                await enqueue(session, say("in the savepoint"))
+            await asyncio.sleep(0.3)
+            assert fake.requests == []  # not handed over at the savepoint's release
+        await eventually(lambda: len(fake.requests) == 2, seconds=2.0)
+
+
 async def test_announcements_go_before_cosmetic_edits(database: Database) -> None:
     fake = FakeDiscord()
     await put(database, card_edit("cosmetic", priority=Priority.COSMETIC, supersede_key=None))

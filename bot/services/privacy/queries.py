@@ -43,6 +43,10 @@ from db.models import (
     PodSeat,
     PresenceSpan,
     PrivacyMark,
+    SessionAttendance,
+    SessionReminderOptOut,
+    SessionRsvp,
+    SessionSeries,
     Sprint,
     UserSettings,
     WebShare,
@@ -78,6 +82,9 @@ OWNED: tuple[Owned, ...] = (
     Owned("pod preferences", PodMember, PodMember.user_id),
     Owned("pod blocks you set", PodBlock, PodBlock.user_id),
     Owned("calendar feed links", WebShare, WebShare.user_id),
+    Owned("session answers (going, maybe, can't)", SessionRsvp, SessionRsvp.user_id),
+    Owned("session attendance", SessionAttendance, SessionAttendance.user_id),
+    Owned("session reminder opt-outs", SessionReminderOptOut, SessionReminderOptOut.user_id),
 )
 
 
@@ -123,6 +130,12 @@ async def count_stored(session: AsyncSession, user_id: int) -> dict[str, int]:
     out["pod places"] = int(
         await session.scalar(select(func.count(PodSeat.id)).where(PodSeat.user_id == user_id)) or 0
     )
+    out["sessions scheduled"] = int(
+        await session.scalar(
+            select(func.count(SessionSeries.id)).where(SessionSeries.creator_id == user_id)
+        )
+        or 0
+    )
     out["presence records"] = int(
         await session.scalar(
             select(func.count(PresenceSpan.id)).where(PresenceSpan.user_id == user_id)
@@ -145,6 +158,12 @@ async def export_tables(session: AsyncSession, user_id: int) -> dict[str, list[d
     tables[PresenceSpan.__tablename__] = [
         _row_dict(p)
         for p in await session.scalars(select(PresenceSpan).where(PresenceSpan.user_id == user_id))
+    ]
+    tables["session_series_scheduled"] = [
+        _row_dict(s)
+        for s in await session.scalars(
+            select(SessionSeries).where(SessionSeries.creator_id == user_id)
+        )
     ]
     tables[PodSeat.__tablename__] = [
         _row_dict(p)
@@ -241,6 +260,14 @@ async def forget_member(
             .values({column.key: placeholder})
             .execution_options(synchronize_session=False)
         )
+    # Sessions I scheduled stay (others RSVP to them), scheduled by "a former member".
+    result = await session.execute(
+        update(SessionSeries)
+        .where(SessionSeries.creator_id == user_id)
+        .values(creator_id=placeholder)
+        .execution_options(synchronize_session=False)
+    )
+    touched["sessions scheduled"] = result.rowcount  # type: ignore[attr-defined]
     # Someone else's private "not again" naming me stays theirs, pointing at the placeholder.
     await session.execute(
         update(PodBlock)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from bot.services.events import SprintObservers
 from bot.services.privacy.gate import is_untracked, refuse_untracked
 from bot.services.sprints import messages, queries
 from bot.services.sprints import settings as sprint_settings
+from bot.services.sprints.gone import GoneUseCases
 from bot.services.sprints.phases import EXTEND_MAX_MINUTES, AfterCommit, PhaseMachine
 from bot.services.sprints.settings import SettingsUseCases
 from bot.services.sprints.types import (
@@ -50,8 +51,15 @@ __all__ = ["ENDED_MESSAGE", "EXTEND_MAX_MINUTES", "SprintService"]
 ENDED_MESSAGE = "This sprint has ended."
 # A command's sent time comes from its Discord snowflake, in whole milliseconds.
 SENT_AT_PRECISION = timedelta(milliseconds=1)
-# A deleted card is posted again at most once per this long per sprint (see message_gone).
-CARD_REPOST_COOLDOWN = timedelta(seconds=60)
+
+
+class ControlAt(TypedDict, total=False):
+    """Which sprint state a control was meant for (see :meth:`SprintService.control`)."""
+
+    guild_id: int | None
+    expected: int | None
+    sent_at: datetime | None
+
 
 _ACTION_WORDS = {
     SprintAction.PAUSE: "pause",
@@ -62,7 +70,7 @@ _ACTION_WORDS = {
 }
 
 
-class SprintService(SettingsUseCases):
+class SprintService(SettingsUseCases, GoneUseCases):
     def __init__(self, ctx: ServiceContext, observers: SprintObservers | None = None) -> None:
         self.ctx = ctx
         # The other areas this one tells about its changes (wired once by ``Services``).
@@ -71,7 +79,8 @@ class SprintService(SettingsUseCases):
         # Voice channels linked to an active sprint, known after restore(); None means unknown
         # (every voice event then asks the database). Stale entries only cost a query.
         self._voice_links: set[int] | None = None
-        self._reposted: dict[int, datetime] = {}  # sprint -> when its card was last posted again
+        # Sprint -> when its card was last posted again (see gone.py).
+        self._reposted: dict[int, datetime] = {}
 
     # ---- hooks ----------------------------------------------------------------------------------
 
@@ -112,6 +121,11 @@ class SprintService(SettingsUseCases):
             row = await queries.active_in_channel(session, channel_id)
             return None if row is None else await self.phases.view(session, row)
 
+    async def running_in(self, session: AsyncSession, channel_id: int) -> int | None:
+        """The id of the active sprint of a text channel, in the caller's transaction."""
+        row = await queries.active_sprint_in_channel(session, channel_id)
+        return None if row is None else row.id
+
     async def require_active(self, channel_id: int) -> SprintView:
         view = await self.active_in_channel(channel_id)
         if view is None:
@@ -133,74 +147,96 @@ class SprintService(SettingsUseCases):
     # ---- start ----------------------------------------------------------------------------------
 
     async def start(self, req: StartRequest) -> SprintView:
-        title = clean_title(req.title) if req.title is not None else _default_title(req.host_name)
         after = AfterCommit()
         async with self.ctx.db.transaction() as session:
-            gs = await guild_settings(session, req.guild_id)
-            defaults = self._defaults(gs)
-            plan = sprint_settings.plan_for(req, defaults)
-            plan.validate(self.bounds())
-            existing = await queries.active_sprint_in_channel(session, req.channel_id)
-            if existing is not None:
-                raise await self._already_running(session, existing)
-            if req.voice_channel_id is not None:
-                linked = await queries.active_in_channel(
-                    session, req.voice_channel_id, voice_only=True
-                )
-                if linked is not None:
-                    raise Conflict(
-                        f"<#{req.voice_channel_id}> is already linked to the sprint in "
-                        f"<#{linked.channel_id}>. Pick another voice channel or none."
-                    )
-            await refuse_untracked(session, req.host_id)  # issue 16: don't track me
-            now = self.ctx.clock.now()
-            speed = self.ctx.speed
-            state = domain.start(plan, now, speed)
-            row = Sprint(
-                guild_id=req.guild_id,
-                channel_id=req.channel_id,
-                voice_channel_id=req.voice_channel_id,
-                host_id=req.host_id,
-                title=title,
-                plan=plan.to_dict(),
-                speed=speed,
-                status=state.status.value,
-                phase_index=state.phase_index,
-                phase_started_at=state.phase_started_at,
-                phase_ends_at=state.phase_ends_at,
-                paused_remaining_s=None,
-                version=0,
-                created_at=now,
-            )
-            try:
-                async with session.begin_nested():
-                    session.add(row)
-                    await session.flush()
-            except IntegrityError:  # another start in this channel won the race
-                existing = await queries.active_sprint_in_channel(session, req.channel_id)
-                if existing is None:
-                    raise
-                raise await self._already_running(session, existing) from None
-
-            members: list[tuple[int, str]] = [(req.host_id, req.host_name)]
-            if req.voice_channel_id is not None and defaults.auto_join_voice:
-                members += [m for m in req.voice_members if m[0] != req.host_id]
-            members = [m for m in members if not await is_untracked(session, m[0])]
-            queries.add_first_members(session, row.id, members, now)
-            if domain.timeline(plan)[0].kind is PhaseKind.WORK:
-                session.add(WorkSpan(sprint_id=row.id, started_at=now))
-            await session.flush()
-
-            view = await self.phases.view(session, row)
-            out = [await self.phases.card_send(session, row, now, view=view)]
-            if row.voice_channel_id is not None:
-                out.append(messages.voice_status(view, gs))
-            await enqueue(session, *out)
-            after.arm[row.id] = self.phases.wake_at(row)
-            if req.voice_channel_id is not None and self._voice_links is not None:
-                self._voice_links.add(req.voice_channel_id)  # before the commit: no gap
+            view = await self.start_in(session, req, after)
         self.phases.after(after)
         return view
+
+    async def start_in(
+        self, session: AsyncSession, req: StartRequest, after: AfterCommit
+    ) -> SprintView:
+        """Start a sprint inside the caller's transaction (a standing session starts its sprint
+        in the transaction that marks the occurrence started); call :meth:`after_commit` with
+        ``after`` once it has committed.
+
+        ``req.members`` join at once besides the host (``req.host_joins``: the host too), and a
+        sprint that should have started at ``req.started_at`` (the bot was down) starts as of
+        then, caught up to now, so it runs for the time that is left.
+        """
+        title = clean_title(req.title) if req.title is not None else _default_title(req.host_name)
+        gs = await guild_settings(session, req.guild_id)
+        defaults = self._defaults(gs)
+        plan = sprint_settings.plan_for(req, defaults)
+        plan.validate(self.bounds())
+        existing = await queries.active_sprint_in_channel(session, req.channel_id)
+        if existing is not None:
+            raise await self._already_running(session, existing)
+        if req.voice_channel_id is not None:
+            linked = await queries.active_in_channel(session, req.voice_channel_id, voice_only=True)
+            if linked is not None:
+                raise Conflict(
+                    f"<#{req.voice_channel_id}> is already linked to the sprint in "
+                    f"<#{linked.channel_id}>. Pick another voice channel or none."
+                )
+        if req.host_joins:
+            await refuse_untracked(session, req.host_id)  # issue 16: don't track me
+        now = self.ctx.clock.now()
+        begun = req.started_at if req.started_at is not None and req.started_at < now else now
+        speed = self.ctx.speed
+        state = domain.start(plan, begun, speed)
+        row = Sprint(
+            guild_id=req.guild_id,
+            channel_id=req.channel_id,
+            voice_channel_id=req.voice_channel_id,
+            host_id=req.host_id,
+            title=title,
+            plan=plan.to_dict(),
+            speed=speed,
+            status=state.status.value,
+            phase_index=state.phase_index,
+            phase_started_at=state.phase_started_at,
+            phase_ends_at=state.phase_ends_at,
+            paused_remaining_s=None,
+            version=0,
+            created_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:  # another start in this channel won the race
+            existing = await queries.active_sprint_in_channel(session, req.channel_id)
+            if existing is None:
+                raise
+            raise await self._already_running(session, existing) from None
+
+        members: list[tuple[int, str]] = [(req.host_id, req.host_name)] if req.host_joins else []
+        members += [m for m in req.members if m[0] not in {u for u, _ in members}]
+        if req.voice_channel_id is not None and defaults.auto_join_voice:
+            members += [m for m in req.voice_members if m[0] not in {u for u, _ in members}]
+        members = [m for m in members if not await is_untracked(session, m[0])]
+        queries.add_first_members(session, row.id, members, begun)
+        if domain.timeline(plan)[0].kind is PhaseKind.WORK:
+            session.add(WorkSpan(sprint_id=row.id, started_at=begun))
+        await session.flush()
+
+        view = await self.phases.view(session, row)
+        out = [await self.phases.card_send(session, row, now, view=view)]
+        if row.voice_channel_id is not None:
+            out.append(messages.voice_status(view, gs))
+        await enqueue(session, *out)
+        if begun < now:  # late: the phases that passed are one catch-up announcement
+            await self.phases.catch_up(session, row, now, after)
+            view = await self.phases.view(session, row)
+        after.arm[row.id] = self.phases.wake_at(row)
+        if req.voice_channel_id is not None and self._voice_links is not None:
+            self._voice_links.add(req.voice_channel_id)  # before the commit: no gap
+        return view
+
+    def after_commit(self, after: AfterCommit) -> None:
+        """Arm timers and wake the sender once a transaction that used ``start_in`` committed."""
+        self.phases.after(after)
 
     async def _already_running(self, session: AsyncSession, row: Sprint) -> Conflict:
         view = await self.phases.view(session, row)
@@ -343,71 +379,25 @@ class SprintService(SettingsUseCases):
 
     # ---- host controls --------------------------------------------------------------------------
 
-    async def pause(
-        self,
-        sprint_id: int,
-        actor: Actor,
-        *,
-        guild_id: int | None = None,
-        expected: int | None = None,
-    ) -> SprintView:
-        return (
-            await self.control(
-                sprint_id, actor, SprintAction.PAUSE, guild_id=guild_id, expected=expected
-            )
-        ).sprint
+    # Shortcuts for one action each (tests, the bench, the console); the cogs call control().
 
-    async def resume(
-        self,
-        sprint_id: int,
-        actor: Actor,
-        *,
-        guild_id: int | None = None,
-        expected: int | None = None,
-    ) -> SprintView:
-        return (
-            await self.control(
-                sprint_id, actor, SprintAction.RESUME, guild_id=guild_id, expected=expected
-            )
-        ).sprint
+    async def pause(self, sprint_id: int, actor: Actor, **at: Unpack[ControlAt]) -> SprintView:
+        return (await self.control(sprint_id, actor, SprintAction.PAUSE, **at)).sprint
 
-    async def skip(
-        self,
-        sprint_id: int,
-        actor: Actor,
-        *,
-        guild_id: int | None = None,
-        expected: int | None = None,
-    ) -> SprintView:
-        return (
-            await self.control(
-                sprint_id, actor, SprintAction.SKIP, guild_id=guild_id, expected=expected
-            )
-        ).sprint
+    async def resume(self, sprint_id: int, actor: Actor, **at: Unpack[ControlAt]) -> SprintView:
+        return (await self.control(sprint_id, actor, SprintAction.RESUME, **at)).sprint
 
-    async def stop(
-        self, sprint_id: int, actor: Actor, *, guild_id: int | None = None
-    ) -> SprintView:
-        return (await self.control(sprint_id, actor, SprintAction.STOP, guild_id=guild_id)).sprint
+    async def skip(self, sprint_id: int, actor: Actor, **at: Unpack[ControlAt]) -> SprintView:
+        return (await self.control(sprint_id, actor, SprintAction.SKIP, **at)).sprint
+
+    async def stop(self, sprint_id: int, actor: Actor, **at: Unpack[ControlAt]) -> SprintView:
+        return (await self.control(sprint_id, actor, SprintAction.STOP, **at)).sprint
 
     async def extend(
-        self,
-        sprint_id: int,
-        actor: Actor,
-        minutes: int,
-        *,
-        guild_id: int | None = None,
-        expected: int | None = None,
+        self, sprint_id: int, actor: Actor, minutes: int, **at: Unpack[ControlAt]
     ) -> SprintView:
-        result = await self.control(
-            sprint_id,
-            actor,
-            SprintAction.EXTEND,
-            minutes=minutes,
-            guild_id=guild_id,
-            expected=expected,
-        )
-        return result.sprint
+        action = SprintAction.EXTEND
+        return (await self.control(sprint_id, actor, action, minutes=minutes, **at)).sprint
 
     async def control(
         self,
@@ -472,63 +462,6 @@ class SprintService(SettingsUseCases):
     async def advance(self, sprint_id: int) -> PhaseChange | None:
         """Bring the sprint to where its schedule says it is now. Idempotent (see PhaseMachine)."""
         return await self.phases.advance(sprint_id)
-
-    # ---- channels going away --------------------------------------------------------------------
-
-    async def channel_deleted(self, channel_id: int) -> list[int]:
-        """A channel was deleted (or delivery found it gone): end sprints posting there cleanly.
-
-        A deleted text channel ends its sprint (reason "channel"); a deleted voice channel is
-        unlinked and the sprint carries on. Returns the ids of the sprints ended.
-        """
-        after = AfterCommit()
-        ended: list[int] = []
-        async with self.ctx.db.transaction() as session:
-            rows = await queries.active_sprints_of_channel(session, channel_id)
-            now = self.ctx.clock.now()
-            for row in rows:
-                if row.channel_id == channel_id:
-                    await self.phases.end(session, row, EndReason.CHANNEL, now, after)
-                    ended.append(row.id)
-                else:
-                    row.voice_channel_id = None
-                    row.version += 1
-                    await session.flush()
-                    await self.phases.enqueue_card(session, row, now)
-        self.phases.after(after)
-        return ended
-
-    # Delivery may call this when Discord says a channel no longer exists.
-    channel_gone = channel_deleted
-
-    async def message_gone(self, channel_id: int, message_id: int) -> bool:
-        """Delivery found a message gone when it edited it: a deleted card is posted again.
-
-        Only the current card of the active sprint in that channel (issue #12 item 4): a new
-        card row (same ref) becomes the sprint's card, and later edits wait for it and go to it.
-        Once per deleted card (more failed edits of the old one find a newer card), and at most
-        once per ``CARD_REPOST_COOLDOWN`` per sprint, so a card deleted again and again within
-        seconds is not posted in a loop: it stays gone until an edit after the cooldown finds
-        it gone. Returns whether it posted.
-        """
-        now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as session:
-            row = await queries.active_sprint_in_channel(session, channel_id, for_update=True)
-            if row is None:
-                return False
-            view = await self.phases.view(session, row)
-            if view.card_message_id != message_id:
-                return False  # an older card, or the new one is not delivered yet
-            last = self._reposted.get(row.id)
-            if last is not None and now - last < CARD_REPOST_COOLDOWN:
-                log.info("sprint %s: card deleted again within a minute; not posted", row.id)
-                return False
-            row.card_message_id = None  # the new card's, once delivered (fill_card_message_id)
-            await enqueue(session, await self.phases.card_send(session, row, now, view=view))
-        self._reposted = {k: t for k, t in self._reposted.items() if now - t < CARD_REPOST_COOLDOWN}
-        self._reposted[row.id] = now
-        self.ctx.delivery.wake()
-        return True
 
     # ---- rows -----------------------------------------------------------------------------------
 

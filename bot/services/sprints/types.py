@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.views.sprint import (
     ControlResult,
@@ -48,6 +49,12 @@ class StartRequest:
     title: str | None = None
     # Members already in the linked voice channel (joined when auto-join is on).
     voice_members: tuple[tuple[int, str], ...] = ()
+    # Members who join at the start besides the host (a standing session's Going members).
+    members: tuple[tuple[int, str], ...] = ()
+    host_joins: bool = True
+    # When the sprint should have started (a standing session the bot was down for): it runs
+    # as of then, for the time that is left.
+    started_at: datetime | None = None
 
 
 PhaseListener = Callable[[PhaseNotice], Awaitable[None]]

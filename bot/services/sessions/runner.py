@@ -1,0 +1,575 @@
+"""The occurrence machinery: materialising the next occurrence, views, the card, the waitlist,
+and the series timer (reminders, the start, offers that expire).
+
+The database is the truth: a series has at most one ``upcoming`` occurrence materialised ahead
+(skips and edits of later ones are rows too), each occurrence records which reminders went out
+(``reminded``) and whether it started. The scheduler holds one wake-up per series (key
+``session:{id}``) at the next of: a reminder, the start, an offer's expiry; :meth:`Runner.run_due`
+does whatever is due with the series row locked, so nothing happens twice, and
+:meth:`Runner.restore` re-arms every series at start-up, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.outbox import enqueue, hold_until
+from bot.domain.errors import Conflict
+from bot.domain.schedule import describe_repeat, occurrences
+from bot.domain.sprint import SprintPlan
+from bot.render import sessions as render
+from bot.services.context import ServiceContext
+from bot.services.events import OccurrenceListener
+from bot.services.sessions import messages, queries
+from bot.services.sessions.types import Attendee, OccurrenceView, Rsvp, SeriesView
+from bot.services.sprints import SprintService
+from bot.services.sprints.phases import AfterCommit
+from bot.services.sprints.types import StartRequest
+from db.models import (
+    SessionAttendance,
+    SessionOccurrence,
+    SessionRsvp,
+    SessionSeries,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CARD_COALESCE", "OFFER_MINUTES", "Runner", "timer_key"]
+
+CARD_COALESCE = timedelta(seconds=3)  # card edits from clicks within this wait for each other
+OFFER_MINUTES = 30  # a freed place is held this long for the first waiting member
+LATE_GRACE_S = 60  # a start later than this says so and runs for the time left
+RETRY = timedelta(seconds=15)
+LANE_WORKERS = 2  # series run at once (each is one short transaction)
+CATCH_UP_LIMIT = 60  # occurrences recorded missed in one run (long downtime of a daily series)
+
+
+def timer_key(series_id: int) -> str:
+    return f"session:{series_id}"
+
+
+def minutes_of(plan: dict[str, object]) -> int:
+    try:
+        return SprintPlan.from_dict(plan).total_minutes()
+    except Exception:
+        return 60
+
+
+class Runner:
+    def __init__(self, ctx: ServiceContext, sprints: SprintService) -> None:
+        self.ctx = ctx
+        self.sprints = sprints
+        self.listeners: list[OccurrenceListener] = []
+        self._lane: asyncio.Queue[int] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        self._queued: set[int] = set()
+
+    # -- time at the configured speed ----------------------------------------------------------
+
+    def scaled(self, minutes: float) -> timedelta:
+        """Real time for ``minutes`` of session time (compressed in the demo and tests)."""
+        return timedelta(minutes=minutes) / self.ctx.speed
+
+    def ends_at(self, occ: SessionOccurrence, series: SessionSeries) -> datetime:
+        return occ.starts_at + self.scaled(minutes_of(occ.plan or series.plan))
+
+    # -- telling others ------------------------------------------------------------------------
+
+    async def changed(self, session: AsyncSession, occurrence_id: int, what: str) -> None:
+        for listener in self.listeners:
+            await listener.occurrence_changed(session, occurrence_id, what)
+
+    # -- occurrences ---------------------------------------------------------------------------
+
+    async def ensure_next(
+        self, session: AsyncSession, series: SessionSeries, now: datetime
+    ) -> SessionOccurrence | None:
+        """The series' next upcoming occurrence, materialised from the rule when there is none
+        (standing answers roll into it, within the capacity)."""
+        if series.cancelled_at is not None:
+            return None
+        occ = await queries.next_occurrence(session, series.id, lock=True)
+        if occ is not None:
+            return occ
+        rows = await queries.occurrences_of(session, series.id)
+        after = max(r.scheduled_at for r in rows) if rows else datetime(1970, 1, 1, tzinfo=UTC)
+        taken = {r.scheduled_at for r in rows}
+        for when in occurrences(series.first_local, series.zone, series.rrule, after, 8):
+            if when in taken:
+                continue
+            occ = SessionOccurrence(
+                series_id=series.id,
+                scheduled_at=when,
+                starts_at=when,
+                status="upcoming",
+                reminded=[],
+            )
+            session.add(occ)
+            await session.flush()
+            await self._roll_in(session, series, occ, now)
+            await self.changed(session, occ.id, "created")
+            return occ
+        return None
+
+    async def _roll_in(
+        self, session: AsyncSession, series: SessionSeries, occ: SessionOccurrence, now: datetime
+    ) -> None:
+        going = 0
+        for row in await queries.standing(session, series.id):
+            if row.status not in (Rsvp.GOING, Rsvp.MAYBE):
+                continue
+            status = Rsvp(row.status)
+            if status is Rsvp.GOING and series.capacity is not None and going >= series.capacity:
+                status = Rsvp.WAITLIST
+            going += status is Rsvp.GOING
+            session.add(
+                SessionRsvp(
+                    series_id=series.id,
+                    occurrence_id=occ.id,
+                    user_id=row.user_id,
+                    display_name=row.display_name,
+                    status=status.value,
+                    queued_at=row.queued_at,
+                    updated_at=now,
+                )
+            )
+        await session.flush()
+
+    # -- views ---------------------------------------------------------------------------------
+
+    async def occurrence_view(
+        self, session: AsyncSession, series: SessionSeries, occ: SessionOccurrence
+    ) -> OccurrenceView:
+        rows = await queries.rsvps_of(session, series.id, occ.id)
+
+        def of(status: Rsvp) -> tuple[Attendee, ...]:
+            return tuple(
+                Attendee(r.user_id, r.display_name, status, r.offer_expires_at)
+                for r in rows
+                if r.status == status
+            )
+
+        return OccurrenceView(
+            id=occ.id,
+            series_id=series.id,
+            starts_at=occ.starts_at,
+            ends_at=self.ends_at(occ, series),
+            status=occ.status,
+            title=occ.title or series.title,
+            plan=dict(occ.plan or series.plan),
+            voice_channel_id=occ.voice_channel_id
+            if occ.voice_channel_id is not None
+            else series.voice_channel_id,
+            norms=occ.norms if occ.norms is not None else series.norms,
+            going=of(Rsvp.GOING),
+            maybe=of(Rsvp.MAYBE),
+            waitlist=of(Rsvp.WAITLIST),
+            cant=sum(r.status == Rsvp.CANT for r in rows),
+            skipping=sum(r.status == Rsvp.SKIP for r in rows),
+            sprint_id=occ.sprint_id,
+            edited=any(
+                v is not None for v in (occ.title, occ.plan, occ.voice_channel_id, occ.norms)
+            )
+            or occ.starts_at != occ.scheduled_at,
+        )
+
+    async def view(
+        self,
+        session: AsyncSession,
+        series: SessionSeries,
+        occ: SessionOccurrence | None = None,
+    ) -> SeriesView:
+        if occ is None and series.cancelled_at is None:
+            occ = await queries.next_occurrence(session, series.id)
+        zone = ZoneInfo(series.zone)
+        exdates = tuple(
+            r.scheduled_at.astimezone(zone).replace(tzinfo=None)
+            for r in await queries.occurrences_of(session, series.id)
+            if r.status in ("skipped", "cancelled")
+        )
+        await queries.card_message_id(session, series, messages.card_ref(series.id))
+        return SeriesView(
+            id=series.id,
+            guild_id=series.guild_id,
+            channel_id=series.channel_id,
+            voice_channel_id=series.voice_channel_id,
+            creator_id=series.creator_id,
+            title=series.title,
+            zone=series.zone,
+            first_local=series.first_local,
+            rrule=series.rrule,
+            repeat_text=describe_repeat(series.rrule),
+            plan=dict(series.plan),
+            minutes=minutes_of(series.plan),
+            capacity=series.capacity,
+            role_id=series.role_id,
+            norms=series.norms,
+            reminders=tuple(int(m) for m in series.reminders),
+            cancelled=series.cancelled_at is not None,
+            card_message_id=series.card_message_id,
+            next=None if occ is None else await self.occurrence_view(session, series, occ),
+            exdates=exdates,
+        )
+
+    # -- the card ------------------------------------------------------------------------------
+
+    async def enqueue_card(
+        self, session: AsyncSession, series: SessionSeries, now: datetime, *, coalesce: bool
+    ) -> None:
+        """Bring the card up to date. ``coalesce`` (RSVP clicks): wait a few seconds so a burst
+        of clicks is one edit; an edit already waiting keeps its time (no edit is put off
+        forever by a steady stream of clicks)."""
+        view = await self.view(session, series)
+        out = messages.card_edit(
+            series.guild_id,
+            series.channel_id,
+            series.id,
+            series.card_message_id,
+            render.card_payload(view),
+        )
+        if not coalesce:
+            await enqueue(session, out)
+            return
+        waiting = await queries.pending_edit_hold(session, messages.card_ref(series.id))
+        hold_until(
+            session, waiting if waiting is not None and waiting > now else now + CARD_COALESCE
+        )
+        try:
+            await enqueue(session, out)
+        finally:
+            hold_until(session, None)
+
+    # -- the waitlist --------------------------------------------------------------------------
+
+    async def places_taken(
+        self, session: AsyncSession, series: SessionSeries, occ: SessionOccurrence, now: datetime
+    ) -> int:
+        rows = await queries.rsvps_of(session, series.id, occ.id)
+        return sum(
+            r.status == Rsvp.GOING
+            or (
+                r.status == Rsvp.WAITLIST
+                and r.offer_expires_at is not None
+                and r.offer_expires_at > now
+            )
+            for r in rows
+        )
+
+    async def offer_places(
+        self, session: AsyncSession, series: SessionSeries, occ: SessionOccurrence, now: datetime
+    ) -> list[int]:
+        """Offer every free place to the first waiting members (expired offers pass on: that
+        member goes to the back of the waitlist). Returns who was offered one."""
+        if series.capacity is None or occ.status != "upcoming" or occ.starts_at <= now:
+            return []
+        rows = await queries.rsvps_of(session, series.id, occ.id)
+        for r in rows:
+            expired = r.offer_expires_at is not None and r.offer_expires_at <= now
+            if r.status == Rsvp.WAITLIST and expired:
+                r.offer_expires_at, r.queued_at = None, now  # offered_at: when it was offered
+        await session.flush()
+        free = series.capacity - await self.places_taken(session, series, occ, now)
+        offered: list[int] = []
+        if free <= 0:
+            return offered
+        waiting = sorted(
+            (r for r in rows if r.status == Rsvp.WAITLIST and r.offer_expires_at is None),
+            key=lambda r: (r.queued_at, r.id),
+        )
+        view = None
+        for r in waiting[:free]:
+            expires = min(now + self.scaled(OFFER_MINUTES), occ.starts_at)
+            r.offered_at, r.offer_expires_at = now, expires
+            if view is None:
+                view = await self.occurrence_view(session, series, occ)
+            await enqueue(
+                session,
+                messages.line(
+                    series.guild_id,
+                    series.channel_id,
+                    series.id,
+                    render.offer_payload(series.id, view, r.user_id, expires),
+                ),
+            )
+            offered.append(r.user_id)
+        await session.flush()
+        return offered
+
+    # -- the timer -----------------------------------------------------------------------------
+
+    async def wake_at(
+        self, session: AsyncSession, series: SessionSeries, occ: SessionOccurrence | None
+    ) -> datetime | None:
+        if series.cancelled_at is not None:
+            return None
+        if occ is None:
+            return None
+        times = [occ.starts_at]
+        for minutes in series.reminders:
+            if int(minutes) not in occ.reminded:
+                times.append(occ.starts_at - self.scaled(int(minutes)))
+        for r in await queries.rsvps_of(session, series.id, occ.id):
+            if r.status == Rsvp.WAITLIST and r.offer_expires_at is not None:
+                times.append(r.offer_expires_at)
+        return min(times)
+
+    def arm(self, series_id: int, when: datetime | None) -> None:
+        if when is None:
+            self.ctx.timers.cancel(timer_key(series_id))
+        else:
+            self.ctx.timers.arm(timer_key(series_id), when, self._on_timer, series_id)
+
+    async def _on_timer(self, series_id: int) -> None:
+        """The timer's callback: hand the series to the sessions lane and return at once, so a
+        herd of series due at the same minute never holds the shared timer slots that running
+        sprints' phase changes need (the lane runs at most :data:`LANE_WORKERS` at a time)."""
+        if series_id in self._queued:
+            return
+        self._queued.add(series_id)
+        if self._lane is None:
+            self._lane = asyncio.Queue()
+            self._workers = [
+                asyncio.get_running_loop().create_task(self._work(), name=f"sessions-lane-{i}")
+                for i in range(LANE_WORKERS)
+            ]
+        self._lane.put_nowait(series_id)
+
+    async def _work(self) -> None:
+        assert self._lane is not None
+        while True:
+            series_id = await self._lane.get()
+            self._queued.discard(series_id)
+            try:
+                await self.run_due(series_id)
+            except Exception:
+                log.exception("session series %s: running what was due failed; retrying", series_id)
+                self.arm(series_id, self.ctx.clock.now() + RETRY)
+
+    async def aclose(self) -> None:
+        """Stop the lane (what it had not run yet is re-armed from the database at start-up)."""
+        for task in self._workers:
+            task.cancel()
+        if self._workers:
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers, self._lane = [], None
+        self._queued.clear()
+
+    async def restore(self) -> None:
+        """Arm every live series of this process's guilds (a start missed while down runs now)."""
+        async with self.ctx.db.transaction() as session:
+            live = await queries.live_series(session)
+            armed = 0
+            for series_id, guild_id in live:
+                if not self.ctx.handles_guild(guild_id):
+                    continue
+                series = await session.get(SessionSeries, series_id)
+                assert series is not None
+                occ = await queries.next_occurrence(session, series_id)
+                when = await self.wake_at(session, series, occ) if occ is not None else None
+                self.arm(series_id, when or self.ctx.clock.now())
+                armed += 1
+        log.info("restored %d session series timer(s)", armed)
+
+    async def run_due(self, series_id: int) -> list[str]:
+        """Do what is due for the series now (reminders, the start or a missed start, expired
+        offers), then re-arm. Idempotent: the series row is locked and every step is recorded."""
+        done: list[str] = []
+        after = AfterCommit()
+        wake: datetime | None = None
+        async with self.ctx.db.transaction() as session:
+            series = await queries.locked_series(session, series_id)
+            if series is None or series.cancelled_at is not None:
+                self.arm(series_id, None)
+                return done
+            now = self.ctx.clock.now()
+            occ = await self.ensure_next(session, series, now)
+            for _ in range(CATCH_UP_LIMIT):
+                if occ is None or occ.starts_at > now:
+                    break
+                done.append(await self._start_or_miss(session, series, occ, now, after))
+                occ = await self.ensure_next(session, series, now)
+            card = bool(done)  # a start or a miss: the card moves on to the next occurrence
+            if occ is not None:
+                sent = await self._remind(session, series, occ, now)
+                if sent:
+                    done.append(f"reminded {sent}")  # the card shows nothing new
+                if await self.offer_places(session, series, occ, now):
+                    done.append("offered")
+                    card = True
+            if card:
+                await self.enqueue_card(session, series, now, coalesce=False)
+            wake = await self.wake_at(session, series, occ)
+        if after.arm:
+            self.sprints.after_commit(after)
+        self.ctx.delivery.wake()
+        self.arm(series_id, wake)
+        return done
+
+    async def _remind(
+        self, session: AsyncSession, series: SessionSeries, occ: SessionOccurrence, now: datetime
+    ) -> int:
+        due = [
+            int(m)
+            for m in series.reminders
+            if int(m) not in occ.reminded and occ.starts_at - self.scaled(int(m)) <= now
+        ]
+        if not due:
+            return 0
+        occ.reminded = sorted({*occ.reminded, *due}, reverse=True)
+        rows = await queries.rsvps_of(session, series.id, occ.id)
+        wanted = [r.user_id for r in rows if r.status in (Rsvp.GOING, Rsvp.MAYBE)]
+        off = await queries.opted_out(session, series.guild_id, wanted)
+        pings = [u for u in wanted if u not in off][:90]
+        if not pings:
+            return 0
+        view = await self.occurrence_view(session, series, occ)
+        await enqueue(
+            session,
+            messages.line(
+                series.guild_id,
+                series.channel_id,
+                series.id,
+                render.reminder_payload(
+                    await self.view(session, series, occ), view, pings, min(due)
+                ),
+            ),
+        )
+        return len(pings)
+
+    async def _start_or_miss(
+        self,
+        session: AsyncSession,
+        series: SessionSeries,
+        occ: SessionOccurrence,
+        now: datetime,
+        after: AfterCommit,
+    ) -> str:
+        """Start the occurrence's sprint once (late: for the time left, saying so), or record it
+        missed when the bot comes back after it would have ended."""
+        view = await self.occurrence_view(session, series, occ)
+        if now >= view.ends_at:
+            occ.status = "missed"
+            occ.note = "I was offline for the whole session, so it didn't start."
+            await self._expire_offers(session, series, occ)
+            await session.flush()
+            await self.changed(session, occ.id, "missed")
+            return "missed"
+        late = now - occ.starts_at
+        late_by = late if late > timedelta(seconds=LATE_GRACE_S) / self.ctx.speed else None
+        going = [(a.user_id, a.name) for a in view.going]
+        voice = view.voice_channel_id
+        voice_gone = None
+        if occ.note and occ.note.startswith("voice_gone:"):
+            voice_gone = int(occ.note.split(":", 1)[1])
+            voice = None
+        await enqueue(
+            session,
+            messages.line(
+                series.guild_id,
+                series.channel_id,
+                series.id,
+                render.start_payload(
+                    view, [u for u, _ in going][:90], late_by=late_by, voice_gone=voice_gone
+                ),
+            ),
+        )
+        plan = dict(view.plan)
+        req = StartRequest(
+            guild_id=series.guild_id,
+            channel_id=series.channel_id,
+            host_id=series.creator_id,
+            host_name=view.title,
+            work=_int(plan.get("work_min")),
+            brk=_int(plan.get("break_min")),
+            rounds=_int(plan.get("rounds")),
+            long_break=_int(plan.get("long_break_min")),
+            long_break_every=_int(plan.get("long_break_every")),
+            intro=_int(plan.get("intro_min")),
+            voice_channel_id=voice,
+            title=view.title,
+            members=tuple(going),
+            host_joins=series.creator_id in {u for u, _ in going},
+            started_at=occ.starts_at if late_by is not None else None,
+        )
+        sprint_id = await self._start_sprint(session, req, after)
+        occ.status = "started"
+        occ.sprint_id = sprint_id
+        occ.started_at = now
+        if late_by is not None:
+            occ.note = f"Started {int(late_by.total_seconds() // 60)} min late (I was offline)."
+        await self._expire_offers(session, series, occ)
+        await session.flush()
+        await self.changed(session, occ.id, "started")
+        return "started late" if late_by is not None else "started"
+
+    async def _start_sprint(
+        self, session: AsyncSession, req: StartRequest, after: AfterCommit
+    ) -> int | None:
+        try:
+            async with session.begin_nested():
+                view = await self.sprints.start_in(session, req, after)
+            return view.id
+        except Conflict:
+            pass
+        # A sprint already runs in the channel (someone started one by hand): the Going members
+        # join that one.
+        running = await self.sprints.running_in(session, req.channel_id)
+        if running is None:
+            # The voice channel is linked elsewhere: start without it.
+            req = StartRequest(**{**req.__dict__, "voice_channel_id": None})
+            async with session.begin_nested():
+                view = await self.sprints.start_in(session, req, after)
+            return view.id
+        for user_id, name in req.members:
+            try:
+                await self.sprints.add_participant(session, running, user_id, name)
+            except Exception:
+                log.info("could not join %s to sprint %s", user_id, running)
+        await self.sprints.refresh_card(session, running)
+        return running
+
+    async def _expire_offers(
+        self, session: AsyncSession, series: SessionSeries, occ: SessionOccurrence
+    ) -> None:
+        for r in await queries.rsvps_of(session, series.id, occ.id):
+            if r.offer_expires_at is not None:
+                r.offered_at, r.offer_expires_at = None, None
+
+    # -- attendance ----------------------------------------------------------------------------
+
+    async def record_attendance(
+        self, session: AsyncSession, occ: SessionOccurrence, at: datetime
+    ) -> tuple[list[int], list[int]]:
+        """Who joined the occurrence's sprint showed up; who said Going and didn't, didn't."""
+        assert occ.sprint_id is not None
+        joined = await queries.sprint_members(session, occ.sprint_id)
+        said = {
+            r.user_id: r.status
+            for r in await queries.rsvps_of(session, occ.series_id, occ.id)
+            if r.status in (Rsvp.GOING, Rsvp.MAYBE)
+        }
+        existing = {a.user_id: a for a in await queries.attendance_of(session, occ.id)}
+        showed: list[int] = []
+        missing: list[int] = []
+        for user_id in sorted(joined | set(said)):
+            came = user_id in joined and user_id >= 0
+            row = existing.get(user_id)
+            if row is None:
+                row = SessionAttendance(occurrence_id=occ.id, user_id=user_id, recorded_at=at)
+                session.add(row)
+            row.said, row.showed_up = said.get(user_id), came
+            if came:
+                showed.append(user_id)
+            elif said.get(user_id) == Rsvp.GOING:
+                missing.append(user_id)
+        await session.flush()
+        return showed, missing
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
