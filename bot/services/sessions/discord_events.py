@@ -141,7 +141,7 @@ class SessionEvents:
             "name": title[:100],
             "description": (
                 f"Sprintbot coworking session ({describe_repeat(series.rrule)}). "
-                f"RSVP on the card in <#{series.channel_id}>; Interested counts as Maybe."
+                f"RSVP on its card: {link} (Interested here counts as Maybe)."
             )[:1000],
             "scheduled_start_time": _iso(occ.starts_at),
             "scheduled_end_time": _iso(ends),
