@@ -36,6 +36,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.sharing",
     "cogs.when",
     "cogs.sessions",
+    "cogs.session_events",
 )
 
 
@@ -68,6 +69,7 @@ def bot_intents() -> discord.Intents:
     intents = discord.Intents.none()
     intents.guilds = True
     intents.voice_states = True
+    intents.guild_scheduled_events = True  # "Interested" on a session's event (not privileged)
     return intents
 
 

@@ -10,6 +10,7 @@ from bot.services.goals import GoalService
 from bot.services.pods import PodService
 from bot.services.privacy import PrivacyService
 from bot.services.sessions import SessionService
+from bot.services.sessions.discord_events import SessionEvents
 from bot.services.sharing import SharingService
 from bot.services.sprints import SprintService
 from bot.services.stats import StatsService
@@ -36,6 +37,9 @@ class Services:
         self.sessions = SessionService(ctx, self.sprints)
         # A kickoff at the moment a new pods round starts goes to the new pods' threads.
         self.accountability.follow_pod_rounds(self.pods)
+        # The next occurrence of each series as a Discord Guild Scheduled Event.
+        self.session_events = SessionEvents(ctx, self.sessions.runner)
+        self.sessions.add_listener(self.session_events)
         # What the sprint service tells the others inside its transactions (card suffixes and
         # its live-page link, the check-in prompt on a break, the debrief when a sprint ends,
         # every change a live page shows): wired here, and only here.
