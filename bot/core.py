@@ -31,8 +31,10 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.stats",
     "cogs.privacy",
     "cogs.availability",
+    "cogs.findtime",
     "cogs.pods",
     "cogs.sharing",
+    "cogs.when",
     "cogs.sessions",
 )
 

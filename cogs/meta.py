@@ -23,18 +23,57 @@ GETTING_STARTED = (
     "Admins: `/sprint settings`, `/timezone server` and `/accountability setup` set things up "
     "once.\n"
     "Small groups: `/pods setup` matches members into pods; with `accountability:per_pod` each "
-    "pod's weekly goals, check-ins and review happen in its own thread."
+    "pod's weekly goals, check-ins and review happen in its own thread.\n"
+    "Finding a time: everyone runs `/availability set` once, then `/findtime` suggests when the "
+    "members you name are free together, in each reader's own zone."
 )
 
 
-def _walk(commands_: list[app_commands.Command[Any, ..., Any] | app_commands.Group]) -> list[str]:
-    lines: list[str] = []
-    for cmd in sorted(commands_, key=lambda c: c.qualified_name):
+# Discord refuses a message whose embeds hold more than 6,000 characters in all, and a field
+# value over 1,024.
+EMBED_LIMIT = 6000
+FIELD_LIMIT = 1024
+
+AnyCommand = app_commands.Command[Any, ..., Any] | app_commands.Group
+
+
+def _leaves(group: app_commands.Group) -> list[str]:
+    names: list[str] = []
+    for cmd in sorted(group.commands, key=lambda c: c.name):
         if isinstance(cmd, app_commands.Group):
-            lines.extend(_walk(list(cmd.commands)))
+            names.extend(f"{cmd.name} {leaf}" for leaf in _leaves(cmd))
         else:
-            lines.append(f"`/{cmd.qualified_name}` — {cmd.description}")
+            names.append(cmd.name)
+    return names
+
+
+def command_lines(commands_: list[AnyCommand]) -> list[str]:
+    """One line per top-level command: a group lists its subcommands on that line (each one's
+    own description shows in Discord's command picker), so /help stays one message however many
+    commands there are."""
+    lines: list[str] = []
+    for cmd in sorted(commands_, key=lambda c: c.name):
+        if isinstance(cmd, app_commands.Group):
+            subs = " · ".join(_leaves(cmd))
+            lines.append(f"`/{cmd.name}` {subs} — {cmd.description}")
+        else:
+            lines.append(f"`/{cmd.name}` — {cmd.description}")
     return lines
+
+
+def help_embed(commands_: list[AnyCommand]) -> discord.Embed:
+    embed = discord.Embed(title="Sprintbot help", description=GETTING_STARTED, colour=0x5865F2)
+    chunk: list[str] = []
+    size = 0
+    for line in command_lines(commands_):
+        if size + len(line) + 1 > FIELD_LIMIT:
+            embed.add_field(name="Commands", value="\n".join(chunk), inline=False)
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        embed.add_field(name="Commands", value="\n".join(chunk), inline=False)
+    return embed
 
 
 class Meta(commands.Cog):
@@ -44,21 +83,10 @@ class Meta(commands.Cog):
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         """How to start a coworking sprint, and every Sprintbot command."""
-        lines = _walk(
-            [c for c in self.bot.tree.get_commands() if not isinstance(c, app_commands.ContextMenu)]
-        )
-        embed = discord.Embed(title="Sprintbot help", description=GETTING_STARTED, colour=0x5865F2)
-        chunk: list[str] = []
-        size = 0
-        for line in lines:
-            if size + len(line) + 1 > 1000:
-                embed.add_field(name="Commands", value="\n".join(chunk), inline=False)
-                chunk, size = [], 0
-            chunk.append(line)
-            size += len(line) + 1
-        if chunk:
-            embed.add_field(name="Commands", value="\n".join(chunk), inline=False)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        tree = [
+            c for c in self.bot.tree.get_commands() if not isinstance(c, app_commands.ContextMenu)
+        ]
+        await interaction.response.send_message(embed=help_embed(tree), ephemeral=True)
 
 
 async def setup(bot: AnyBot) -> None:

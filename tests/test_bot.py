@@ -15,6 +15,7 @@ from discord import app_commands
 
 from bot import create_bot, load_settings
 from bot.core import EXTENSIONS, bot_intents
+from cogs.meta import EMBED_LIMIT, FIELD_LIMIT, help_embed
 
 
 @pytest.fixture
@@ -89,3 +90,23 @@ def test_the_bot_process_does_not_load_matplotlib() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]"
+
+
+async def test_help_names_every_command_and_fits_in_one_discord_message(settings: Any) -> None:
+    """Discord refuses embeds over 6,000 characters in all (/help broke when the command count
+    grew); every command still appears."""
+    bot = create_bot(settings, run_services=False)
+    try:
+        await bot._sprintbot_setup(bot)
+        tree = [c for c in bot.tree.get_commands() if not isinstance(c, app_commands.ContextMenu)]
+        embed = help_embed(tree)
+        assert len(embed) <= EMBED_LIMIT
+        assert all(len(f.value or "") <= FIELD_LIMIT for f in embed.fields)
+        text = " ".join(f.value or "" for f in embed.fields)
+        for cmd in bot.tree.walk_commands():
+            if not isinstance(cmd, app_commands.Group):
+                assert cmd.name in text, cmd.qualified_name
+        for cmd in tree:
+            assert f"`/{cmd.name}`" in text
+    finally:
+        await bot.db.dispose()

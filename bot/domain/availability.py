@@ -25,8 +25,10 @@ __all__ = [
     "Availability",
     "Interval",
     "Window",
+    "available_at",
     "format_windows",
     "intersect",
+    "is_night",
     "mask_intervals",
     "merge",
     "parse_windows",
@@ -395,3 +397,21 @@ def mask_intervals(mask: int, start: datetime, slot_minutes: int = SLOT_MINUTES)
         out.append(Interval(start + i * step, start + j * step))
         i = j
     return out
+
+
+# -- one moment ------------------------------------------------------------------------------------
+
+NIGHT_START = 22 * 60  # local minutes from midnight: 22:00 …
+NIGHT_END = 7 * 60  # … to 07:00 counts as night
+
+
+def available_at(availability: Availability, instant: datetime) -> bool:
+    """Whether ``instant`` (aware) falls inside one of the member's weekly windows."""
+    around = week_intervals(availability, instant - timedelta(days=1), days=2)
+    return any(iv.start <= instant < iv.end for iv in around)
+
+
+def is_night(local: datetime) -> bool:
+    """Whether a local wall-clock time is at night (22:00–07:00) for whoever lives there."""
+    minutes = local.hour * 60 + local.minute
+    return minutes >= NIGHT_START or minutes < NIGHT_END

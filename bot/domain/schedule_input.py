@@ -132,8 +132,8 @@ def _parse_clock(word: str, original: str, *, dated: bool = False) -> time | Non
             )
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ScheduleError(
-                f"“{shown(original)}” is not a time of day: hours go 0–23 and minutes 00–59, "
-                "e.g. 09:00 or 17:30."
+                f"“{shown(original)}” is not a time of day: hours go from 0 to 23 and minutes "
+                "from 00 to 59, e.g. 09:00 or 17:30."
             )
         return time(hour, minute)
     if not 1 <= hour <= 12:

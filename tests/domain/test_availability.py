@@ -13,8 +13,10 @@ from bot.domain.availability import (
     Availability,
     Interval,
     Window,
+    available_at,
     format_windows,
     intersect,
+    is_night,
     mask_intervals,
     parse_windows,
     slot_mask,
@@ -173,3 +175,25 @@ def test_what_show_prints_parses_back_to_the_same_windows(windows: list[Window])
     if not expected:
         return
     assert parse_windows(format_windows(expected)) == expected
+
+
+# -- one moment (/when) ----------------------------------------------------------------------------
+
+
+def test_available_at_reads_the_members_own_zone_across_midnight() -> None:
+    ny = Availability(ZoneInfo("America/New_York"), (Window(0, 22 * 60, 24 * 60),))  # Mon 22–24
+    # Monday 23:30 in New York is Tuesday 04:30 UTC (EST).
+    assert available_at(ny, datetime(2031, 3, 4, 4, 30, tzinfo=UTC))
+    assert not available_at(ny, datetime(2031, 3, 4, 5, 0, tzinfo=UTC))  # midnight: the end
+    assert not available_at(Availability(ZoneInfo("UTC"), ()), datetime(2031, 3, 4, tzinfo=UTC))
+
+
+def test_night_is_22_to_7_local() -> None:
+    day = datetime(2031, 3, 4)
+    assert [is_night(day.replace(hour=h)) for h in (6, 7, 21, 22, 0)] == [
+        True,
+        False,
+        False,
+        True,
+        True,
+    ]

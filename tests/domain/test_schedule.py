@@ -132,9 +132,9 @@ def test_schedule_error_is_a_value_error_and_a_user_error() -> None:
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("25:00", "hours go 0–23"),
-        ("24:00", "hours go 0–23"),
-        ("9:60", "minutes 00–59"),
+        ("25:00", "hours go from 0 to 23"),
+        ("24:00", "hours go from 0 to 23"),
+        ("9:60", "minutes from 00 to 59"),
         ("Funday", "“Funday”"),
         ("Funday 9:00", "“Funday”"),
         ("13pm", "with am or pm the hour goes from 1 to 12"),

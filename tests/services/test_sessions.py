@@ -578,13 +578,20 @@ async def test_a_herd_of_series_due_at_once_waits_for_a_sprint_phase_change(worl
     order: list[str] = []
     run_due = world.sessions.runner.run_due
 
+    all_ran = asyncio.Event()
+
+    def ran(what: str) -> None:
+        order.append(what)
+        if len(order) == len(ids) + 1:
+            all_ran.set()
+
     async def traced_run_due(series_id: int) -> list[str]:
         done: list[str] = await run_due(series_id)
-        order.append(f"series {series_id}")
+        ran(f"series {series_id}")
         return done
 
     async def phase_change() -> None:
-        order.append("sprint")
+        ran("sprint")
 
     world.sessions.runner.run_due = traced_run_due  # type: ignore[method-assign]
     due = datetime.now(UTC) + timedelta(milliseconds=300)
@@ -594,8 +601,7 @@ async def test_a_herd_of_series_due_at_once_waits_for_a_sprint_phase_change(worl
     world.timers.start()
     try:
         async with asyncio.timeout(20):
-            while len(order) < len(ids) + 1:
-                await asyncio.sleep(0.05)
+            await all_ran.wait()
     finally:
         await world.timers.aclose()
     assert order.index("sprint") <= 1  # at most one series transaction overlapped it

@@ -14,8 +14,8 @@ from bot.domain.availability import (
 )
 from bot.domain.errors import NotFound, ValidationError
 from bot.domain.timezones import validate_zone
-from bot.services.availability import queries
-from bot.services.availability.types import AvailabilityView
+from bot.services.availability import queries, when
+from bot.services.availability.types import AvailabilityView, WhenView
 from bot.services.context import ServiceContext
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.timezones import guild_zone, member_zone
@@ -83,6 +83,13 @@ class AvailabilityService:
                 return False
             await session.delete(row)
         return True
+
+    async def when(
+        self, guild_id: int, user_id: int, text: str, members: str | None = None
+    ) -> WhenView:
+        """``/when``: a time typed in the member's zone, and what it is for the members named
+        (their local time, and whether it is outside their hours or at night for them)."""
+        return await when.time_for(self.ctx, guild_id, user_id, text, when.member_ids(members))
 
     def _view(self, found: Availability, source: str) -> AvailabilityView:
         now = self.ctx.clock.now()

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.availability import Interval, Window
+from bot.views.when import MemberTime, WhenView
+
+__all__ = ["AvailabilityView", "MemberTime", "WhenView"]
 
 
 @dataclass(frozen=True)

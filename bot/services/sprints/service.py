@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from bot.services.events import SprintObservers
 from bot.services.privacy.gate import is_untracked, refuse_untracked
 from bot.services.sprints import messages, queries
 from bot.services.sprints import settings as sprint_settings
+from bot.services.sprints.gone import GoneUseCases
 from bot.services.sprints.phases import EXTEND_MAX_MINUTES, AfterCommit, PhaseMachine
 from bot.services.sprints.settings import SettingsUseCases
 from bot.services.sprints.types import (
@@ -50,8 +51,15 @@ __all__ = ["ENDED_MESSAGE", "EXTEND_MAX_MINUTES", "SprintService"]
 ENDED_MESSAGE = "This sprint has ended."
 # A command's sent time comes from its Discord snowflake, in whole milliseconds.
 SENT_AT_PRECISION = timedelta(milliseconds=1)
-# A deleted card is posted again at most once per this long per sprint (see message_gone).
-CARD_REPOST_COOLDOWN = timedelta(seconds=60)
+
+
+class ControlAt(TypedDict, total=False):
+    """Which sprint state a control was meant for (see :meth:`SprintService.control`)."""
+
+    guild_id: int | None
+    expected: int | None
+    sent_at: datetime | None
+
 
 _ACTION_WORDS = {
     SprintAction.PAUSE: "pause",
@@ -62,7 +70,7 @@ _ACTION_WORDS = {
 }
 
 
-class SprintService(SettingsUseCases):
+class SprintService(SettingsUseCases, GoneUseCases):
     def __init__(self, ctx: ServiceContext, observers: SprintObservers | None = None) -> None:
         self.ctx = ctx
         # The other areas this one tells about its changes (wired once by ``Services``).
@@ -71,7 +79,8 @@ class SprintService(SettingsUseCases):
         # Voice channels linked to an active sprint, known after restore(); None means unknown
         # (every voice event then asks the database). Stale entries only cost a query.
         self._voice_links: set[int] | None = None
-        self._reposted: dict[int, datetime] = {}  # sprint -> when its card was last posted again
+        # Sprint -> when its card was last posted again (see gone.py).
+        self._reposted: dict[int, datetime] = {}
 
     # ---- hooks ----------------------------------------------------------------------------------
 
@@ -371,71 +380,25 @@ class SprintService(SettingsUseCases):
 
     # ---- host controls --------------------------------------------------------------------------
 
-    async def pause(
-        self,
-        sprint_id: int,
-        actor: Actor,
-        *,
-        guild_id: int | None = None,
-        expected: int | None = None,
-    ) -> SprintView:
-        return (
-            await self.control(
-                sprint_id, actor, SprintAction.PAUSE, guild_id=guild_id, expected=expected
-            )
-        ).sprint
+    # Shortcuts for one action each (tests, the bench, the console); the cogs call control().
 
-    async def resume(
-        self,
-        sprint_id: int,
-        actor: Actor,
-        *,
-        guild_id: int | None = None,
-        expected: int | None = None,
-    ) -> SprintView:
-        return (
-            await self.control(
-                sprint_id, actor, SprintAction.RESUME, guild_id=guild_id, expected=expected
-            )
-        ).sprint
+    async def pause(self, sprint_id: int, actor: Actor, **at: Unpack[ControlAt]) -> SprintView:
+        return (await self.control(sprint_id, actor, SprintAction.PAUSE, **at)).sprint
 
-    async def skip(
-        self,
-        sprint_id: int,
-        actor: Actor,
-        *,
-        guild_id: int | None = None,
-        expected: int | None = None,
-    ) -> SprintView:
-        return (
-            await self.control(
-                sprint_id, actor, SprintAction.SKIP, guild_id=guild_id, expected=expected
-            )
-        ).sprint
+    async def resume(self, sprint_id: int, actor: Actor, **at: Unpack[ControlAt]) -> SprintView:
+        return (await self.control(sprint_id, actor, SprintAction.RESUME, **at)).sprint
 
-    async def stop(
-        self, sprint_id: int, actor: Actor, *, guild_id: int | None = None
-    ) -> SprintView:
-        return (await self.control(sprint_id, actor, SprintAction.STOP, guild_id=guild_id)).sprint
+    async def skip(self, sprint_id: int, actor: Actor, **at: Unpack[ControlAt]) -> SprintView:
+        return (await self.control(sprint_id, actor, SprintAction.SKIP, **at)).sprint
+
+    async def stop(self, sprint_id: int, actor: Actor, **at: Unpack[ControlAt]) -> SprintView:
+        return (await self.control(sprint_id, actor, SprintAction.STOP, **at)).sprint
 
     async def extend(
-        self,
-        sprint_id: int,
-        actor: Actor,
-        minutes: int,
-        *,
-        guild_id: int | None = None,
-        expected: int | None = None,
+        self, sprint_id: int, actor: Actor, minutes: int, **at: Unpack[ControlAt]
     ) -> SprintView:
-        result = await self.control(
-            sprint_id,
-            actor,
-            SprintAction.EXTEND,
-            minutes=minutes,
-            guild_id=guild_id,
-            expected=expected,
-        )
-        return result.sprint
+        action = SprintAction.EXTEND
+        return (await self.control(sprint_id, actor, action, minutes=minutes, **at)).sprint
 
     async def control(
         self,
@@ -500,63 +463,6 @@ class SprintService(SettingsUseCases):
     async def advance(self, sprint_id: int) -> PhaseChange | None:
         """Bring the sprint to where its schedule says it is now. Idempotent (see PhaseMachine)."""
         return await self.phases.advance(sprint_id)
-
-    # ---- channels going away --------------------------------------------------------------------
-
-    async def channel_deleted(self, channel_id: int) -> list[int]:
-        """A channel was deleted (or delivery found it gone): end sprints posting there cleanly.
-
-        A deleted text channel ends its sprint (reason "channel"); a deleted voice channel is
-        unlinked and the sprint carries on. Returns the ids of the sprints ended.
-        """
-        after = AfterCommit()
-        ended: list[int] = []
-        async with self.ctx.db.transaction() as session:
-            rows = await queries.active_sprints_of_channel(session, channel_id)
-            now = self.ctx.clock.now()
-            for row in rows:
-                if row.channel_id == channel_id:
-                    await self.phases.end(session, row, EndReason.CHANNEL, now, after)
-                    ended.append(row.id)
-                else:
-                    row.voice_channel_id = None
-                    row.version += 1
-                    await session.flush()
-                    await self.phases.enqueue_card(session, row, now)
-        self.phases.after(after)
-        return ended
-
-    # Delivery may call this when Discord says a channel no longer exists.
-    channel_gone = channel_deleted
-
-    async def message_gone(self, channel_id: int, message_id: int) -> bool:
-        """Delivery found a message gone when it edited it: a deleted card is posted again.
-
-        Only the current card of the active sprint in that channel (issue #12 item 4): a new
-        card row (same ref) becomes the sprint's card, and later edits wait for it and go to it.
-        Once per deleted card (more failed edits of the old one find a newer card), and at most
-        once per ``CARD_REPOST_COOLDOWN`` per sprint, so a card deleted again and again within
-        seconds is not posted in a loop: it stays gone until an edit after the cooldown finds
-        it gone. Returns whether it posted.
-        """
-        now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as session:
-            row = await queries.active_sprint_in_channel(session, channel_id, for_update=True)
-            if row is None:
-                return False
-            view = await self.phases.view(session, row)
-            if view.card_message_id != message_id:
-                return False  # an older card, or the new one is not delivered yet
-            last = self._reposted.get(row.id)
-            if last is not None and now - last < CARD_REPOST_COOLDOWN:
-                log.info("sprint %s: card deleted again within a minute; not posted", row.id)
-                return False
-            row.card_message_id = None  # the new card's, once delivered (fill_card_message_id)
-            await enqueue(session, await self.phases.card_send(session, row, now, view=view))
-        self._reposted = {k: t for k, t in self._reposted.items() if now - t < CARD_REPOST_COOLDOWN}
-        self._reposted[row.id] = now
-        self.ctx.delivery.wake()
-        return True
 
     # ---- rows -----------------------------------------------------------------------------------
 
