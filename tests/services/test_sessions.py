@@ -569,3 +569,39 @@ async def test_a_member_who_leaves_the_server_leaves_its_series_and_frees_the_pl
     (offer,) = await world.sent("a place opened up")
     assert offer["allowed_mentions"]["users"] == [str(BEN)]
     assert await world.sessions.member_left(GUILD, ANA) == []
+
+
+async def test_a_herd_of_series_due_at_once_waits_for_a_sprint_phase_change(world: World) -> None:
+    """Series timers run in the scheduler's bulk lane: a sprint's phase change due at the same
+    instant as twenty series goes first, not behind them."""
+    ids = [await world.schedule(title=f"Herd {i}", reminders="none") for i in range(20)]
+    order: list[str] = []
+    run_due = world.sessions.runner.run_due
+
+    all_ran = asyncio.Event()
+
+    def ran(what: str) -> None:
+        order.append(what)
+        if len(order) == len(ids) + 1:
+            all_ran.set()
+
+    async def traced_run_due(series_id: int) -> list[str]:
+        done: list[str] = await run_due(series_id)
+        ran(f"series {series_id}")
+        return done
+
+    async def phase_change() -> None:
+        ran("sprint")
+
+    world.sessions.runner.run_due = traced_run_due  # type: ignore[method-assign]
+    due = datetime.now(UTC) + timedelta(milliseconds=300)
+    for series_id in ids:
+        world.sessions.runner.arm(series_id, due)
+    world.timers.arm("sprint:1", due, phase_change)  # the urgent lane, like a sprint's timer
+    world.timers.start()
+    try:
+        async with asyncio.timeout(20):
+            await all_ran.wait()
+    finally:
+        await world.timers.aclose()
+    assert order.index("sprint") <= 1  # at most one series transaction overlapped it
