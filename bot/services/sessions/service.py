@@ -1,5 +1,6 @@
-"""Standing sessions: schedule a session or a series, RSVP, the waitlist, reminders opt-out,
-edit/skip/cancel, calendars, and attendance when an occurrence's sprint ends.
+"""Standing sessions: schedule a session or a series, list and show them, edit/skip/cancel,
+calendars. Members' answers (RSVP, waitlist, reminders) are in :mod:`.rsvp`; channels and members
+going away, signs of life and attendance at the sprint's end in :mod:`.signals`.
 
 Each use case is one transaction with the series row locked (``with_for_update``; SQLite
 serialises with ``BEGIN IMMEDIATE``), so two members pressing Going for the last place get one
@@ -15,23 +16,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue
-from bot.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from bot.domain.errors import Conflict, PermissionDenied, ValidationError
 from bot.domain.schedule import ScheduleError, parse_repeat, parse_when, rrule_text
-from bot.domain.text import clean_note, clean_title, escape_markdown
+from bot.domain.text import clean_note, clean_title
 from bot.domain.timezones import validate_zone
 from bot.render import sessions as render
 from bot.render.session_calendar import series_ics
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
-from bot.services.events import EndingAddOn, OccurrenceListener, SprintEnded
+from bot.services.events import OccurrenceListener
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.sessions import messages, queries
+from bot.services.sessions.lookups import series_in_guild
+from bot.services.sessions.rsvp import RsvpUseCases
 from bot.services.sessions.runner import Runner, minutes_of
+from bot.services.sessions.signals import SignalUseCases
 from bot.services.sessions.types import (
     Calendar,
     EditRequest,
     Rsvp,
-    RsvpResult,
     ScheduleRequest,
     SeriesView,
 )
@@ -40,9 +43,6 @@ from bot.services.sprints.settings import defaults_of, plan_for
 from bot.services.sprints.types import StartRequest
 from bot.services.timezones import guild_zone, member_zone
 from db.models import (
-    SessionAttendance,
-    SessionOccurrence,
-    SessionReminderOptOut,
     SessionRsvp,
     SessionSeries,
 )
@@ -58,7 +58,7 @@ NORMS_MAX = 500
 _RELATIVE = re.compile(r"in\s+(\d{1,4})\s*(m|min|mins|minutes?|h|hours?)", re.IGNORECASE)
 
 
-class SessionService:
+class SessionService(RsvpUseCases, SignalUseCases):
     def __init__(self, ctx: ServiceContext, sprints: SprintService) -> None:
         self.ctx = ctx
         self.sprints = sprints
@@ -211,7 +211,9 @@ class SessionService:
 
     async def show(self, guild_id: int, series_id: int) -> SeriesView:
         async with self.ctx.db.transaction() as session:
-            return await self.runner.view(session, await self._series(session, guild_id, series_id))
+            return await self.runner.view(
+                session, await series_in_guild(session, guild_id, series_id)
+            )
 
     async def choices(self, guild_id: int, current: str) -> list[tuple[str, int]]:
         """Autocomplete: (label, series id) of the server's live series matching ``current``."""
@@ -226,7 +228,7 @@ class SessionService:
 
     async def calendar(self, guild_id: int, series_id: int) -> Calendar:
         async with self.ctx.db.transaction() as session:
-            series = await self._series(session, guild_id, series_id)
+            series = await series_in_guild(session, guild_id, series_id)
             view = await self.runner.view(session, series)
         ics = series_ics(
             uid=f"sprintbot-session-{series.id}-{series.guild_id}@sprintbot",
@@ -243,174 +245,6 @@ class SessionService:
         slug = re.sub(r"[^A-Za-z0-9]+", "-", series.title).strip("-").lower() or "session"
         return Calendar(f"{slug[:40]}.ics", ics, render.google_link(view))
 
-    # -- RSVP ----------------------------------------------------------------------------------
-
-    async def rsvp(
-        self,
-        guild_id: int,
-        series_id: int,
-        occurrence_id: int | None,
-        user_id: int,
-        name: str,
-        answer: Rsvp,
-    ) -> RsvpResult:
-        """Going / Maybe / Can't (this and the next ones) or Skip (this one only). With a
-        capacity, Going beyond it goes on the waitlist."""
-        if answer is Rsvp.WAITLIST:
-            raise ValidationError("Press Going: with no place free you go on the waitlist.")
-        now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as session:
-            await refuse_untracked(session, user_id)
-            series = await self._series(session, guild_id, series_id, lock=True)
-            occ = await self._open_occurrence(session, series, occurrence_id, now)
-            row = await queries.rsvp(session, series.id, occ.id, user_id)
-            before = Rsvp(row.status) if row is not None else None
-            status: Rsvp = answer
-            full = (
-                answer is Rsvp.GOING
-                and before is not Rsvp.GOING
-                and series.capacity is not None
-                and await self.runner.places_taken(session, series, occ, now) >= series.capacity
-            )
-            if full:
-                offered = (
-                    row is not None
-                    and row.offer_expires_at is not None
-                    and row.offer_expires_at > now
-                )
-                status = Rsvp.GOING if offered else Rsvp.WAITLIST
-            if row is None:
-                row = SessionRsvp(
-                    series_id=series.id,
-                    occurrence_id=occ.id,
-                    user_id=user_id,
-                    display_name=name[:100],
-                    status=status.value,
-                    queued_at=now,
-                    updated_at=now,
-                )
-                session.add(row)
-            else:
-                if status is Rsvp.WAITLIST and before is not Rsvp.WAITLIST:
-                    row.queued_at = now
-                row.status, row.display_name, row.updated_at = status.value, name[:100], now
-                if status is not Rsvp.WAITLIST:
-                    row.offered_at, row.offer_expires_at = None, None
-            if answer is not Rsvp.SKIP:
-                await self._set_standing(session, series, user_id, name, answer, now)
-            await session.flush()
-            changed = before is not status
-            if before is Rsvp.GOING and status is not Rsvp.GOING:
-                await self.runner.offer_places(session, series, occ, now)
-            if changed:
-                await self.runner.enqueue_card(session, series, now, coalesce=True)
-            position = None
-            if status is Rsvp.WAITLIST:
-                waiting = [
-                    r.user_id
-                    for r in await queries.rsvps_of(session, series.id, occ.id)
-                    if r.status == Rsvp.WAITLIST
-                ]
-                position = waiting.index(user_id) + 1
-            view = await self.runner.view(session, series, occ)
-            wake = await self.runner.wake_at(session, series, occ)
-        self.ctx.delivery.wake()
-        self.runner.arm(series_id, wake)
-        return RsvpResult(view, status, changed, position)
-
-    async def accept(
-        self, guild_id: int, series_id: int, occurrence_id: int, user_id: int, name: str
-    ) -> RsvpResult:
-        """Take the place a waitlist offer holds for you."""
-        now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as session:
-            series = await self._series(session, guild_id, series_id, lock=True)
-            occ = await self._open_occurrence(session, series, occurrence_id, now)
-            row = await queries.rsvp(session, series.id, occ.id, user_id)
-            if row is not None and row.status == Rsvp.GOING:
-                raise Conflict("You already have a place: you're going.")
-            if row is None or row.status != Rsvp.WAITLIST or row.offered_at is None:
-                raise PermissionDenied(
-                    "This offer is for someone else. Press Going on the card to join the waitlist."
-                )
-            if row.offer_expires_at is None or row.offer_expires_at <= now:
-                raise Conflict(
-                    "That offer has expired and passed to the next member; you're still on the "
-                    "waitlist."
-                )
-            row.status, row.offered_at, row.offer_expires_at = Rsvp.GOING.value, None, None
-            row.updated_at = now
-            await self._set_standing(session, series, user_id, name, Rsvp.GOING, now)
-            await session.flush()
-            await self.runner.enqueue_card(session, series, now, coalesce=True)
-            view = await self.runner.view(session, series, occ)
-            wake = await self.runner.wake_at(session, series, occ)
-        self.ctx.delivery.wake()
-        self.runner.arm(series_id, wake)
-        return RsvpResult(view, Rsvp.GOING, True)
-
-    async def _set_standing(
-        self,
-        session: AsyncSession,
-        series: SessionSeries,
-        user_id: int,
-        name: str,
-        answer: Rsvp,
-        now: datetime,
-    ) -> None:
-        row = await queries.rsvp(session, series.id, None, user_id)
-        if row is None:
-            session.add(
-                SessionRsvp(
-                    series_id=series.id,
-                    occurrence_id=None,
-                    user_id=user_id,
-                    display_name=name[:100],
-                    status=answer.value,
-                    queued_at=now,
-                    updated_at=now,
-                )
-            )
-        elif row.status != answer.value:
-            row.status, row.updated_at = answer.value, now
-            row.queued_at = now if answer is Rsvp.GOING else row.queued_at
-
-    async def leave(self, guild_id: int, series_id: int, user_id: int) -> SeriesView:
-        """Out of the series: no answer, no more pings. A place it held is offered on."""
-        now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as session:
-            series = await self._series(session, guild_id, series_id, lock=True)
-            occ = await queries.next_occurrence(session, series.id)
-            held = occ is not None and await queries.rsvp(session, series.id, occ.id, user_id)
-            if not await queries.forget_member(session, series.id, user_id):
-                raise Conflict(f"You're not in **{escape_markdown(series.title)}**.")
-            if occ is not None:
-                if held:
-                    await self.runner.offer_places(session, series, occ, now)
-                await self.runner.enqueue_card(session, series, now, coalesce=True)
-            view = await self.runner.view(session, series)
-        self.ctx.delivery.wake()
-        return view
-
-    async def set_reminders(self, guild_id: int, user_id: int, on: bool) -> bool:
-        """Turn the member's session reminders in this server on or off; True when it changed."""
-        async with self.ctx.db.transaction() as session:
-            row = await session.get(SessionReminderOptOut, (guild_id, user_id))
-            if on:
-                if row is None:
-                    return False
-                await session.delete(row)
-                return True
-            if row is not None:
-                return False
-            await refuse_untracked(session, user_id)
-            session.add(
-                SessionReminderOptOut(
-                    guild_id=guild_id, user_id=user_id, created_at=self.ctx.clock.now()
-                )
-            )
-            return True
-
     # -- managing ------------------------------------------------------------------------------
 
     async def edit(self, actor: Actor, series_id: int, change: EditRequest) -> SeriesView:
@@ -426,7 +260,7 @@ class SessionService:
             )
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
-            series = await self._series(session, actor.guild_id, series_id, lock=True)
+            series = await series_in_guild(session, actor.guild_id, series_id, lock=True)
             self._may_manage(series, actor, "edit")
             if series.cancelled_at is not None:
                 raise Conflict("This series is cancelled; schedule a new one.")
@@ -486,7 +320,7 @@ class SessionService:
         """Skip the next occurrence (nobody is reminded, no sprint); the series carries on."""
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
-            series = await self._series(session, actor.guild_id, series_id, lock=True)
+            series = await series_in_guild(session, actor.guild_id, series_id, lock=True)
             self._may_manage(series, actor, "skip a session of")
             occ = await self.runner.ensure_next(session, series, now)
             if occ is None:
@@ -506,7 +340,7 @@ class SessionService:
     async def cancel(self, actor: Actor, series_id: int) -> SeriesView:
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
-            series = await self._series(session, actor.guild_id, series_id, lock=True)
+            series = await series_in_guild(session, actor.guild_id, series_id, lock=True)
             self._may_manage(series, actor, "cancel")
             if series.cancelled_at is not None:
                 raise Conflict("This series is already cancelled.")
@@ -525,151 +359,6 @@ class SessionService:
         await session.flush()
         await self.runner.enqueue_card(session, series, now, coalesce=False)
 
-    # -- Discord events ------------------------------------------------------------------------
-
-    async def channel_deleted(self, guild_id: int, channel_id: int) -> list[int]:
-        """A deleted text channel cancels its series; a deleted voice channel is dropped (the
-        next start runs without it and says so). Returns the series changed."""
-        now = self.ctx.clock.now()
-        changed: list[int] = []
-        cancelled: list[int] = []
-        async with self.ctx.db.transaction() as session:
-            for series in await queries.series_of_guild(session, guild_id):
-                if series.channel_id == channel_id:
-                    cancelled.append(series.id)
-                    series.cancelled_at = now
-                    for occ in await queries.occurrences_of(session, series.id):
-                        if occ.status == "upcoming":
-                            occ.status = "cancelled"
-                    changed.append(series.id)
-                else:
-                    nxt = await queries.next_occurrence(session, series.id)
-                    hit = series.voice_channel_id == channel_id
-                    if nxt is not None and nxt.voice_channel_id == channel_id:
-                        nxt.voice_channel_id, hit = None, True
-                    if not hit:
-                        continue
-                    if series.voice_channel_id == channel_id:
-                        series.voice_channel_id = None
-                    if nxt is not None and nxt.note is None:
-                        nxt.note = f"voice_gone:{channel_id}"
-                    await session.flush()
-                    await self.runner.enqueue_card(session, series, now, coalesce=False)
-                    changed.append(series.id)
-        for series_id in cancelled:
-            self.runner.arm(series_id, None)
-        return changed
-
-    async def here(
-        self, guild_id: int, series_id: int, occurrence_id: int, user_id: int, name: str
-    ) -> int:
-        """ "I'm here" on the start line: counts the member as having shown up (and joins them to
-        the sprint when they are not in it). Returns the sprint's id."""
-        async with self.ctx.db.transaction() as session:
-            series = await self._series(session, guild_id, series_id)
-            occ = await queries.locked_occurrence(session, occurrence_id)
-            if occ is None or occ.series_id != series.id:
-                raise NotFound("I can't find that session any more.")
-            if occ.status != "started" or occ.sprint_id is None or occ.ended_at is not None:
-                raise Conflict(
-                    "That session is over, so it takes no more check-ins. See you at the next one!"
-                )
-            await refuse_untracked(session, user_id)
-            sprint_id = occ.sprint_id
-            if user_id not in await queries.sprint_members(session, sprint_id):
-                await self.sprints.add_participant(session, sprint_id, user_id, name)
-                await self.sprints.refresh_card(session, sprint_id)
-            row = await queries.attendance(session, occ.id, user_id)
-            if row is None:
-                row = SessionAttendance(
-                    occurrence_id=occ.id, user_id=user_id, recorded_at=self.ctx.clock.now()
-                )
-                session.add(row)
-            row.showed_up = True
-        self.ctx.delivery.wake()
-        return sprint_id
-
-    async def voice_seen(self, guild_id: int, voice_channel_id: int, user_id: int) -> bool:
-        """A member came into the voice channel of a running session's sprint: they showed up."""
-        if not self.ctx.handles_guild(guild_id):
-            return False
-        async with self.ctx.db.transaction() as session:
-            found = await queries.running_occurrences_in_voice(session, voice_channel_id)
-            for occ in found:
-                row = await queries.attendance(session, occ.id, user_id)
-                if row is None:
-                    row = SessionAttendance(
-                        occurrence_id=occ.id, user_id=user_id, recorded_at=self.ctx.clock.now()
-                    )
-                    session.add(row)
-                row.showed_up = True
-            return bool(found)
-
-    async def member_present(self, session: AsyncSession, sprint_id: int, user_id: int) -> None:
-        """PresenceListener: Join pressed, /sprint join or voice while the occurrence's sprint
-        runs — the member showed up (in the sprint's transaction)."""
-        occ = await queries.occurrence_of_sprint(session, sprint_id)
-        if occ is None or occ.ended_at is not None or user_id < 0:
-            return
-        row = await queries.attendance(session, occ.id, user_id)
-        if row is None:
-            row = SessionAttendance(
-                occurrence_id=occ.id, user_id=user_id, recorded_at=self.ctx.clock.now()
-            )
-            session.add(row)
-        row.showed_up = True
-
-    async def member_left(self, guild_id: int, user_id: int) -> list[int]:
-        """Left the server: out of every series there (a place they held is offered on).
-        Returns the series they were in."""
-        now = self.ctx.clock.now()
-        left: list[int] = []
-        wakes: dict[int, datetime | None] = {}
-        async with self.ctx.db.transaction() as session:
-            for found in await queries.series_of_guild(session, guild_id):
-                series = await queries.locked_series(session, found.id)
-                assert series is not None
-                if not await queries.forget_member(session, series.id, user_id):
-                    continue
-                left.append(series.id)
-                occ = await queries.next_occurrence(session, series.id)
-                if occ is not None:
-                    await self.runner.offer_places(session, series, occ, now)
-                    await self.runner.enqueue_card(session, series, now, coalesce=True)
-                wakes[series.id] = await self.runner.wake_at(session, series, occ)
-        self.ctx.delivery.wake()
-        for series_id, wake in wakes.items():
-            self.runner.arm(series_id, wake)
-        return left
-
-    # -- the sprint ended (SprintEndListener) ---------------------------------------------------
-
-    async def sprint_ended(self, session: AsyncSession, event: SprintEnded) -> EndingAddOn | None:
-        """Record who showed up, and put the series (its name, who came, the next session) on
-        the message that says the sprint ended, under the debrief."""
-        occ = await queries.occurrence_of_sprint(session, event.sprint_id)
-        if occ is None or occ.ended_at is not None:
-            return None
-        series = await session.get(SessionSeries, occ.series_id)
-        if series is None:
-            return None
-        occ.ended_at = event.at
-        showed, missing = await self.runner.record_attendance(session, occ, event.at)
-        await self.runner.changed(session, occ.id, "ended")
-        nxt = await queries.next_occurrence(session, series.id)
-        view = await self.runner.view(session, series, nxt)
-        return EndingAddOn(
-            embeds=(
-                render.attendance_embed(
-                    occ.title or series.title,
-                    showed,
-                    missing,
-                    nxt.starts_at if nxt is not None else None,
-                    view.card_url(),
-                ),
-            )
-        )
-
     # -- the timer -----------------------------------------------------------------------------
 
     async def restore(self) -> None:
@@ -677,53 +366,6 @@ class SessionService:
 
     async def run_due(self, series_id: int) -> list[str]:
         return await self.runner.run_due(series_id)
-
-    # -- lookups -------------------------------------------------------------------------------
-
-    async def _series(
-        self, session: AsyncSession, guild_id: int, series_id: int, *, lock: bool = False
-    ) -> SessionSeries:
-        series = (
-            await queries.locked_series(session, series_id)
-            if lock
-            else await session.get(SessionSeries, series_id)
-        )
-        if series is None or series.guild_id != guild_id:
-            raise NotFound(
-                "I can't find that session in this server. `/session list` shows the ones "
-                "scheduled here."
-            )
-        return series
-
-    async def _open_occurrence(
-        self,
-        session: AsyncSession,
-        series: SessionSeries,
-        occurrence_id: int | None,
-        now: datetime,
-    ) -> SessionOccurrence:
-        """The occurrence an answer is for; refuses cancelled, skipped and past ones."""
-        if series.cancelled_at is not None:
-            raise Conflict(
-                f"**{escape_markdown(series.title)}** was cancelled, so it takes no answers."
-            )
-        occ = (
-            await queries.locked_occurrence(session, occurrence_id)
-            if occurrence_id is not None
-            else await self.runner.ensure_next(session, series, now)
-        )
-        if occ is None or occ.series_id != series.id:
-            raise Conflict("This series has no more sessions to answer for.")
-        if occ.status == "skipped":
-            raise Conflict("That session was skipped: answer for the next one on the card.")
-        if occ.status == "cancelled":
-            raise Conflict("That session was cancelled, so it takes no answers.")
-        if occ.status != "upcoming" or occ.starts_at <= now:
-            raise Conflict(
-                "That session has already started or is over, so it takes no more answers. "
-                "Join its sprint with `/sprint join`, or answer for the next one on the card."
-            )
-        return occ
 
     @staticmethod
     def _may_manage(series: SessionSeries, actor: Actor, what: str) -> None:
