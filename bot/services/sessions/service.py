@@ -27,9 +27,10 @@ from bot.services.context import ServiceContext
 from bot.services.events import OccurrenceListener
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.sessions import messages, queries
+from bot.services.sessions.cards import minutes_of
 from bot.services.sessions.lookups import series_in_guild
 from bot.services.sessions.rsvp import RsvpUseCases
-from bot.services.sessions.runner import Runner, minutes_of
+from bot.services.sessions.runner import Runner
 from bot.services.sessions.signals import SignalUseCases
 from bot.services.sessions.types import (
     Calendar,
