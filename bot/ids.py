@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "POD_BUTTON_TEMPLATE",
     "POD_PAUSE_ACTIONS",
     "POD_PAUSE_TEMPLATE",
+    "POD_WEEKLY_TEMPLATE",
     "SESSION_ACTIONS",
     "SESSION_BUTTON_TEMPLATE",
     "SPRINT_BUTTON_TEMPLATE",
@@ -68,6 +70,7 @@ __all__ = [
     "parse_huddle_id",
     "parse_pod_button_id",
     "parse_pod_pause_id",
+    "parse_pod_weekly_id",
     "parse_session_button_id",
     "parse_sprint_button_id",
     "parse_week_component_id",
@@ -75,6 +78,7 @@ __all__ = [
     "parse_week_note_form_id",
     "pod_button_id",
     "pod_pause_id",
+    "pod_weekly_id",
     "session_button_id",
     "sprint_button_id",
     "week_component_id",
@@ -364,6 +368,23 @@ def parse_pod_button_id(custom_id: str) -> tuple[str, int] | None:
     """(action, pod id)."""
     found = _POD_BUTTON.fullmatch(custom_id)
     return None if found is None else (found["action"], int(found["pod"]))
+
+
+# ``podweekly:{pod}:{epoch seconds}``: make the pod's first shared free time a weekly session.
+POD_WEEKLY_TEMPLATE = r"podweekly:(?P<pod>\d+):(?P<at>\d{1,12})"
+_POD_WEEKLY = re.compile(POD_WEEKLY_TEMPLATE)
+
+
+def pod_weekly_id(pod_id: int, at: datetime) -> str:
+    return f"podweekly:{int(pod_id)}:{int(at.timestamp())}"
+
+
+def parse_pod_weekly_id(custom_id: str) -> tuple[int, datetime] | None:
+    """(pod id, the free time's start)."""
+    found = _POD_WEEKLY.fullmatch(custom_id)
+    if found is None:
+        return None
+    return int(found["pod"]), datetime.fromtimestamp(int(found["at"]), UTC)
 
 
 POD_PAUSE_ACTIONS = ("pause", "stay")

@@ -8,12 +8,20 @@ restart. Replies are ephemeral: answers and preferences are personal.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.domain.errors import PermissionDenied, UserError
-from bot.ids import POD_BUTTON_TEMPLATE, POD_PAUSE_TEMPLATE, pod_button_id, pod_pause_id
+from bot.ids import (
+    POD_BUTTON_TEMPLATE,
+    POD_PAUSE_TEMPLATE,
+    POD_WEEKLY_TEMPLATE,
+    pod_button_id,
+    pod_pause_id,
+    pod_weekly_id,
+)
 from bot.services.pods import Answer, Preference
 from bot.ui import bot_of, guarded, send_ephemeral
 
@@ -120,4 +128,49 @@ class PauseButton(
         await send_ephemeral(interaction, text)
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (PodButton, PauseButton)
+class WeeklyButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=POD_WEEKLY_TEMPLATE,
+):
+    """On a pod's intro: the first shared free time becomes the pod's weekly standing session."""
+
+    def __init__(self, pod_id: int, at: datetime) -> None:
+        super().__init__(discord.ui.Button(custom_id=pod_weekly_id(pod_id, at), label="weekly"))
+        self.pod_id, self.at = pod_id, at
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> WeeklyButton:
+        return cls(int(match["pod"]), datetime.fromtimestamp(int(match["at"]), UTC))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, "pod weekly button", lambda: self.run(interaction))
+
+    async def run(self, interaction: discord.Interaction[Any]) -> None:
+        view = await service_of(interaction).meet_weekly(
+            guild_of(interaction),
+            self.pod_id,
+            interaction.user.id,
+            interaction.user.display_name,
+            self.at,
+        )
+        first = view.next.starts_at if view.next is not None else None
+        when = f" from <t:{int(first.timestamp())}:F>" if first is not None else ""
+        await send_ephemeral(
+            interaction,
+            f"📅 **{view.title}** meets {view.repeat_text}{when}. Its card is in this thread: "
+            "your pod mates answer Going or Maybe there, get a reminder, and the sprint starts "
+            "by itself.",
+        )
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    PodButton,
+    PauseButton,
+    WeeklyButton,
+)

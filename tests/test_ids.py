@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from bot import ids
 from bot.ids import (
@@ -86,6 +87,12 @@ def test_every_custom_id_reads_back_with_its_parser_and_its_template() -> None:
             ids.parse_pod_pause_id,
             ("stay", 5, big),
             ids.POD_PAUSE_TEMPLATE,
+        ),
+        (
+            ids.pod_weekly_id(5, datetime(2027, 1, 4, 17, tzinfo=UTC)),
+            ids.parse_pod_weekly_id,
+            (5, datetime(2027, 1, 4, 17, tzinfo=UTC)),
+            ids.POD_WEEKLY_TEMPLATE,
         ),
         (ids.forget_id(big, "yes"), ids.parse_forget_id, (big, "yes"), ids.FORGET_TEMPLATE),
         (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.text import truncate
-from bot.ids import pod_button_id, pod_pause_id
+from bot.ids import pod_button_id, pod_pause_id, pod_weekly_id
 
 __all__ = [
     "PodIntro",
@@ -155,16 +155,28 @@ def intro_payload(intro: PodIntro) -> dict[str, object]:
         "Say hi and pick a time to meet (a call, a coworking sprint, a walk). Press "
         "**We met** once you have; **Keep this pod** if you'd like to stay together next round."
     )
+    rows = [
+        _row(
+            _button(pod_button_id("met", intro.pod_id), "We met", "✅", SUCCESS),
+            _button(pod_button_id("keep", intro.pod_id), "Keep this pod", "🔒"),
+            _button(pod_button_id("rotate", intro.pod_id), "Rotate me next round", "🔀"),
+        )
+    ]
+    if intro.shared:  # one click: the first free time above becomes a weekly standing session
+        rows.append(
+            _row(
+                _button(
+                    pod_weekly_id(intro.pod_id, intro.shared[0][0]),
+                    "Meet weekly at the first free time",
+                    "📅",
+                    PRIMARY,
+                )
+            )
+        )
     return {
         "content": truncate("\n\n".join(body), MESSAGE_LIMIT),
         "allowed_mentions": _pings(ids),
-        "components": [
-            _row(
-                _button(pod_button_id("met", intro.pod_id), "We met", "✅", SUCCESS),
-                _button(pod_button_id("keep", intro.pod_id), "Keep this pod", "🔒"),
-                _button(pod_button_id("rotate", intro.pod_id), "Rotate me next round", "🔀"),
-            )
-        ],
+        "components": rows,
     }
 
 

@@ -35,6 +35,8 @@ class Services:
         self.pods = PodService(ctx, timezones=self.timezones)
         self.sharing = SharingService(ctx, cards=self.sprints)
         self.sessions = SessionService(ctx, self.sprints)
+        # A pod's intro offers its first shared free time as a weekly standing session.
+        self.pods.sessions = self.sessions
         # A kickoff at the moment a new pods round starts goes to the new pods' threads.
         self.accountability.follow_pod_rounds(self.pods)
         # The next occurrence of each series as a Discord Guild Scheduled Event.

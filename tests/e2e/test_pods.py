@@ -198,6 +198,18 @@ async def test_a_full_round_across_zones_then_the_next_matching(
         # Alice reports early that they met; Dana can't answer for another pod.
         met = await reply(await driver.click(club.alice, intro, "We met"))
         assert met.ephemeral and "met" in met.content
+
+        # One click: the first free time (Monday 17:00 UTC) becomes the pod's weekly session,
+        # for the pod's members only, with its card in the pod's thread.
+        weekly_button = "Meet weekly at the first free time"
+        not_theirs = await reply(await driver.click(club.dana, intro, weekly_button))
+        assert not_theirs.ephemeral and "Only the members of Pod" in not_theirs.content
+        weekly = await reply(await driver.click(club.bob, intro, weekly_button))
+        assert weekly.ephemeral and "weekly** meets every" in weekly.content
+        assert f"<t:{monday_17}:F>" in weekly.content
+        await drained(bot)
+        cards = [m for m in ab.history() if any("weekly" in e.get("title", "") for e in m.embeds)]
+        assert len(cards) == 1 and "Going" in str(cards[0].components)
         stranger = await reply(await driver.click(club.dana, intro, "We met"))
         assert "another pod's button" in stranger.content
 

@@ -28,6 +28,7 @@ from bot.services.pods.types import (
     RoundResult,
     RoundSummary,
 )
+from bot.services.pods.weekly import SessionScheduler, WeeklyUseCases
 from bot.services.timezones import TimezoneService, guild_zone
 from db.models import PodConfig
 
@@ -63,10 +64,11 @@ def _per_pod(choice: str | None) -> bool | None:
     return key == "per_pod"
 
 
-class PodService(MemberUseCases):
+class PodService(MemberUseCases, WeeklyUseCases):
     def __init__(self, ctx: ServiceContext, timezones: TimezoneService | None = None) -> None:
         self.ctx = ctx
         self.rounds = Rounds(ctx)
+        self.sessions: SessionScheduler | None = None  # wired by Services (meet_weekly)
         if timezones is not None:
             timezones.on_server_zone_changed(self._zone_changed)
 
