@@ -22,6 +22,7 @@ from bot.ids import (
     pod_pause_id,
     pod_weekly_id,
 )
+from bot.render.wire import ts
 from bot.services.pods import Answer, Preference
 from bot.ui import bot_of, guarded, send_ephemeral
 
@@ -160,7 +161,7 @@ class WeeklyButton(
             self.at,
         )
         first = view.next.starts_at if view.next is not None else None
-        when = f" from <t:{int(first.timestamp())}:F>" if first is not None else ""
+        when = f" from {ts(first)}" if first is not None else ""
         await send_ephemeral(
             interaction,
             f"📅 **{view.title}** meets {view.repeat_text}{when}. Its card is in this thread: "

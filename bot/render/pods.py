@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.domain.text import truncate
 from bot.ids import pod_button_id, pod_pause_id, pod_weekly_id
+from bot.render.wire import ts
 
 __all__ = [
     "PodIntro",
@@ -55,10 +56,6 @@ class PodIntro:
     shared_minutes: int
     ends_at: datetime
     kept: bool = False
-
-
-def ts(when: datetime, style: str = "F") -> str:
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def thread_ref(pod_id: int) -> str:

@@ -15,6 +15,7 @@ from bot.domain.text import escape_markdown
 from bot.ids import session_button_id
 from bot.render import limits
 from bot.render.session_calendar import google_calendar_link
+from bot.render.wire import ts
 from bot.views.sessions import Attendee, OccurrenceView, SeriesView
 
 __all__ = [
@@ -32,10 +33,6 @@ __all__ = [
 
 COLOUR = 0x5865F2
 MAX_NAMES = 30  # per list on the card; the rest is a count
-
-
-def ts(when: datetime, style: str = "F") -> str:
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def plan_text(plan: dict[str, Any]) -> str:

@@ -6,13 +6,13 @@ so a mention only shows a name. Times are Discord timestamps (each member sees t
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from bot.domain.privacy import FORMER_MEMBER, ForgetResult, StoredSummary
 from bot.domain.stats import LeaderboardView, MemberStats, Metric, Period, Ranked, ServerStats
 from bot.domain.text import escape_markdown, truncate
 from bot.domain.weeks import week_label
+from bot.render.wire import ts
 
 __all__ = [
     "forget_done_text",
@@ -25,10 +25,6 @@ __all__ = [
 
 BLURPLE = 0x5865F2
 GREEN = 0x3BA55C
-
-
-def ts(when: datetime, style: str = "R") -> str:
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def _minutes(value: int) -> str:
@@ -166,7 +162,7 @@ def privacy_embed(summary: StoredSummary) -> dict[str, Any]:
     if summary.timezone:
         extra.append(f"🕒 Your time zone: {summary.timezone}")
     if summary.last_export_at:
-        extra.append(f"📦 Last export: {ts(summary.last_export_at)}")
+        extra.append(f"📦 Last export: {ts(summary.last_export_at, 'R')}")
     return {
         "title": "🔒 What Sprintbot stores about you",
         "color": BLURPLE,
