@@ -31,6 +31,9 @@ __all__ = [
     "GOAL_FORM_TEMPLATE",
     "GOAL_PICK_TEMPLATE",
     "HUDDLE_TEMPLATE",
+    "OFFER_DRAFT_TEMPLATE",
+    "OFFER_TAKE_TEMPLATE",
+    "OFFER_WITHDRAW_TEMPLATE",
     "POD_ACTIONS",
     "POD_BUTTON_TEMPLATE",
     "POD_PAUSE_ACTIONS",
@@ -57,6 +60,9 @@ __all__ = [
     "goal_form_id",
     "goal_pick_id",
     "huddle_id",
+    "offer_draft_id",
+    "offer_take_id",
+    "offer_withdraw_id",
     "parse_carry_id",
     "parse_checkin_id",
     "parse_checkin_note_form_id",
@@ -68,6 +74,9 @@ __all__ = [
     "parse_goal_form_id",
     "parse_goal_pick_id",
     "parse_huddle_id",
+    "parse_offer_draft_id",
+    "parse_offer_take_id",
+    "parse_offer_withdraw_id",
     "parse_pod_button_id",
     "parse_pod_pause_id",
     "parse_pod_weekly_id",
@@ -464,3 +473,48 @@ def parse_session_button_id(custom_id: str) -> SessionButtonId | None:
     if found is None:
         return None
     return SessionButtonId(int(found["series"]), int(found["occ"]), found["action"])
+
+
+# -- slot offers (cogs/_offer_views.py) ----------------------------------------------------------
+
+# ``offer:take:{offer}:{slot}``: take (FIRST) or tick/un-tick (ENOUGH) slot 1–5 of an offer.
+OFFER_TAKE_TEMPLATE = r"offer:take:(?P<oid>\d+):(?P<pos>[1-5])"
+# ``offer:withdraw:{offer}``: the offerer (or Manage Server) closes it.
+OFFER_WITHDRAW_TEMPLATE = r"offer:withdraw:(?P<oid>\d+)"
+# ``offer:draft:{draft}``: /findtime's "Offer these" turns its stored draft into an open offer.
+OFFER_DRAFT_TEMPLATE = r"offer:draft:(?P<did>\d+)"
+_OFFER_TAKE = re.compile(OFFER_TAKE_TEMPLATE)
+_OFFER_WITHDRAW = re.compile(OFFER_WITHDRAW_TEMPLATE)
+_OFFER_DRAFT = re.compile(OFFER_DRAFT_TEMPLATE)
+
+
+def offer_take_id(offer_id: int, position: int) -> str:
+    if not 1 <= position <= 5:
+        raise ValueError(f"an offer has slots 1 to 5, not {position}")
+    return f"offer:take:{int(offer_id)}:{int(position)}"
+
+
+def parse_offer_take_id(custom_id: str) -> tuple[int, int] | None:
+    """(offer id, slot position 1–5)."""
+    found = _OFFER_TAKE.fullmatch(custom_id)
+    return None if found is None else (int(found["oid"]), int(found["pos"]))
+
+
+def offer_withdraw_id(offer_id: int) -> str:
+    return f"offer:withdraw:{int(offer_id)}"
+
+
+def parse_offer_withdraw_id(custom_id: str) -> int | None:
+    """The offer id."""
+    found = _OFFER_WITHDRAW.fullmatch(custom_id)
+    return None if found is None else int(found["oid"])
+
+
+def offer_draft_id(draft_id: int) -> str:
+    return f"offer:draft:{int(draft_id)}"
+
+
+def parse_offer_draft_id(custom_id: str) -> int | None:
+    """The draft's offer id."""
+    found = _OFFER_DRAFT.fullmatch(custom_id)
+    return None if found is None else int(found["did"])

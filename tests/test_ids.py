@@ -101,6 +101,9 @@ def test_every_custom_id_reads_back_with_its_parser_and_its_template() -> None:
             (big, "no"),
             ids.DELETE_SERVER_TEMPLATE,
         ),
+        (ids.offer_take_id(big, 5), ids.parse_offer_take_id, (big, 5), ids.OFFER_TAKE_TEMPLATE),
+        (ids.offer_withdraw_id(big), ids.parse_offer_withdraw_id, big, ids.OFFER_WITHDRAW_TEMPLATE),
+        (ids.offer_draft_id(big), ids.parse_offer_draft_id, big, ids.OFFER_DRAFT_TEMPLATE),
     ]
     for custom_id, parse, expected, template in cases:
         assert parse(custom_id) == expected, custom_id
@@ -129,3 +132,17 @@ def test_ids_of_one_kind_are_not_read_as_another() -> None:
     assert ids.parse_pod_pause_id(ids.pod_button_id("met", 1)) is None
     assert ids.parse_goal_form_id("goalmodal:1:someday") is None
     assert ids.parse_forget_id(ids.delete_server_id(1, "yes")) is None
+
+
+def test_offer_ids_take_only_slots_one_to_five_and_are_not_read_as_each_other() -> None:
+    assert ids.parse_offer_take_id("offer:take:1:6") is None
+    assert ids.parse_offer_take_id("offer:take:1:0") is None
+    assert ids.parse_offer_take_id(ids.offer_withdraw_id(1)) is None
+    assert ids.parse_offer_withdraw_id(ids.offer_draft_id(1)) is None
+    assert ids.parse_offer_draft_id(ids.offer_take_id(1, 1)) is None
+    for bad in (0, 6):
+        try:
+            ids.offer_take_id(1, bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"slot {bad} was accepted")
