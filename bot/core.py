@@ -37,6 +37,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.when",
     "cogs.sessions",
     "cogs.session_events",
+    "cogs.offers",
 )
 
 

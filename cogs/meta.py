@@ -25,7 +25,9 @@ GETTING_STARTED = (
     "Small groups: `/pods setup` matches members into pods; with `accountability:per_pod` each "
     "pod's weekly goals, check-ins and review happen in its own thread.\n"
     "Finding a time: everyone runs `/availability set` once, then `/findtime` suggests when the "
-    "members you name are free together, in each reader's own zone."
+    "members you name are free together, in each reader's own zone; **Offer these** turns them "
+    "into an offer. `/offer slots` offers up to five times: the first taker (or enough people) "
+    "confirms one, and everyone going gets the session."
 )
 
 

@@ -20,11 +20,12 @@ from bot.domain.pods import MAX_POD_SIZE, MIN_POD_SIZE
 from bot.domain.weeks import parse_day, parse_time
 from bot.services.context import ServiceContext
 from bot.services.pods import moves, queries
-from bot.services.pods.lookups import and_join, resolve_config
+from bot.services.pods.lookups import and_join, pod_in_guild, resolve_config
 from bot.services.pods.members import MAX_SNOOZE, MemberUseCases
 from bot.services.pods.rounds import Rounds, timer_key
 from bot.services.pods.types import (
     ConfigView,
+    PodMembers,
     RoundResult,
     RoundSummary,
 )
@@ -179,6 +180,29 @@ class PodService(MemberUseCases, WeeklyUseCases):
         async with self.ctx.db.transaction() as session:
             cfg = await resolve_config(session, guild_id, channel_id, enabled_only=False)
             return await self._view(session, cfg, self.ctx.clock.now())
+
+    async def current_pods(self, guild_id: int) -> list[PodMembers]:
+        """The pods of each pods channel's latest round in this server, with the members still
+        in them: what /findtime's ``pod:`` offers."""
+        out: list[PodMembers] = []
+        async with self.ctx.db.transaction() as session:
+            for cfg in await queries.configs_of_guild(session, guild_id):
+                rnd = await queries.latest_round(session, cfg.id)
+                if rnd is None:
+                    continue
+                seats = await queries.seats_of_round(session, rnd.id)
+                for pod in await queries.pods_of(session, rnd.id):
+                    here = tuple(s.user_id for s in seats.get(pod.id, []) if s.left_at is None)
+                    out.append(PodMembers(pod.id, pod.number, rnd.number, cfg.channel_id, here))
+        return out
+
+    async def pod_members(self, guild_id: int, pod_id: int) -> PodMembers:
+        """One pod of this server and who is still in it (a past round's pod too)."""
+        async with self.ctx.db.transaction() as session:
+            pod, rnd, cfg = await pod_in_guild(session, guild_id, pod_id)
+            seats = (await queries.seats_of_round(session, rnd.id)).get(pod.id, [])
+            here = tuple(s.user_id for s in seats if s.left_at is None)
+            return PodMembers(pod.id, pod.number, rnd.number, cfg.channel_id, here)
 
     async def disable(self, guild_id: int, channel_id: int | None = None) -> ConfigView:
         async with self.ctx.db.transaction() as session:

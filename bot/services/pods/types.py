@@ -95,3 +95,14 @@ class AnswerResult:
     pod_number: int
     answer: Answer
     changed: bool
+
+
+@dataclass(frozen=True)
+class PodMembers:
+    """A pod of a channel's latest round and who is still in it (/findtime's ``pod:``)."""
+
+    pod_id: int
+    number: int
+    round_number: int
+    channel_id: int  # the pods channel
+    members: tuple[int, ...]

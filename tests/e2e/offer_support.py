@@ -1,0 +1,127 @@
+"""The club, times and helpers of tests/e2e/test_offers.py (and the offer part of test_findtime):
+a guild where Alice offers slots and the others take them, finding an offer's card, who ends up
+Going."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.core import AnyBot
+from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, User
+from bot.localdiscord.driver import InteractionResult
+from bot.views.offers import OfferView
+
+__all__ = [
+    "MONDAY_9",
+    "START",
+    "TUESDAY_9",
+    "Club",
+    "card",
+    "club",
+    "going",
+    "lines",
+    "offer",
+    "only_offer",
+    "pinged",
+    "press_stale",
+    "reply",
+    "stamp",
+]
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+START = utc(2027, 1, 3, 12)  # Sunday; London is on UTC in winter
+MONDAY_9 = utc(2027, 1, 4, 9)
+TUESDAY_9 = utc(2027, 1, 5, 9)
+
+
+@dataclass
+class Club:
+    server: LocalDiscord
+    guild: Guild
+    general: Channel
+    mod: Member  # Manage Server
+    alice: Member  # offers
+    bob: Member
+    cat: Member
+    dan: Member
+    robot: Member  # a bot
+    stranger: User  # not in the server
+
+
+@pytest.fixture
+def club(server: LocalDiscord) -> Club:
+    guild = server.add_guild("Offer Club")
+    mods = guild.add_role("mods", int(Perm.MANAGE_GUILD))
+    return Club(
+        server=server,
+        guild=guild,
+        general=guild.add_text_channel("general"),
+        mod=guild.add_member("mo", global_name="Mo", roles=[mods]),
+        alice=guild.add_member("alice", global_name="Alice"),
+        bob=guild.add_member("bob", global_name="Bob"),
+        cat=guild.add_member("cat", global_name="Cat"),
+        dan=guild.add_member("dan", global_name="Dan"),
+        robot=guild.add_member("robo", global_name="Robo", bot=True),
+        stranger=server.world.add_user("stranger", global_name="Stranger"),
+    )
+
+
+def stamp(when: datetime, style: str) -> str:
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+async def reply(result: InteractionResult) -> Message:
+    return await result.message()
+
+
+async def offer(club: Club, member: Member | None = None, **options: Any) -> Message:
+    """/offer slots as ``member`` (Alice), slots typed in London time; the ephemeral answer."""
+    fields: dict[str, Any] = {"zone": "Europe/London", **options}
+    return await reply(
+        await club.server.driver.slash(member or club.alice, club.general, "offer slots", **fields)
+    )
+
+
+async def only_offer(bot: AnyBot, club: Club) -> OfferView:
+    (view,) = await bot.services.offers.open_offers(club.guild.id)
+    return view
+
+
+def card(club: Club, offer_id: int, channel: Channel | None = None) -> Message:
+    """The offer's card as the channel shows it now (edits apply in place)."""
+    where = channel or club.general
+    for message in where.history():
+        for embed in message.embeds:
+            if embed.get("footer", {}).get("text") == f"Offer #{offer_id}":
+                return message
+    raise AssertionError(f"no card for offer #{offer_id} in #{where.name}")
+
+
+def lines(club: Club, text: str) -> list[Message]:
+    return [m for m in club.general.history() if text in m.content]
+
+
+def pinged(message: Message) -> set[int]:
+    return {int(u) for u in (message.allowed_mentions or {}).get("users", [])}
+
+
+async def going(bot: AnyBot, club: Club, series_id: int) -> set[int]:
+    view = await bot.services.sessions.show(club.guild.id, series_id)
+    assert view.next is not None
+    return {a.user_id for a in view.next.going}
+
+
+def press_stale(club: Club, member: Member, message: Message, custom_id: str) -> InteractionResult:
+    """A press on a button the card no longer shows, as a client that has not yet seen the edit
+    sends it (the driver's ``click`` only presses buttons the message still has)."""
+    return club.server.driver._component(
+        member, message, {"custom_id": custom_id, "component_type": 2}
+    )
