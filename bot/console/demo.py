@@ -95,6 +95,12 @@ as alice click I'm here
 wait for "Showed up" within 60
 /session list
 expect "Writing"
+echo ── Offering times: the first member to take a slot confirms it, both Going ──
+/offer slots slot1:"tomorrow 10:00" slot2:"tomorrow 18:00" title:"Pair writing"
+expect "Offered 2 slots"
+as bob click Take slot 2
+expect "Confirmed"
+wait for "is on, slot 2" within 20
 echo ── Your progress, only for you: figures and a chart attached as a PNG file ──
 /stats me
 expect "my-stats.png" within 30

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, User
 from bot.localdiscord.driver import InteractionResult
@@ -21,9 +19,10 @@ __all__ = [
     "TUESDAY_9",
     "Club",
     "card",
-    "club",
+    "card_in",
     "going",
     "lines",
+    "make_club",
     "offer",
     "only_offer",
     "pinged",
@@ -56,8 +55,7 @@ class Club:
     stranger: User  # not in the server
 
 
-@pytest.fixture
-def club(server: LocalDiscord) -> Club:
+def make_club(server: LocalDiscord) -> Club:
     guild = server.add_guild("Offer Club")
     mods = guild.add_role("mods", int(Perm.MANAGE_GUILD))
     return Club(
@@ -95,14 +93,17 @@ async def only_offer(bot: AnyBot, club: Club) -> OfferView:
     return view
 
 
-def card(club: Club, offer_id: int, channel: Channel | None = None) -> Message:
-    """The offer's card as the channel shows it now (edits apply in place)."""
-    where = channel or club.general
-    for message in where.history():
+def card_in(channel: Channel, offer_id: int) -> Message:
+    """The offer's card as ``channel`` shows it now (edits apply in place)."""
+    for message in channel.history():
         for embed in message.embeds:
             if embed.get("footer", {}).get("text") == f"Offer #{offer_id}":
                 return message
-    raise AssertionError(f"no card for offer #{offer_id} in #{where.name}")
+    raise AssertionError(f"no card for offer #{offer_id} in #{channel.name}")
+
+
+def card(club: Club, offer_id: int) -> Message:
+    return card_in(club.general, offer_id)
 
 
 def lines(club: Club, text: str) -> list[Message]:

@@ -2,7 +2,9 @@
 
 Members in London, New York, Kolkata and Sydney set their hours with /availability; /findtime
 suggests the hours they share on the Monday after London falls back (New York still on summer
-time), then, a week on, after New York has fallen back too. Bad input gets ephemeral sentences.
+time), then, a week on, after New York has fallen back too. Its "Offer these" button turns the
+suggestions into an offer to the members named (open to all for a role or a pod) that only the
+member who ran it can post; /findtime also takes a pod. Bad input gets ephemeral sentences.
 Runs on SQLite and, when configured, PostgreSQL.
 """
 
@@ -15,10 +17,12 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.localdiscord import Channel, LocalDiscord, Member, Message, Role
+from bot.ids import offer_take_id
+from bot.localdiscord import Channel, LocalDiscord, Member, Message, Perm, Role
 from bot.localdiscord.testing import DiscordErrorLog, problems
 from db.engine import Database
-from tests.e2e.support import sprintbot
+from tests.e2e.offer_support import card_in
+from tests.e2e.support import drained, sprintbot
 
 
 def utc(*args: int) -> datetime:
@@ -32,7 +36,9 @@ def stamp(when: datetime, style: str) -> str:
 @dataclass
 class Club:
     server: LocalDiscord
+    guild_id: int
     general: Channel
+    mod: Member  # Manage Server
     ana: Member  # London
     ben: Member  # New York
     kir: Member  # Kolkata
@@ -48,9 +54,12 @@ def club(server: LocalDiscord) -> Club:
     guild = server.add_guild("Time Club")
     crew = guild.add_role("crew")
     lurkers = guild.add_role("lurkers")
+    mods = guild.add_role("mods", int(Perm.MANAGE_GUILD))
     return Club(
         server=server,
+        guild_id=guild.id,
         general=guild.add_text_channel("general"),
+        mod=guild.add_member("mo", global_name="Mo", roles=[mods]),
         ana=guild.add_member("ana", global_name="Ana", roles=[crew]),
         ben=guild.add_member("ben", global_name="Ben", roles=[crew]),
         kir=guild.add_member("kir", global_name="Kir", roles=[crew]),
@@ -66,23 +75,31 @@ async def reply(result: Any) -> Message:
     return await result.message()
 
 
+async def set_hours(club: Club) -> None:
+    """London, New York, Kolkata and Sydney: the same two hours of Monday 13:00 UTC while New
+    York is on summer time."""
+    hours = {
+        club.ana: ("Mon 13:00-15:00", "Europe/London"),
+        club.ben: ("Mon 09:00-11:00", "America/New_York"),
+        club.kir: ("Mon 18:00-21:00", "Asia/Kolkata"),
+        club.sam: ("Tue 00:00-02:00", "Australia/Sydney"),
+    }
+    for member, (when, zone) in hours.items():
+        saved = await reply(
+            await club.server.driver.slash(
+                member, club.general, "availability set", when=when, zone=zone
+            )
+        )
+        assert saved.ephemeral and "Saved your hours" in saved.content
+
+
 async def test_findtime_across_four_zones_and_a_dst_change(
     club: Club, database: Database, error_log: DiscordErrorLog
 ) -> None:
     driver = club.server.driver
     clock = FakeClock(utc(2027, 10, 31, 12))  # Sunday; London just fell back, New York not yet
     async with sprintbot(club.server, database, clock=clock):
-        hours = {
-            club.ana: ("Mon 13:00-15:00", "Europe/London"),
-            club.ben: ("Mon 09:00-11:00", "America/New_York"),
-            club.kir: ("Mon 18:00-21:00", "Asia/Kolkata"),
-            club.sam: ("Tue 00:00-02:00", "Australia/Sydney"),
-        }
-        for member, (when, zone) in hours.items():
-            saved = await reply(
-                await driver.slash(member, club.general, "availability set", when=when, zone=zone)
-            )
-            assert saved.ephemeral and "Saved your hours" in saved.content
+        await set_hours(club)
 
         found = await reply(
             await driver.slash(
@@ -169,4 +186,99 @@ async def test_findtime_across_four_zones_and_a_dst_change(
         assert nobody.ephemeral and "hasn't set their usual hours" in nobody.content
         assert "/availability set" in nobody.content
 
+    assert problems(club.server, error_log) == []
+
+
+async def test_offer_these_turns_the_suggestions_into_an_offer_to_the_members_named(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    clock = FakeClock(utc(2027, 10, 31, 12))  # London on winter time, New York still on summer
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await set_hours(club)
+        found = await reply(
+            await driver.slash(
+                club.ana,
+                club.general,
+                "findtime",
+                member=club.ben,
+                member2=club.kir,
+                member3=club.sam,
+                days=2,
+            )
+        )
+        assert [b["label"] for b in found.buttons] == ["Offer these"]
+        suggested = [line for line in found.content.splitlines() if line.startswith("**")]
+        not_yours = await reply(await driver.click(club.ben, found, "Offer these"))
+        assert not_yours.ephemeral and f"<@{club.ana.user.id}>" in not_yours.content
+        assert await bot.services.offers.open_offers(club.guild_id) == []
+
+        made = await reply(await driver.click(club.ana, found, "Offer these"))
+        assert made.ephemeral and f"Offered {len(suggested)} slot" in made.content
+        await drained(bot)
+        (view,) = await bot.services.offers.open_offers(club.guild_id)
+        assert set(view.targets) == {club.ben.user.id, club.kir.user.id, club.sam.user.id}
+        first = utc(2027, 11, 1, 13)
+        assert view.slots[0].starts_at == first and len(view.slots) == len(suggested)
+        shown = card_in(club.general, view.id)
+        assert stamp(first, "F") in shown.embeds[0]["description"]
+        took = await reply(await driver.click(club.sam, shown, offer_take_id(view.id, 1)))
+        assert took.ephemeral and "Confirmed:" in took.content and stamp(first, "F") in took.content
+        assert f"You and <@{club.ana.user.id}> are going." in took.content
+        again = await reply(await driver.click(club.ana, found, "Offer these"))
+        assert again.ephemeral and "Already offered" in again.content
+
+        # For a role the offer is open to anyone (the role's members aren't "the ones named").
+        by_role = await reply(
+            await driver.slash(club.ana, club.general, "findtime", role=club.crew, days=2)
+        )
+        await reply(await driver.click(club.ana, by_role, "Offer these"))
+        await drained(bot)
+        (open_view,) = await bot.services.offers.open_offers(club.guild_id)
+        assert open_view.targets == ()
+    assert problems(club.server, error_log) == []
+
+
+async def test_findtime_for_a_pod_its_members_and_the_pods_autocompleted(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    clock = FakeClock(utc(2027, 10, 31, 12))
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await set_hours(club)
+        await reply(
+            await driver.slash(club.mod, club.general, "pods setup", channel=club.general, size=2)
+        )
+        for member in (club.ana, club.ben, club.kir, club.sam):
+            joined = await reply(await driver.slash(member, club.general, "pods join"))
+            assert joined.ephemeral
+        await reply(await driver.slash(club.mod, club.general, "pods round-now"))
+        await drained(bot)
+        pods = await bot.services.pods.current_pods(club.guild_id)
+        assert sorted(len(p.members) for p in pods) == [2, 2]
+        (mine,) = [p for p in pods if club.ana.user.id in p.members]
+        choices = await driver.autocomplete(club.ana, club.general, "findtime", "pod", "")
+        assert choices[0]["value"] == mine.pod_id and "(yours)" in choices[0]["name"]
+        assert "#general" in choices[0]["name"]
+        assert {c["value"] for c in choices} == {p.pod_id for p in pods}
+
+        found = await reply(
+            await driver.slash(
+                club.ana, club.general, "findtime", pod=mine.pod_id, include_me=False, days=2
+            )
+        )
+        head = found.content.splitlines()[0]
+        assert all(f"<@{uid}>" in head for uid in mine.members)
+        others = {uid for p in pods if p is not mine for uid in p.members}
+        assert not any(f"<@{uid}>" in head for uid in others)
+        assert "everyone (2)" in found.content.splitlines()[1]
+        await reply(await driver.click(club.ana, found, "Offer these"))
+        await drained(bot)
+        (view,) = await bot.services.offers.open_offers(club.guild_id)
+        assert view.targets == ()  # a pod's offer is open, like a role's
+
+        gone = await reply(
+            await driver.slash(club.ana, club.general, "findtime", pod=10_000, days=2)
+        )
+        assert gone.ephemeral and "can't find that pod" in gone.content
     assert problems(club.server, error_log) == []

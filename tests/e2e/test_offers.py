@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.ids import offer_take_id, offer_withdraw_id
+from bot.localdiscord import LocalDiscord
 from bot.localdiscord.testing import DiscordErrorLog, problems
 from bot.services.offers import timer_key as offer_timer_key
 from bot.services.offers.types import OfferStatus
@@ -31,9 +32,9 @@ from tests.e2e.offer_support import (
     TUESDAY_9,
     Club,
     card,
-    club,  # noqa: F401 (a fixture)
     going,
     lines,
+    make_club,
     offer,
     only_offer,
     pinged,
@@ -42,6 +43,12 @@ from tests.e2e.offer_support import (
     stamp,
 )
 from tests.e2e.support import drained, sprintbot
+
+
+@pytest.fixture
+def club(server: LocalDiscord) -> Club:
+    return make_club(server)
+
 
 @pytest.fixture
 def clock() -> FakeClock:
@@ -193,7 +200,6 @@ async def test_a_direct_offer_refuses_others_and_its_target_takes_it(
 async def test_an_offer_nobody_takes_expires_its_card_says_so_and_loses_its_buttons(
     club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
 ) -> None:
-    driver = club.server.driver
     async with sprintbot(club.server, database, clock=clock) as bot:
         await offer(club, slot1="Mon 9:00", slot2="Tue 9:00")
         await drained(bot)
