@@ -22,6 +22,7 @@ from cogs._actor import actor_of
 from cogs._offer_views import DYNAMIC_ITEMS, name_of, offered_text, withdrawn_text
 from cogs.sessions import PRESET_CHOICES, Break, Rounds, Work, can_post, repeat_autocomplete
 from cogs.sessions import when_autocomplete as slot_autocomplete
+from cogs.timezone import zone_choices
 
 if TYPE_CHECKING:
     from bot.core import AnyBot
@@ -90,6 +91,7 @@ class Offers(commands.Cog):
         slot5=slot_autocomplete,
         repeat=repeat_autocomplete,
         expires=expires_autocomplete,
+        zone=zone_choices,
     )
     async def slots(
         self,

@@ -10,6 +10,7 @@ Runs on SQLite and, when configured, PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -217,14 +218,24 @@ async def test_offer_these_turns_the_suggestions_into_an_offer_to_the_members_na
         assert made.ephemeral and f"Offered {len(suggested)} slot" in made.content
         await drained(bot)
         (view,) = await bot.services.offers.open_offers(club.guild_id)
-        assert set(view.targets) == {club.ben.user.id, club.kir.user.id, club.sam.user.id}
+        named = {club.ben.user.id, club.kir.user.id, club.sam.user.id}
+        assert set(view.targets) == named
+        # Numbered in time order; all four must come (Ana and the three she named).
+        starts = sorted(int(t) for t in re.findall(r"\*\*\d\.\*\* <t:(\d+):F>", found.content))
+        assert [int(s.starts_at.timestamp()) for s in view.slots] == starts
+        assert view.min_people == 4
         first = utc(2027, 11, 1, 13)
-        assert view.slots[0].starts_at == first and len(view.slots) == len(suggested)
+        assert view.slots[0].starts_at == first
         shown = card_in(club.general, view.id)
         assert stamp(first, "F") in shown.embeds[0]["description"]
-        took = await reply(await driver.click(club.sam, shown, offer_take_id(view.id, 1)))
+        take = offer_take_id(view.id, 1)
+        for member in (club.ben, club.kir):
+            ticked = await reply(await driver.click(member, shown, take))
+            assert ticked.ephemeral and "You can make slot 1" in ticked.content
+        took = await reply(await driver.click(club.sam, shown, take))
         assert took.ephemeral and "Confirmed:" in took.content and stamp(first, "F") in took.content
-        assert f"You and <@{club.ana.user.id}> are going." in took.content
+        assert all(f"<@{uid}>" in took.content for uid in (named - {club.sam.user.id}))
+        assert f"<@{club.ana.user.id}>" in took.content
         again = await reply(await driver.click(club.ana, found, "Offer these"))
         assert again.ephemeral and "Already offered" in again.content
 
