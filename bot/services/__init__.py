@@ -7,6 +7,7 @@ from bot.services.availability import AvailabilityService
 from bot.services.checkins import CheckInService
 from bot.services.context import ServiceContext
 from bot.services.goals import GoalService
+from bot.services.offers.service import OfferService
 from bot.services.pods import PodService
 from bot.services.privacy import PrivacyService
 from bot.services.sessions import SessionService
@@ -35,6 +36,8 @@ class Services:
         self.pods = PodService(ctx, timezones=self.timezones)
         self.sharing = SharingService(ctx, cards=self.sprints)
         self.sessions = SessionService(ctx, self.sprints)
+        # Slot offers (issue #14): a confirmed offer becomes a standing session.
+        self.offers = OfferService(ctx, self.sessions)
         # A pod's intro offers its first shared free time as a weekly standing session.
         self.pods.sessions = self.sessions
         # A kickoff at the moment a new pods round starts goes to the new pods' threads.
@@ -61,6 +64,7 @@ class Services:
         await self.pods.restore()
         await self.privacy.restore()
         await self.sessions.restore()
+        await self.offers.restore()
 
     async def aclose(self) -> None:
         """Wait for the background work services started and stop the chart worker process

@@ -2,13 +2,16 @@
 service, and the request a cog fills in from ``/offer``.
 
 Times are aware UTC; render draws them as Discord timestamps, so each reader sees their own zone.
+``OfferMode`` and ``OfferStatus`` live with the rules (:mod:`bot.domain.offers`) and are
+re-exported here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
+
+from bot.domain.offers import OfferMode, OfferStatus
 
 __all__ = [
     "OfferMode",
@@ -19,19 +22,6 @@ __all__ = [
     "TakeResult",
     "Taker",
 ]
-
-
-class OfferMode(StrEnum):
-    FIRST = "first"  # the first member to take a slot confirms it (pairs)
-    ENOUGH = "enough"  # members tick slots; a slot reaching the minimum (or the most, at expiry)
-
-
-class OfferStatus(StrEnum):
-    DRAFT = "draft"  # made from /findtime, not posted until its runner presses "Offer these"
-    OPEN = "open"
-    CONFIRMED = "confirmed"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)

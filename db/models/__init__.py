@@ -18,6 +18,7 @@ from db.models.accountability import (
 from db.models.base import NAMING_CONVENTION, Base, Snowflake, UTCDateTime, utcnow
 from db.models.delivery import ClosedTopic, DeliveryFailure, OutboxMessage
 from db.models.goals import Goal
+from db.models.offers import SlotOffer, SlotOfferSlot, SlotOfferTaker
 from db.models.pods import (
     MemberAvailability,
     PodBlock,
@@ -72,6 +73,9 @@ __all__ = [
     "SessionReminderOptOut",
     "SessionRsvp",
     "SessionSeries",
+    "SlotOffer",
+    "SlotOfferSlot",
+    "SlotOfferTaker",
     "Snowflake",
     "Sprint",
     "UTCDateTime",

@@ -11,6 +11,7 @@ from bot.services.sessions.types import (
     OccurrenceView,
     Rsvp,
     RsvpResult,
+    Scheduled,
     ScheduleRequest,
     SeriesView,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Rsvp",
     "RsvpResult",
     "ScheduleRequest",
+    "Scheduled",
     "SeriesView",
     "SessionService",
     "card_ref",

@@ -10,14 +10,14 @@ place and one waitlist. The occurrence machinery and the timer are in :mod:`.run
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue
 from bot.domain.errors import Conflict, PermissionDenied, ValidationError
-from bot.domain.schedule import ScheduleError, parse_repeat, parse_when, rrule_text
+from bot.domain.schedule import ScheduleError, parse_repeat, rrule_text
 from bot.domain.text import clean_note, clean_title
 from bot.domain.timezones import validate_zone
 from bot.render import sessions as render
@@ -32,10 +32,12 @@ from bot.services.sessions.lookups import series_in_guild
 from bot.services.sessions.rsvp import RsvpUseCases
 from bot.services.sessions.runner import Runner
 from bot.services.sessions.signals import SignalUseCases
+from bot.services.sessions.typed import typed_start
 from bot.services.sessions.types import (
     Calendar,
     EditRequest,
     Rsvp,
+    Scheduled,
     ScheduleRequest,
     SeriesView,
 )
@@ -56,7 +58,6 @@ MAX_REMINDERS = 3
 MAX_REMINDER_MINUTES = 7 * 24 * 60
 DEFAULT_REMINDERS = (15,)
 NORMS_MAX = 500
-_RELATIVE = re.compile(r"in\s+(\d{1,4})\s*(m|min|mins|minutes?|h|hours?)", re.IGNORECASE)
 
 
 class SessionService(RsvpUseCases, SignalUseCases):
@@ -72,6 +73,25 @@ class SessionService(RsvpUseCases, SignalUseCases):
     # -- schedule ------------------------------------------------------------------------------
 
     async def schedule(self, req: ScheduleRequest) -> SeriesView:
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as session:
+            await refuse_untracked(session, req.creator_id)  # issue 16: don't track me
+            done = await self.schedule_in(session, req, now)
+        self.after_schedule(done)
+        return done.view
+
+    def after_schedule(self, done: Scheduled) -> None:
+        """After the transaction of :meth:`schedule_in` committed: send the card, arm the timer."""
+        self.ctx.delivery.wake()
+        self.runner.arm(done.view.id, done.wake)
+
+    async def schedule_in(
+        self, session: AsyncSession, req: ScheduleRequest, now: datetime
+    ) -> Scheduled:
+        """Schedule inside the caller's transaction (a slot offer confirms and schedules in one);
+        the caller calls :meth:`after_schedule` once it committed. ``req.at`` (an instant) is
+        used as given instead of parsing ``req.when``; ``req.going`` are Going with the creator.
+        """
         title = clean_title(req.title)
         if not req.can_post:
             raise PermissionDenied(
@@ -86,90 +106,101 @@ class SessionService(RsvpUseCases, SignalUseCases):
         capacity = _capacity(req.capacity)
         reminders = _reminders(req.reminders)
         norms = _norms(req.norms)
-        now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as session:
-            await refuse_untracked(session, req.creator_id)  # issue 16: don't track me
-            zone = await self._zone(session, req.guild_id, req.creator_id, req.zone)
-            first = self._when(req.when, zone, now)
-            # parse_when gives the typed wall clock in ``zone`` (a time typed inside a DST gap
-            # stays as typed; occurrences() shifts it the same way every time).
-            first_local = (first if first.tzinfo is zone else first.astimezone(zone)).replace(
-                tzinfo=None
-            )
-            try:
-                repeat = parse_repeat(req.repeat or "none", until=req.until, count=req.count)
-                rule = rrule_text(first_local, repeat)
-            except ScheduleError as err:
-                raise ValidationError(str(err)) from None
-            plan = await self._plan(session, req.guild_id, req)
-            series = SessionSeries(
-                guild_id=req.guild_id,
-                channel_id=req.channel_id,
-                voice_channel_id=req.voice_channel_id,
-                creator_id=req.creator_id,
-                title=title,
-                first_local=first_local,
-                zone=zone.key,
-                rrule=rule,
-                plan=plan,
-                minutes=minutes_of(plan),
-                capacity=capacity,
-                role_id=req.role_id,
-                norms=norms,
-                reminders=list(reminders),
-                event_enabled=True,
-                created_at=now,
-            )
-            session.add(series)
-            await session.flush()
-            # The one who schedules it is going (they can say otherwise on the card).
+        zone = await self._zone(session, req.guild_id, req.creator_id, req.zone)
+        first = req.at.astimezone(zone) if req.at is not None else self._when(req.when, zone, now)
+        # parse_when gives the typed wall clock in ``zone`` (a time typed inside a DST gap
+        # stays as typed; occurrences() shifts it the same way every time).
+        first_local = (first if first.tzinfo is zone else first.astimezone(zone)).replace(
+            tzinfo=None
+        )
+        try:
+            repeat = parse_repeat(req.repeat or "none", until=req.until, count=req.count)
+            rule = rrule_text(first_local, repeat)
+        except ScheduleError as err:
+            raise ValidationError(str(err)) from None
+        plan = (
+            dict(req.plan) if req.plan is not None else await self._plan(session, req.guild_id, req)
+        )
+        series = SessionSeries(
+            guild_id=req.guild_id,
+            channel_id=req.channel_id,
+            voice_channel_id=req.voice_channel_id,
+            creator_id=req.creator_id,
+            title=title,
+            first_local=first_local,
+            zone=zone.key,
+            rrule=rule,
+            plan=plan,
+            minutes=minutes_of(plan),
+            capacity=capacity,
+            role_id=req.role_id,
+            norms=norms,
+            reminders=list(reminders),
+            event_enabled=True,
+            created_at=now,
+        )
+        session.add(series)
+        await session.flush()
+        # The one who schedules it is going (they can say otherwise on the card), and so are
+        # the members a confirmed offer brings (the standing answers roll into the occurrence).
+        going = [(req.creator_id, req.creator_name)]
+        going += [(u, n) for u, n in req.going if u != req.creator_id]
+        for user_id, name in dict(going).items():
             session.add(
                 SessionRsvp(
                     series_id=series.id,
                     occurrence_id=None,
-                    user_id=req.creator_id,
-                    display_name=req.creator_name[:100],
+                    user_id=user_id,
+                    display_name=name[:100],
                     status=Rsvp.GOING.value,
                     queued_at=now,
                     updated_at=now,
                 )
             )
-            await session.flush()
-            occ = await self.runner.ensure_next(session, series, now)
-            if occ is None:
-                raise ValidationError(
-                    "That repeat has no session after now: check the date, until and count."
-                )
-            view = await self.runner.view(session, series, occ)
-            await enqueue(
-                session,
-                messages.card_send(
-                    series.guild_id,
-                    series.channel_id,
-                    series.id,
-                    render.card_payload(view, invite_role=True),
-                ),
+        await session.flush()
+        occ = await self.runner.ensure_next(session, series, now)
+        if occ is None:
+            raise ValidationError(
+                "That repeat has no session after now: check the date, until and count."
             )
-            wake = await self.runner.wake_at(session, series, occ)
-        self.ctx.delivery.wake()
-        self.runner.arm(view.id, wake)
-        return view
+        view = await self.runner.view(session, series, occ)
+        await enqueue(
+            session,
+            messages.card_send(
+                series.guild_id,
+                series.channel_id,
+                series.id,
+                render.card_payload(view, invite_role=True),
+            ),
+        )
+        return Scheduled(view, await self.runner.wake_at(session, series, occ))
 
     def _when(self, text: str, zone: ZoneInfo, now: datetime) -> datetime:
-        found = _RELATIVE.fullmatch(text.strip())
-        if found is not None:  # "in 30 min": handy for a session right now (and the demo)
-            amount, unit = int(found[1]), found[2].lower()
-            delta = timedelta(hours=amount) if unit.startswith("h") else timedelta(minutes=amount)
-            if not timedelta(minutes=1) <= delta <= timedelta(days=60):
-                raise ValidationError("“in …” takes 1 minute to 60 days.")
-            if self.ctx.speed != 1:  # session time runs at the configured speed (the demo)
-                return (now + delta / self.ctx.speed).astimezone(zone)
-            when = (now + delta).astimezone(zone)
-            return when.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        try:
-            return parse_when(text, zone, now)
-        except ScheduleError as err:
-            raise ValidationError(str(err)) from None
+        return typed_start(text, zone, now, speed=self.ctx.speed)
+
+    async def zone_of(
+        self, session: AsyncSession, guild_id: int, user_id: int, name: str | None
+    ) -> ZoneInfo:
+        """The zone a member types times in (see :meth:`_zone`); for slot offers."""
+        return await self._zone(session, guild_id, user_id, name)
+
+    async def plan_of(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        *,
+        preset: str | None = None,
+        work: int | None = None,
+        brk: int | None = None,
+        rounds: int | None = None,
+    ) -> dict[str, object]:
+        """The plan a session would get for these options (the server's default filled in),
+        checked against the bounds; for slot offers, resolved when offered."""
+        return await self._plan(
+            session,
+            guild_id,
+            EditRequest(preset=preset, work=work, brk=brk, rounds=rounds),
+        )
 
     async def _zone(
         self, session: AsyncSession, guild_id: int, user_id: int, name: str | None

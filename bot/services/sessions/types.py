@@ -4,6 +4,8 @@ import them) and what only the service and cogs use."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from bot.views.sessions import (
     AttendanceLine,
@@ -23,6 +25,7 @@ __all__ = [
     "Rsvp",
     "RsvpResult",
     "ScheduleRequest",
+    "Scheduled",
     "SeriesView",
 ]
 
@@ -52,6 +55,20 @@ class ScheduleRequest:
     # What the cog found out about Discord (the service words the refusal).
     can_post: bool = True
     role_mentionable: bool = True
+    # A confirmed slot offer (issue #14) schedules at an exact instant (``when`` is then not
+    # read), with the plan it resolved when offered and its takers Going with the creator.
+    at: datetime | None = None
+    plan: dict[str, Any] | None = None
+    going: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What :meth:`SessionService.schedule_in` made: the series, and when its timer wakes (armed
+    by ``after_schedule`` once the caller's transaction committed)."""
+
+    view: SeriesView
+    wake: datetime | None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,514 @@
+"""Slot offers (issue #14): offer 1–5 times, take or tick them, confirm one as a standing
+session, withdraw, expire; and drafts from /findtime's "Offer these".
+
+Every change is one transaction with the offer row locked (``with_for_update``; SQLite
+serialises writers with ``BEGIN IMMEDIATE``), so two members pressing the same slot at once get
+exactly one confirmation: the second reads the confirmed row and is told who was first.
+Confirming schedules the session in the same transaction (``SessionService.schedule_in``), so an
+offer is never confirmed without its session, nor a session made for an offer still open.
+
+The expiry is a timer (key ``offer:{id}``, the urgent lane: a member waits for the answer) at
+``expires_at``; the database is the truth, so :meth:`OfferService.restore` re-arms open offers
+and decides, at once, those whose expiry passed while the bot was down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.outbox import enqueue
+from bot.domain.errors import Conflict, PermissionDenied, UserError, ValidationError
+from bot.domain.offers import (
+    MAX_PEOPLE,
+    MAX_SLOTS,
+    OfferMode,
+    OfferStatus,
+    SlotCount,
+    check_expiry,
+    check_slot_count,
+    check_slots,
+    check_targets,
+    confirms,
+    is_full,
+    people_rule,
+    winner_at_expiry,
+)
+from bot.domain.schedule import ScheduleError, parse_repeat
+from bot.domain.text import clean_title
+from bot.render import offers as render
+from bot.render.wire import ts
+from bot.services.actor import Actor
+from bot.services.context import ServiceContext
+from bot.services.offers import messages, queries
+from bot.services.offers.types import OfferRequest, OfferView, TakeResult
+from bot.services.offers.views import OfferViews, repeat_text, rule_of
+from bot.services.privacy.gate import refuse_untracked
+from bot.services.sessions import Scheduled, ScheduleRequest, SessionService
+from bot.services.sessions.typed import typed_instant
+from db.models import SlotOffer, SlotOfferSlot, SlotOfferTaker
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_TITLE", "DRAFT_LIFETIME", "OfferService", "timer_key"]
+
+DEFAULT_TITLE = "Coworking"
+DRAFT_LIFETIME = timedelta(hours=24)
+MAX_DRAFT_TARGETS = 50  # /findtime's largest group
+RETRY = timedelta(seconds=15)
+
+
+def timer_key(offer_id: int) -> str:
+    return f"offer:{offer_id}"
+
+
+@dataclass
+class _After:
+    """What to do once the transaction committed."""
+
+    scheduled: Scheduled | None = None
+    arm: datetime | None = None
+    disarm: bool = False
+    refusal: UserError | None = None  # raised after commit (a late expiry was still stored)
+
+
+class OfferService(OfferViews):
+    def __init__(self, ctx: ServiceContext, sessions: SessionService) -> None:
+        self.ctx = ctx
+        self.sessions = sessions
+
+    # -- offering ------------------------------------------------------------------------------
+
+    async def offer(self, req: OfferRequest) -> OfferView:
+        """Post an offer's card (via the outbox) and arm its expiry."""
+        title = clean_title(req.title or DEFAULT_TITLE)
+        if not req.can_post:
+            raise PermissionDenied(
+                f"I can't post in <#{req.channel_id}>: I need View Channel, Send Messages and "
+                "Embed Links there. Grant them to my role, or pick another channel."
+            )
+        check_slot_count(len(req.slots))
+        rule = people_rule(req.min_people, req.max_people)
+        targets = check_targets(req.offerer_id, req.targets, req.bots, req.strangers)
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as session:
+            await refuse_untracked(session, req.offerer_id)  # issue 16: don't track me
+            zone = await self.sessions.zone_of(session, req.guild_id, req.offerer_id, req.zone)
+            starts = check_slots(
+                [self._slot(n, t, zone, now) for n, t in enumerate(req.slots, 1)], now
+            )
+            expires = check_expiry(self._expiry(req.expires, zone, now), starts, now)
+            repeat = self._repeat(req.repeat, starts, zone)
+            plan = await self.sessions.plan_of(
+                session,
+                req.guild_id,
+                preset=req.preset,
+                work=req.work,
+                brk=req.brk,
+                rounds=req.rounds,
+            )
+            row = SlotOffer(
+                guild_id=req.guild_id,
+                channel_id=req.channel_id,
+                offerer_id=req.offerer_id,
+                offerer_name=req.offerer_name[:100],
+                title=title,
+                plan=plan,
+                repeat=repeat,
+                zone=zone.key,
+                mode=rule.mode.value,
+                min_people=rule.min_people,
+                max_people=rule.max_people,
+                targets=list(targets),
+                status=OfferStatus.OPEN.value,
+                expires_at=expires,
+                created_at=now,
+            )
+            view = await self._store(session, row, starts, now)
+        self.ctx.delivery.wake()
+        self._arm(view.id, view.expires_at)
+        return view
+
+    async def _store(
+        self, session: AsyncSession, row: SlotOffer, starts: Sequence[datetime], now: datetime
+    ) -> OfferView:
+        session.add(row)
+        await session.flush()
+        for position, start in enumerate(starts, 1):
+            session.add(SlotOfferSlot(offer_id=row.id, position=position, starts_at=start))
+        await session.flush()
+        view = await self.view(session, row)
+        if row.status == OfferStatus.OPEN:
+            payload = render.card_payload(view, now)
+            await enqueue(
+                session, messages.card_send(row.guild_id, row.channel_id, row.id, payload)
+            )
+        return view
+
+    def _slot(self, number: int, text: str, zone: ZoneInfo, now: datetime) -> datetime:
+        try:
+            return typed_instant(text, zone, now, speed=self.ctx.speed)
+        except ValidationError as err:
+            raise ValidationError(f"Slot {number}: {err}") from None
+
+    def _expiry(self, text: str | None, zone: ZoneInfo, now: datetime) -> datetime | None:
+        if text is None or not text.strip():
+            return None
+        try:
+            return typed_instant(text, zone, now, speed=self.ctx.speed)
+        except ValidationError as err:
+            raise ValidationError(f"The expiry: {err}") from None
+
+    @staticmethod
+    def _repeat(text: str | None, starts: Sequence[datetime], zone: ZoneInfo) -> str | None:
+        """The repeat as typed, once it fits every slot (any of them may win)."""
+        if text is None or not text.strip():
+            return None
+        try:
+            repeat = parse_repeat(text)
+        except ScheduleError as err:
+            raise ValidationError(str(err)) from None
+        if repeat.freq == "none":
+            return None
+        for number, start in enumerate(starts, 1):
+            try:
+                repeat_text(repeat, start.astimezone(zone).replace(tzinfo=None))
+            except ScheduleError as err:
+                raise ValidationError(f"Slot {number}: {err}") from None
+        return text.strip()[:100]
+
+    # -- taking --------------------------------------------------------------------------------
+
+    async def take(
+        self, guild_id: int, offer_id: int, position: int, user_id: int, name: str
+    ) -> TakeResult:
+        """Take a slot (first taker confirms) or tick / un-tick it (enough people confirm)."""
+        now = self.ctx.clock.now()
+        after = _After()
+        result: TakeResult | None = None
+        async with self.ctx.db.transaction() as session:
+            row = self.in_guild(await queries.locked_offer(session, offer_id), guild_id)
+            if row.status == OfferStatus.OPEN and row.expires_at <= now:
+                # The expiry's timer hasn't run yet (it is due): decide now, then say so.
+                await self._close_at_expiry(session, row, now, after)
+                after.refusal = Conflict(await self.closed_sentence(session, row, now))
+            else:
+                await self.refuse_closed(session, row, now)
+                self.refuse_outsider(row, user_id)
+                result = await self._take(session, row, position, user_id, name, now, after)
+        self._after(offer_id, after)
+        if after.refusal is not None:
+            raise after.refusal
+        assert result is not None
+        return result
+
+    async def _take(
+        self,
+        session: AsyncSession,
+        row: SlotOffer,
+        position: int,
+        user_id: int,
+        name: str,
+        now: datetime,
+        after: _After,
+    ) -> TakeResult:
+        slot = next(
+            (s for s in await queries.slots_of(session, row.id) if s.position == position), None
+        )
+        if slot is None:
+            raise Conflict(f"This offer has no slot {position}: pick one of the card's buttons.")
+        if slot.starts_at <= now:
+            raise Conflict(f"Slot {position} started {ts(slot.starts_at, 'R')}; pick a later one.")
+        await refuse_untracked(session, user_id)
+        rule = rule_of(row)
+        takers = [t for t in await queries.takers_of(session, row.id) if t.position == position]
+        mine = next((t for t in takers if t.user_id == user_id), None)
+        if mine is not None and rule.mode is OfferMode.ENOUGH:
+            await session.delete(mine)  # a tick is a toggle
+            await session.flush()
+            await self._edit_card(session, row, now)
+            return TakeResult(await self.view(session, row), position, False, False, None)
+        if is_full(rule, len(takers)):
+            raise Conflict(
+                f"Slot {position} is full ({rule.max_people} people counting "
+                f"<@{row.offerer_id}>); pick another slot."
+            )
+        session.add(
+            SlotOfferTaker(
+                offer_id=row.id,
+                position=position,
+                user_id=user_id,
+                display_name=name[:100],
+                taken_at=now,
+            )
+        )
+        await session.flush()
+        if confirms(rule, len(takers) + 1):
+            await self._confirm(session, row, position, now, after)
+            view = await self.view(session, row)
+            return TakeResult(view, position, True, True, row.series_id)
+        await self._edit_card(session, row, now)
+        return TakeResult(await self.view(session, row), position, True, False, None)
+
+    async def _confirm(
+        self, session: AsyncSession, row: SlotOffer, position: int, now: datetime, after: _After
+    ) -> None:
+        """Close the offer on ``position`` and schedule its session with everyone Going."""
+        slot = next(s for s in await queries.slots_of(session, row.id) if s.position == position)
+        going = tuple(
+            (t.user_id, t.display_name)
+            for t in await queries.takers_of(session, row.id)
+            if t.position == position
+        )
+        req = ScheduleRequest(
+            guild_id=row.guild_id,
+            channel_id=row.channel_id,
+            creator_id=row.offerer_id,
+            creator_name=row.offerer_name,
+            title=row.title,
+            when="",
+            repeat=row.repeat,
+            zone=row.zone,
+            capacity=row.max_people if row.max_people is not None else None,
+            at=slot.starts_at,
+            plan=dict(row.plan),
+            going=going,
+        )
+        after.scheduled = await self.sessions.schedule_in(session, req, now)
+        row.status = OfferStatus.CONFIRMED.value
+        row.confirmed_position = position
+        row.series_id = after.scheduled.view.id
+        row.closed_at = now
+        after.disarm = True
+        await session.flush()
+        view = await self.view(session, row)
+        await self._edit_card(session, row, now, view)
+        await enqueue(
+            session,
+            messages.line(row.guild_id, row.channel_id, row.id, render.confirmed_payload(view)),
+        )
+
+    async def _edit_card(
+        self, session: AsyncSession, row: SlotOffer, now: datetime, view: OfferView | None = None
+    ) -> None:
+        view = view if view is not None else await self.view(session, row)
+        await enqueue(
+            session,
+            messages.card_edit(
+                row.guild_id,
+                row.channel_id,
+                row.id,
+                row.card_message_id,
+                render.card_payload(view, now),
+            ),
+        )
+
+    def _after(self, offer_id: int, after: _After) -> None:
+        self.ctx.delivery.wake()
+        if after.scheduled is not None:
+            self.sessions.after_schedule(after.scheduled)
+        if after.disarm:
+            self.ctx.timers.cancel(timer_key(offer_id))
+        elif after.arm is not None:
+            self._arm(offer_id, after.arm)
+
+    # -- withdrawing and expiring --------------------------------------------------------------
+
+    async def withdraw(self, actor: Actor, offer_id: int) -> OfferView:
+        """Close an open offer: its offerer, or a member with Manage Server."""
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as session:
+            row = self.in_guild(await queries.locked_offer(session, offer_id), actor.guild_id)
+            if actor.user_id != row.offerer_id and not actor.manage_guild:
+                raise PermissionDenied(
+                    f"Only <@{row.offerer_id}>, who made this offer, or members with the Manage "
+                    "Server permission can withdraw it."
+                )
+            await self.refuse_closed(session, row, now)
+            row.status, row.closed_at = OfferStatus.WITHDRAWN.value, now
+            await session.flush()
+            view = await self.view(session, row)
+            await self._edit_card(session, row, now, view)
+        self._after(offer_id, _After(disarm=True))
+        return view
+
+    async def expire(self, offer_id: int) -> OfferView | None:
+        """The expiry's timer: pick the winner (enough people, no minimum) or close as expired.
+        None when there was nothing to do (closed already, or not due yet: re-armed)."""
+        now = self.ctx.clock.now()
+        after = _After()
+        async with self.ctx.db.transaction() as session:
+            row = await queries.locked_offer(session, offer_id)
+            if row is None or row.status != OfferStatus.OPEN:
+                return None
+            if row.expires_at > now:
+                after.arm = row.expires_at
+                view = None
+            else:
+                await self._close_at_expiry(session, row, now, after)
+                view = await self.view(session, row)
+        self._after(offer_id, after)
+        return view
+
+    async def _close_at_expiry(
+        self, session: AsyncSession, row: SlotOffer, now: datetime, after: _After
+    ) -> None:
+        takers = await queries.takers_of(session, row.id)
+        counts = [
+            SlotCount(s.position, s.starts_at, sum(t.position == s.position for t in takers))
+            for s in await queries.slots_of(session, row.id)
+        ]
+        winner = winner_at_expiry(rule_of(row), counts, now)
+        if winner is not None:
+            await self._confirm(session, row, winner, now, after)
+            return
+        row.status, row.closed_at = OfferStatus.EXPIRED.value, now
+        after.disarm = True
+        await session.flush()
+        await self._edit_card(session, row, now)
+
+    def _arm(self, offer_id: int, when: datetime) -> None:
+        self.ctx.timers.arm(timer_key(offer_id), when, self._on_timer, offer_id)
+
+    async def _on_timer(self, offer_id: int) -> None:
+        try:
+            await self.expire(offer_id)
+        except Exception:
+            log.exception("offer %s: closing at its expiry failed; retrying", offer_id)
+            self._arm(offer_id, self.ctx.clock.now() + RETRY)
+
+    async def restore(self) -> None:
+        """Re-arm every open offer of this process's guilds; decide at once those whose expiry
+        passed while the bot was down."""
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as session:
+            due = await queries.open_offers_due(session)
+        armed = decided = 0
+        for offer_id, guild_id, expires_at in due:
+            if not self.ctx.handles_guild(guild_id):
+                continue
+            if expires_at <= now:
+                try:
+                    await self.expire(offer_id)
+                    decided += 1
+                except Exception:
+                    log.exception("offer %s: deciding at restore failed; retrying", offer_id)
+                    self._arm(offer_id, now + RETRY)
+            else:
+                self._arm(offer_id, expires_at)
+                armed += 1
+        log.info("restored %d slot offer timer(s), decided %d expired while down", armed, decided)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def open_offers(self, guild_id: int) -> list[OfferView]:
+        """``/offer list``: the server's open offers, closing soonest first."""
+        async with self.ctx.db.transaction() as session:
+            return [await self.view(session, r) for r in await queries.offers_of(session, guild_id)]
+
+    async def show(self, guild_id: int, offer_id: int) -> OfferView:
+        async with self.ctx.db.transaction() as session:
+            row = self.in_guild(await session.get(SlotOffer, offer_id), guild_id)
+            return await self.view(session, row)
+
+    async def choices(self, guild_id: int, user_id: int, current: str) -> list[tuple[str, int]]:
+        """Autocomplete: (label, offer id) of the member's own open offers matching ``current``."""
+        word = current.strip().lower()
+        async with self.ctx.db.transaction() as session:
+            rows = await queries.offers_of(session, guild_id, offerer_id=user_id)
+        found = [
+            (f"{r.title} (#{r.id})"[:100], r.id)
+            for r in rows
+            if word in r.title.lower() or word.lstrip("#") == str(r.id)
+        ]
+        return found[:25]
+
+    # -- drafts from /findtime -----------------------------------------------------------------
+
+    async def draft(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        name: str,
+        slots: Sequence[datetime],
+        targets: Sequence[int],
+        length_minutes: int,
+    ) -> int:
+        """Store /findtime's slots (the first five, best first as found) as a draft that only
+        ``user_id`` can offer, with the server's default plan. With one other member it is a
+        pair (first taker confirms); with more, it needs everyone searched for."""
+        now = self.ctx.clock.now()
+        starts = check_slots(list(slots)[:MAX_SLOTS], now)
+        others = tuple(dict.fromkeys(t for t in targets if t != user_id))[:MAX_DRAFT_TARGETS]
+        if len(others) <= 1:
+            rule = people_rule(None, None)
+        else:
+            rule = people_rule(min(1 + len(others), MAX_PEOPLE), None)
+        async with self.ctx.db.transaction() as session:
+            await refuse_untracked(session, user_id)
+            zone = await self.sessions.zone_of(session, guild_id, user_id, None)
+            row = SlotOffer(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                offerer_id=user_id,
+                offerer_name=name[:100],
+                title=DEFAULT_TITLE,
+                plan=await self.sessions.plan_of(session, guild_id),
+                repeat=None,
+                zone=zone.key,
+                mode=rule.mode.value,
+                min_people=rule.min_people,
+                max_people=rule.max_people,
+                targets=list(others),
+                status=OfferStatus.DRAFT.value,
+                expires_at=starts[0],
+                length_minutes=length_minutes,
+                created_at=now,
+            )
+            view = await self._store(session, row, starts, now)
+        return view.id
+
+    async def offer_draft(self, guild_id: int, draft_id: int, user_id: int, name: str) -> OfferView:
+        """ "Offer these": the draft becomes an open offer in its channel."""
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as session:
+            row = self.in_guild(await queries.locked_offer(session, draft_id), guild_id)
+            if row.offerer_id != user_id:
+                raise PermissionDenied(
+                    f"Only <@{row.offerer_id}>, who ran `/findtime`, can offer these times. Run "
+                    "`/findtime` yourself to offer times of your own."
+                )
+            if row.status != OfferStatus.DRAFT:
+                view = await self.view(session, row)
+                where = view.card_url() or "`/offer list`"
+                raise Conflict(f"Already offered: {where}")
+            if now - row.created_at > DRAFT_LIFETIME:
+                raise Conflict(
+                    "These times are from a `/findtime` more than a day old: run `/findtime` "
+                    "again for times that still fit everyone."
+                )
+            slots = await queries.slots_of(session, row.id)
+            if not slots or slots[0].starts_at <= now:
+                raise Conflict(
+                    "The first of these times has already started: run `/findtime` again for "
+                    "times still ahead."
+                )
+            row.status, row.offerer_name = OfferStatus.OPEN.value, name[:100]
+            row.expires_at = slots[0].starts_at
+            await session.flush()
+            view = await self.view(session, row)
+            await enqueue(
+                session,
+                messages.card_send(
+                    row.guild_id, row.channel_id, row.id, render.card_payload(view, now)
+                ),
+            )
+        self.ctx.delivery.wake()
+        self._arm(view.id, view.expires_at)
+        return view
