@@ -121,8 +121,9 @@ async def going(bot: AnyBot, club: Club, series_id: int) -> set[int]:
 
 
 def press_stale(club: Club, member: Member, message: Message, custom_id: str) -> InteractionResult:
-    """A press on a button the card no longer shows, as a client that has not yet seen the edit
-    sends it (the driver's ``click`` only presses buttons the message still has)."""
+    """A press on ``message`` as a client showed it (e.g. a copy taken before the card closed):
+    Discord delivers a press made before an edit arrived with the message as it was then. The
+    driver's ``click`` only presses buttons the stored message still has."""
     return club.server.driver._component(
         member, message, {"custom_id": custom_id, "component_type": 2}
     )

@@ -12,6 +12,7 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import timedelta
 from typing import Any
 
@@ -70,8 +71,9 @@ async def test_first_taker_confirms_a_session_with_both_going_and_the_others_tol
         assert stamp(MONDAY_9, "F") in text and stamp(TUESDAY_9, "F") in text
         assert [b["label"] for b in shown.buttons] == ["Take slot 1", "Take slot 2", "Withdraw"]
 
+        before = copy.deepcopy(shown)  # as a client that hasn't seen the card close yet
         own = await reply(await driver.click(club.alice, shown, offer_take_id(view.id, 1)))
-        assert own.ephemeral and "your own" in own.content.lower()
+        assert own.ephemeral and "This is your offer" in own.content
         took = await reply(await driver.click(club.bob, shown, offer_take_id(view.id, 2)))
         assert took.ephemeral and "Confirmed: **Pair writing**" in took.content
         assert stamp(TUESDAY_9, "F") in took.content
@@ -90,7 +92,7 @@ async def test_first_taker_confirms_a_session_with_both_going_and_the_others_tol
         assert after.status is OfferStatus.CONFIRMED and after.series_id is not None
         assert await going(bot, club, after.series_id) == {club.alice.user.id, club.bob.user.id}
 
-        late = await reply(await driver.click(club.cat, shown, offer_take_id(view.id, 1)))
+        late = await reply(press_stale(club, club.cat, before, offer_take_id(view.id, 1)))
         assert late.ephemeral and "slot 2" in late.content  # what happened to it
         listed = await reply(await driver.slash(club.cat, club.general, "offer list"))
         assert listed.ephemeral and "No open offers" in listed.content
@@ -204,6 +206,7 @@ async def test_an_offer_nobody_takes_expires_its_card_says_so_and_loses_its_butt
         await offer(club, slot1="Mon 9:00", slot2="Tue 9:00")
         await drained(bot)
         view = await only_offer(bot, club)
+        before = copy.deepcopy(card(club, view.id))
         clock.set(MONDAY_9)
         assert await bot.services.offers.expire(view.id) is not None
         await drained(bot)
@@ -212,8 +215,8 @@ async def test_an_offer_nobody_takes_expires_its_card_says_so_and_loses_its_butt
         assert (await bot.services.offers.show(club.guild.id, view.id)).status is (
             OfferStatus.EXPIRED
         )
-        # A click that was already on its way when the card closed gets a sentence.
-        stale = await reply(press_stale(club, club.bob, shown, offer_take_id(view.id, 2)))
+        # A press on the card as it was before the edit reached the client gets a sentence.
+        stale = await reply(press_stale(club, club.bob, before, offer_take_id(view.id, 2)))
         assert stale.ephemeral and "expired" in stale.content
     async with database.transaction() as s:
         assert await s.scalar(select(func.count()).select_from(SessionSeries)) == 0
