@@ -85,9 +85,9 @@ def offered_text(view: OfferView) -> str:
 def confirmed_line(view: OfferView, user_id: int) -> str:
     """ "Confirmed: <title> <when>. You and @offerer are going." for whoever confirmed it."""
     slot = view.slot(view.confirmed_position) if view.confirmed_position is not None else None
-    when = f" {ts(slot.starts_at, 'F')} ({ts(slot.starts_at, 'R')})" if slot is not None else ""
+    when = f" on {ts(slot.starts_at, 'F')} ({ts(slot.starts_at, 'R')})" if slot is not None else ""
     others = [f"<@{uid}>" for uid in going_ids(view) if uid != user_id]
-    going = "You and " + _and(others) + " are going." if others else "You're going."
+    going = _and(["You", *others]) + " are going." if others else "You're going."
     return f"✅ Confirmed: {_title(view)}{when}. {going}"
 
 
@@ -229,6 +229,8 @@ class OfferDraftButton(
         view = await service_of(interaction).offer_draft(
             guild_of(interaction), self.draft_id, user.id, name_of(user)
         )
+        # Offered once: the /findtime answer keeps its times and loses the button.
+        await interaction.response.edit_message(view=None)
         await send_ephemeral(interaction, offered_text(view))
 
 

@@ -12,6 +12,7 @@ from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, User
 from bot.localdiscord.driver import InteractionResult
 from bot.views.offers import OfferView
+from tests.e2e.support import until
 
 __all__ = [
     "MONDAY_9",
@@ -20,6 +21,7 @@ __all__ = [
     "Club",
     "card",
     "card_in",
+    "followup",
     "going",
     "lines",
     "make_club",
@@ -88,6 +90,18 @@ async def offer(club: Club, member: Member | None = None, **options: Any) -> Mes
     )
 
 
+async def followup(result: InteractionResult) -> Message:
+    """The first followup of an interaction (e.g. one answered by updating its message). Polled:
+    the driver's ``followups`` checks on the posting event, which fires before the server records
+    the message as a followup, so one that arrives while it waits is missed."""
+
+    async def posted() -> list[int]:
+        return result.state.followup_ids
+
+    (first, *_) = await until(posted, timeout=10)
+    return result.state.channel.messages[first]
+
+
 async def only_offer(bot: AnyBot, club: Club) -> OfferView:
     (view,) = await bot.services.offers.open_offers(club.guild.id)
     return view
@@ -120,10 +134,13 @@ async def going(bot: AnyBot, club: Club, series_id: int) -> set[int]:
     return {a.user_id for a in view.next.going}
 
 
-def press_stale(club: Club, member: Member, message: Message, custom_id: str) -> InteractionResult:
+def press_stale(
+    where: Club | LocalDiscord, member: Member, message: Message, custom_id: str
+) -> InteractionResult:
     """A press on ``message`` as a client showed it (e.g. a copy taken before the card closed):
     Discord delivers a press made before an edit arrived with the message as it was then. The
-    driver's ``click`` only presses buttons the stored message still has."""
-    return club.server.driver._component(
-        member, message, {"custom_id": custom_id, "component_type": 2}
-    )
+    driver's ``click`` only presses buttons the stored message still has. ``custom_id`` may be
+    the start of the button's id."""
+    server = where.server if isinstance(where, Club) else where
+    (found,) = [b["custom_id"] for b in message.buttons if b["custom_id"].startswith(custom_id)]
+    return server.driver._component(member, message, {"custom_id": found, "component_type": 2})

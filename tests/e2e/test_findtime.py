@@ -10,6 +10,7 @@ Runs on SQLite and, when configured, PostgreSQL.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from bot.ids import offer_take_id
 from bot.localdiscord import Channel, LocalDiscord, Member, Message, Perm, Role
 from bot.localdiscord.testing import DiscordErrorLog, problems
 from db.engine import Database
-from tests.e2e.offer_support import card_in
+from tests.e2e.offer_support import card_in, followup, press_stale
 from tests.e2e.support import drained, sprintbot
 
 
@@ -210,11 +211,14 @@ async def test_offer_these_turns_the_suggestions_into_an_offer_to_the_members_na
         )
         assert [b["label"] for b in found.buttons] == ["Offer these"]
         suggested = [line for line in found.content.splitlines() if line.startswith("**")]
+        before = copy.deepcopy(found)  # as a client that hasn't seen the button go
         not_yours = await reply(await driver.click(club.ben, found, "Offer these"))
         assert not_yours.ephemeral and f"<@{club.ana.user.id}>" in not_yours.content
         assert await bot.services.offers.open_offers(club.guild_id) == []
 
-        made = await reply(await driver.click(club.ana, found, "Offer these"))
+        pressed = await driver.click(club.ana, found, "Offer these")
+        assert await pressed.response() == 7  # the answer is updated: its button goes
+        made = await followup(pressed)
         assert made.ephemeral and f"Offered {len(suggested)} slot" in made.content
         await drained(bot)
         (view,) = await bot.services.offers.open_offers(club.guild_id)
@@ -236,7 +240,8 @@ async def test_offer_these_turns_the_suggestions_into_an_offer_to_the_members_na
         assert took.ephemeral and "Confirmed:" in took.content and stamp(first, "F") in took.content
         assert all(f"<@{uid}>" in took.content for uid in (named - {club.sam.user.id}))
         assert f"<@{club.ana.user.id}>" in took.content
-        again = await reply(await driver.click(club.ana, found, "Offer these"))
+        assert found.buttons == []  # offered: the answer keeps its times, the button goes
+        again = await reply(press_stale(club.server, club.ana, before, "offer:draft:"))
         assert again.ephemeral and "Already offered" in again.content
 
         # For a role the offer is open to anyone (the role's members aren't "the ones named").
