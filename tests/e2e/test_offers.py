@@ -243,6 +243,23 @@ async def test_two_members_pressing_the_same_slot_at_once_get_one_confirmation(
         assert len(lines(club, "is on, slot 2")) == 1
         async with database.transaction() as s:
             assert await s.scalar(select(func.count()).select_from(SessionSeries)) == 1
+
+        # Enough people, one place left (three with Alice): Cat and Dan press it at once.
+        await offer(club, slot1="Mon 9:00", min=3, max=3, title="Trio")
+        await drained(bot)
+        trio = await only_offer(bot, club)
+        take = offer_take_id(trio.id, 1)
+        await reply(await driver.click(club.bob, card(club, trio.id), take))
+        shown = card(club, trio.id)
+        a, b = await asyncio.gather(
+            driver.click(club.cat, shown, take), driver.click(club.dan, shown, take)
+        )
+        answers = [(await reply(a)).content, (await reply(b)).content]
+        assert sum("Confirmed:" in t for t in answers) == 1, answers
+        assert sum("Too late" in t for t in answers) == 1, answers
+        after = await bot.services.offers.show(club.guild.id, trio.id)
+        assert after.series_id is not None
+        assert len(await going(bot, club, after.series_id)) == 3
     assert problems(club.server, error_log) == []
 
 

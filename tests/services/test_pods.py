@@ -161,6 +161,22 @@ async def test_a_member_leaving_never_breaks_the_other_pods(database: Database) 
     assert leaver not in {u for p in (await w.pods_now()).values() for u in p}
 
 
+async def test_current_pods_and_a_pods_members_for_findtime(database: Database) -> None:
+    w = await started(database, 5)
+    now = await w.pods_now()
+    found = await w.pods.current_pods(GUILD)
+    assert {p.number: sorted(p.members) for p in found} == now
+    assert {(p.round_number, p.channel_id) for p in found} == {(1, CHANNEL)}
+    first = found[0]
+    leaver = first.members[0]
+    await w.pods.leave(GUILD, CHANNEL, leaver)
+    mine = await w.pods.pod_members(GUILD, first.pod_id)
+    assert leaver not in mine.members and mine.number == first.number
+    assert await w.pods.current_pods(GUILD + 1) == []
+    with pytest.raises(NotFound, match="can't find that pod"):
+        await w.pods.pod_members(GUILD + 1, first.pod_id)
+
+
 async def test_a_deleted_pod_thread_moves_its_posts_to_the_channel(database: Database) -> None:
     w = await started(database, 2)
     async with database.transaction() as s:
