@@ -48,6 +48,7 @@ class Club:
     server: LocalDiscord
     guild: Guild
     general: Channel
+    quiet: Channel  # the bot may not post here
     mod: Member  # Manage Server
     alice: Member  # offers
     bob: Member
@@ -60,10 +61,13 @@ class Club:
 def make_club(server: LocalDiscord) -> Club:
     guild = server.add_guild("Offer Club")
     mods = guild.add_role("mods", int(Perm.MANAGE_GUILD))
+    quiet = guild.add_text_channel("announcements")
+    server.world.set_bot_permissions(quiet, deny=int(Perm.SEND_MESSAGES))
     return Club(
         server=server,
         guild=guild,
         general=guild.add_text_channel("general"),
+        quiet=quiet,
         mod=guild.add_member("mo", global_name="Mo", roles=[mods]),
         alice=guild.add_member("alice", global_name="Alice"),
         bob=guild.add_member("bob", global_name="Bob"),
@@ -82,11 +86,16 @@ async def reply(result: InteractionResult) -> Message:
     return await result.message()
 
 
-async def offer(club: Club, member: Member | None = None, **options: Any) -> Message:
-    """/offer slots as ``member`` (Alice), slots typed in London time; the ephemeral answer."""
+async def offer(
+    club: Club, member: Member | None = None, where: Channel | None = None, **options: Any
+) -> Message:
+    """/offer slots as ``member`` (Alice) in ``where`` (#general), slots typed in London time;
+    the ephemeral answer."""
     fields: dict[str, Any] = {"zone": "Europe/London", **options}
     return await reply(
-        await club.server.driver.slash(member or club.alice, club.general, "offer slots", **fields)
+        await club.server.driver.slash(
+            member or club.alice, where or club.general, "offer slots", **fields
+        )
     )
 
 

@@ -341,6 +341,7 @@ async def test_withdraw_by_button_and_command_only_the_offerer_or_a_manager(
         ({"to": "alice"}, "yourself"),
         ({"expires": "Wed 9:00"}, "after the last slot"),
         ({"expires": "whenever"}, "can't read"),
+        ({"where": "quiet"}, "I can't post in"),
     ],
 )
 async def test_bad_input_gets_an_ephemeral_sentence_and_stores_nothing(
@@ -353,9 +354,12 @@ async def test_bad_input_gets_an_ephemeral_sentence_and_stores_nothing(
 ) -> None:
     people = {"robo": club.robot, "stranger": club.stranger, "alice": club.alice}
     options = {k: people.get(v, v) if k == "to" else v for k, v in options.items()}
+    if options.get("where") == "quiet":
+        options["where"] = club.quiet
     async with sprintbot(club.server, database, clock=clock) as bot:
         refused = await offer(club, **{"slot1": "Mon 9:00", **options})
         assert refused.ephemeral and words in refused.content, refused.content
         assert await bot.services.offers.open_offers(club.guild.id) == []
-    assert [m for m in club.general.history() if not m.ephemeral] == []
+    for channel in (club.general, club.quiet):
+        assert [m for m in channel.history() if not m.ephemeral] == []
     assert problems(club.server, error_log) == []
