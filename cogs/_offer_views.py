@@ -37,9 +37,12 @@ __all__ = [
     "OfferDraftButton",
     "OfferTakeButton",
     "OfferWithdrawButton",
+    "confirmed_line",
     "draft_view",
+    "name_of",
     "offered_text",
     "take_text",
+    "withdrawn_text",
 ]
 
 
@@ -101,17 +104,15 @@ def take_text(result: TakeResult, user_id: int) -> str:
     people = 1 + len(slot.takers) if slot is not None else 1  # the offerer counts
     if view.min_people is not None:
         tally = f"{people} of {view.min_people}"
-        after = f"At {view.min_people} it's confirmed at once"
+        after = f"At {view.min_people} it's confirmed at once and I'll tell you"
     else:
         tally = f"{people} so far, counting <@{view.offerer_id}>"
         after = (
-            f"When the offer closes {ts(view.expires_at, 'R')} the slot with the most people wins"
+            f"When the offer closes {ts(view.expires_at, 'R')}, the slot with the most people "
+            "wins and I'll tell you which"
         )
     if result.ticked:
-        return (
-            f"☑️ You can make slot {result.position} ({tally}). {after}; I'll tell you which "
-            "slot wins. Press again to un-tick."
-        )
+        return f"☑️ You can make slot {result.position} ({tally}). {after}. Press again to un-tick."
     return f"↩️ Un-ticked: you're off slot {result.position} ({tally})."
 
 
