@@ -27,6 +27,7 @@ from bot.services.sessions import timer_key as series_timer_key
 from bot.settings import Settings
 from db.engine import Database
 from db.models import OutboxMessage, SessionSeries, SlotOffer, SlotOfferSlot, SlotOfferTaker
+from tests.services.stats_world import traces
 
 GUILD, CHANNEL = 10**17 + 1, 10**17 + 2
 HOST, ANA, BEN, CY, DEE, BOT = (10**17 + 100 + i for i in range(6))
@@ -483,3 +484,36 @@ async def test_an_rsvp_on_the_confirmed_sessions_card_works_as_for_any_session(
     assert result.status is Rsvp.GOING  # the third place (capacity = the offer's maximum)
     late = await world.services.sessions.rsvp(GUILD, closed.series_id, None, CY, "Cy", Rsvp.GOING)
     assert late.status is Rsvp.WAITLIST
+
+
+# -- privacy -----------------------------------------------------------------------------------
+
+
+async def test_forget_me_leaves_no_trace_of_a_taker_or_a_target(world: World) -> None:
+    direct = await world.offer(targets=(ANA, BEN), max_people=4, title="With Ana")
+    await world.take(direct.id, 1, ANA)
+    exported = await world.services.privacy.export(ANA)
+    assert "slot_offer_takers" in exported.data.decode()
+    await world.services.privacy.forget(ANA)
+    assert await traces(world.db, ANA, "Ana") == []
+    shown = await world.offers.show(GUILD, direct.id)
+    assert ANA not in shown.targets and BEN in shown.targets and len(shown.targets) == 2
+    assert shown.slot(1).takers == ()
+
+
+async def test_forget_me_withdraws_my_open_offers_and_keeps_confirmed_ones_anonymous(
+    world: World,
+) -> None:
+    open_one = await world.offer()
+    confirmed = await world.offer()
+    await world.take(confirmed.id, 1, BEN)
+    counted = await world.services.privacy.show(HOST)
+    assert counted.counts["slot offers made"] == 2
+    await world.services.privacy.forget(HOST)
+    assert await traces(world.db, HOST, "\x00") == []
+    gone = await world.offers.show(GUILD, open_one.id)
+    assert gone.status is OfferStatus.WITHDRAWN and gone.offerer_id < 0
+    with pytest.raises(Conflict, match="withdrawn"):
+        await world.take(open_one.id, 1, CY)
+    kept = await world.offers.show(GUILD, confirmed.id)
+    assert kept.status is OfferStatus.CONFIRMED and kept.offerer_name == "a former member"
