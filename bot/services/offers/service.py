@@ -18,12 +18,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue
-from bot.domain.errors import Conflict, PermissionDenied, UserError, ValidationError
+from bot.domain.errors import Conflict, PermissionDenied, UserError
 from bot.domain.offers import (
     MAX_PEOPLE,
     MAX_SLOTS,
@@ -39,18 +38,17 @@ from bot.domain.offers import (
     people_rule,
     winner_at_expiry,
 )
-from bot.domain.schedule import ScheduleError, parse_repeat
 from bot.domain.text import clean_title
 from bot.render import offers as render
 from bot.render.wire import ts
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
 from bot.services.offers import messages, queries
+from bot.services.offers.inputs import checked_repeat, typed_expiry, typed_slots
 from bot.services.offers.types import OfferRequest, OfferView, TakeResult
-from bot.services.offers.views import OfferViews, repeat_text, rule_of
+from bot.services.offers.views import OfferViews, rule_of
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.sessions import Scheduled, ScheduleRequest, SessionService
-from bot.services.sessions.typed import typed_instant
 from db.models import SlotOffer, SlotOfferSlot, SlotOfferTaker
 
 log = logging.getLogger(__name__)
@@ -99,11 +97,10 @@ class OfferService(OfferViews):
         async with self.ctx.db.transaction() as session:
             await refuse_untracked(session, req.offerer_id)  # issue 16: don't track me
             zone = await self.sessions.zone_of(session, req.guild_id, req.offerer_id, req.zone)
-            starts = check_slots(
-                [self._slot(n, t, zone, now) for n, t in enumerate(req.slots, 1)], now
-            )
-            expires = check_expiry(self._expiry(req.expires, zone, now), starts, now)
-            repeat = self._repeat(req.repeat, starts, zone)
+            speed = self.ctx.speed
+            starts = check_slots(typed_slots(req.slots, zone, now, speed), now)
+            expires = check_expiry(typed_expiry(req.expires, zone, now, speed), starts, now)
+            repeat = checked_repeat(req.repeat, starts, zone)
             plan = await self.sessions.plan_of(
                 session,
                 req.guild_id,
@@ -149,38 +146,6 @@ class OfferService(OfferViews):
                 session, messages.card_send(row.guild_id, row.channel_id, row.id, payload)
             )
         return view
-
-    def _slot(self, number: int, text: str, zone: ZoneInfo, now: datetime) -> datetime:
-        try:
-            return typed_instant(text, zone, now, speed=self.ctx.speed)
-        except ValidationError as err:
-            raise ValidationError(f"Slot {number}: {err}") from None
-
-    def _expiry(self, text: str | None, zone: ZoneInfo, now: datetime) -> datetime | None:
-        if text is None or not text.strip():
-            return None
-        try:
-            return typed_instant(text, zone, now, speed=self.ctx.speed)
-        except ValidationError as err:
-            raise ValidationError(f"The expiry: {err}") from None
-
-    @staticmethod
-    def _repeat(text: str | None, starts: Sequence[datetime], zone: ZoneInfo) -> str | None:
-        """The repeat as typed, once it fits every slot (any of them may win)."""
-        if text is None or not text.strip():
-            return None
-        try:
-            repeat = parse_repeat(text)
-        except ScheduleError as err:
-            raise ValidationError(str(err)) from None
-        if repeat.freq == "none":
-            return None
-        for number, start in enumerate(starts, 1):
-            try:
-                repeat_text(repeat, start.astimezone(zone).replace(tzinfo=None))
-            except ScheduleError as err:
-                raise ValidationError(f"Slot {number}: {err}") from None
-        return text.strip()[:100]
 
     # -- taking --------------------------------------------------------------------------------
 
