@@ -517,3 +517,15 @@ async def test_forget_me_withdraws_my_open_offers_and_keeps_confirmed_ones_anony
         await world.take(open_one.id, 1, CY)
     kept = await world.offers.show(GUILD, confirmed.id)
     assert kept.status is OfferStatus.CONFIRMED and kept.offerer_name == "a former member"
+
+
+async def test_a_draft_drops_suggestions_already_started_and_refuses_when_none_is_left(
+    world: World,
+) -> None:
+    did = await world.offers.draft(
+        GUILD, CHANNEL, HOST, "Host", [T0, utc(2031, 3, 24, 9)], [ANA], 30
+    )
+    view = await world.offers.offer_draft(GUILD, did, HOST, "Host")
+    assert [s.starts_at for s in view.slots] == [utc(2031, 3, 24, 9)]
+    with pytest.raises(ValidationError, match="at least one slot"):
+        await world.offers.draft(GUILD, CHANNEL, HOST, "Host", [T0], [ANA], 30)

@@ -239,7 +239,7 @@ class OfferService(OfferViews):
             when="",
             repeat=row.repeat,
             zone=row.zone,
-            capacity=row.max_people if row.max_people is not None else None,
+            capacity=row.max_people,  # None: no limit
             at=slot.starts_at,
             plan=dict(row.plan),
             going=going,
@@ -407,9 +407,11 @@ class OfferService(OfferViews):
     ) -> int:
         """Store /findtime's slots (the first five, best first as found) as a draft that only
         ``user_id`` can offer, with the server's default plan. With one other member it is a
-        pair (first taker confirms); with more, it needs everyone searched for."""
+        pair (first taker confirms); with more, it needs everyone searched for. Raises a
+        ``UserError`` when no slot is still ahead or the member asked not to be tracked."""
         now = self.ctx.clock.now()
-        starts = check_slots(list(slots)[:MAX_SLOTS], now)
+        # A suggestion that starts this very minute is dropped, not refused: /findtime answers.
+        starts = check_slots([s for s in slots if s > now][:MAX_SLOTS], now)
         others = tuple(dict.fromkeys(t for t in targets if t != user_id))[:MAX_DRAFT_TARGETS]
         if len(others) <= 1:
             rule = people_rule(None, None)
