@@ -529,3 +529,16 @@ async def test_a_draft_drops_suggestions_already_started_and_refuses_when_none_i
     assert [s.starts_at for s in view.slots] == [utc(2031, 3, 24, 9)]
     with pytest.raises(ValidationError, match="at least one slot"):
         await world.offers.draft(GUILD, CHANNEL, HOST, "Host", [T0], [ANA], 30)
+
+
+async def test_slots_across_the_spring_change_are_the_wall_times_typed(world: World) -> None:
+    view = await world.offer("Sat 9:00", "30 Mar 9:00", "30 Mar 01:30")
+    assert [s.starts_at for s in view.slots] == [
+        utc(2031, 3, 29, 9),  # 09:00 GMT
+        utc(2031, 3, 30, 1, 30),  # 01:30 doesn't exist that night: 02:30 BST
+        utc(2031, 3, 30, 8),  # 09:00 BST
+    ]
+    result = await world.take(view.id, 3, ANA)
+    series = await world.services.sessions.show(GUILD, result.series_id)
+    assert series.next.starts_at == utc(2031, 3, 30, 8)
+    assert series.first_local == datetime(2031, 3, 30, 9, 0)

@@ -44,11 +44,12 @@ from bot.render.wire import ts
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
 from bot.services.offers import messages, queries
+from bot.services.offers.booking import SessionBooking
 from bot.services.offers.inputs import checked_repeat, typed_expiry, typed_slots
 from bot.services.offers.types import OfferRequest, OfferView, TakeResult
 from bot.services.offers.views import OfferViews, rule_of
 from bot.services.privacy.gate import refuse_untracked
-from bot.services.sessions import Scheduled, ScheduleRequest, SessionService
+from bot.services.sessions import Scheduled, ScheduleRequest
 from db.models import SlotOffer, SlotOfferSlot, SlotOfferTaker
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class _After:
 
 
 class OfferService(OfferViews):
-    def __init__(self, ctx: ServiceContext, sessions: SessionService) -> None:
+    def __init__(self, ctx: ServiceContext, sessions: SessionBooking) -> None:
         self.ctx = ctx
         self.sessions = sessions
 
