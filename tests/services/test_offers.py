@@ -302,6 +302,8 @@ async def test_a_press_after_the_expiry_before_its_timer_ran_decides_first(
     world.clock.set(utc(2031, 3, 23, 20, 1))  # the timer is late
     with pytest.raises(Conflict, match="Too late: slot 2 was confirmed a moment ago"):
         await world.take(view.id, 1, BEN)
+    with pytest.raises(Conflict, match="confirmed: slot 2, and you're going"):
+        await world.take(view.id, 2, ANA)  # a winner pressing again is told so, not "too late"
     shown = await world.offers.show(GUILD, view.id)
     assert shown.status is OfferStatus.CONFIRMED and shown.series_id is not None
 

@@ -162,9 +162,9 @@ class OfferService(OfferViews):
             if row.status == OfferStatus.OPEN and row.expires_at <= now:
                 # The expiry's timer hasn't run yet (it is due): decide now, then say so.
                 await self._close_at_expiry(session, row, now, after)
-                after.refusal = Conflict(await self.closed_sentence(session, row, now))
+                after.refusal = Conflict(await self.closed_sentence(session, row, now, user_id))
             else:
-                await self.refuse_closed(session, row, now)
+                await self.refuse_closed(session, row, now, user_id)
                 self.refuse_outsider(row, user_id)
                 result = await self._take(session, row, position, user_id, name, now, after)
         self._after(offer_id, after)
