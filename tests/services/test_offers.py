@@ -27,6 +27,7 @@ from bot.services.sessions import timer_key as series_timer_key
 from bot.settings import Settings
 from db.engine import Database
 from db.models import OutboxMessage, SessionSeries, SlotOffer, SlotOfferSlot, SlotOfferTaker
+from tests.services.stats_world import traces
 
 GUILD, CHANNEL = 10**17 + 1, 10**17 + 2
 HOST, ANA, BEN, CY, DEE, BOT = (10**17 + 100 + i for i in range(6))
@@ -301,6 +302,8 @@ async def test_a_press_after_the_expiry_before_its_timer_ran_decides_first(
     world.clock.set(utc(2031, 3, 23, 20, 1))  # the timer is late
     with pytest.raises(Conflict, match="Too late: slot 2 was confirmed a moment ago"):
         await world.take(view.id, 1, BEN)
+    with pytest.raises(Conflict, match="confirmed: slot 2, and you're going"):
+        await world.take(view.id, 2, ANA)  # a winner pressing again is told so, not "too late"
     shown = await world.offers.show(GUILD, view.id)
     assert shown.status is OfferStatus.CONFIRMED and shown.series_id is not None
 
@@ -483,3 +486,61 @@ async def test_an_rsvp_on_the_confirmed_sessions_card_works_as_for_any_session(
     assert result.status is Rsvp.GOING  # the third place (capacity = the offer's maximum)
     late = await world.services.sessions.rsvp(GUILD, closed.series_id, None, CY, "Cy", Rsvp.GOING)
     assert late.status is Rsvp.WAITLIST
+
+
+# -- privacy -----------------------------------------------------------------------------------
+
+
+async def test_forget_me_leaves_no_trace_of_a_taker_or_a_target(world: World) -> None:
+    direct = await world.offer(targets=(ANA, BEN), max_people=4, title="With Ana")
+    await world.take(direct.id, 1, ANA)
+    exported = await world.services.privacy.export(ANA)
+    assert "slot_offer_takers" in exported.data.decode()
+    await world.services.privacy.forget(ANA)
+    assert await traces(world.db, ANA, "Ana") == []
+    shown = await world.offers.show(GUILD, direct.id)
+    assert ANA not in shown.targets and BEN in shown.targets and len(shown.targets) == 2
+    assert shown.slot(1).takers == ()
+
+
+async def test_forget_me_withdraws_my_open_offers_and_keeps_confirmed_ones_anonymous(
+    world: World,
+) -> None:
+    open_one = await world.offer()
+    confirmed = await world.offer()
+    await world.take(confirmed.id, 1, BEN)
+    counted = await world.services.privacy.show(HOST)
+    assert counted.counts["slot offers made"] == 2
+    await world.services.privacy.forget(HOST)
+    assert await traces(world.db, HOST, "\x00") == []
+    gone = await world.offers.show(GUILD, open_one.id)
+    assert gone.status is OfferStatus.WITHDRAWN and gone.offerer_id < 0
+    with pytest.raises(Conflict, match="withdrawn"):
+        await world.take(open_one.id, 1, CY)
+    kept = await world.offers.show(GUILD, confirmed.id)
+    assert kept.status is OfferStatus.CONFIRMED and kept.offerer_name == "a former member"
+
+
+async def test_a_draft_drops_suggestions_already_started_and_refuses_when_none_is_left(
+    world: World,
+) -> None:
+    did = await world.offers.draft(
+        GUILD, CHANNEL, HOST, "Host", [T0, utc(2031, 3, 24, 9)], [ANA], 30
+    )
+    view = await world.offers.offer_draft(GUILD, did, HOST, "Host")
+    assert [s.starts_at for s in view.slots] == [utc(2031, 3, 24, 9)]
+    with pytest.raises(ValidationError, match="at least one slot"):
+        await world.offers.draft(GUILD, CHANNEL, HOST, "Host", [T0], [ANA], 30)
+
+
+async def test_slots_across_the_spring_change_are_the_wall_times_typed(world: World) -> None:
+    view = await world.offer("Sat 9:00", "30 Mar 9:00", "30 Mar 01:30")
+    assert [s.starts_at for s in view.slots] == [
+        utc(2031, 3, 29, 9),  # 09:00 GMT
+        utc(2031, 3, 30, 1, 30),  # 01:30 doesn't exist that night: 02:30 BST
+        utc(2031, 3, 30, 8),  # 09:00 BST
+    ]
+    result = await world.take(view.id, 3, ANA)
+    series = await world.services.sessions.show(GUILD, result.series_id)
+    assert series.next.starts_at == utc(2031, 3, 30, 8)
+    assert series.first_local == datetime(2031, 3, 30, 9, 0)

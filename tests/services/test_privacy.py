@@ -213,7 +213,7 @@ async def test_only_managers_delete_a_server_at_once(world: World) -> None:
     assert await traces(world.db, GUILD, "no name") == []
 
 
-USERISH = re.compile(r"user|member|host|owner|author|creator|_by$")
+USERISH = re.compile(r"user|member|host|owner|author|creator|offerer|_by$")
 
 
 async def test_forget_me_covers_every_table_of_the_models(db_url: str) -> None:

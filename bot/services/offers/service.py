@@ -18,12 +18,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue
-from bot.domain.errors import Conflict, PermissionDenied, UserError, ValidationError
+from bot.domain.errors import Conflict, PermissionDenied, UserError
 from bot.domain.offers import (
     MAX_PEOPLE,
     MAX_SLOTS,
@@ -39,18 +38,18 @@ from bot.domain.offers import (
     people_rule,
     winner_at_expiry,
 )
-from bot.domain.schedule import ScheduleError, parse_repeat
 from bot.domain.text import clean_title
 from bot.render import offers as render
 from bot.render.wire import ts
 from bot.services.actor import Actor
 from bot.services.context import ServiceContext
 from bot.services.offers import messages, queries
+from bot.services.offers.booking import SessionBooking
+from bot.services.offers.inputs import checked_repeat, typed_expiry, typed_slots
 from bot.services.offers.types import OfferRequest, OfferView, TakeResult
-from bot.services.offers.views import OfferViews, repeat_text, rule_of
+from bot.services.offers.views import OfferViews, rule_of
 from bot.services.privacy.gate import refuse_untracked
-from bot.services.sessions import Scheduled, ScheduleRequest, SessionService
-from bot.services.sessions.typed import typed_instant
+from bot.services.sessions import Scheduled, ScheduleRequest
 from db.models import SlotOffer, SlotOfferSlot, SlotOfferTaker
 
 log = logging.getLogger(__name__)
@@ -78,7 +77,7 @@ class _After:
 
 
 class OfferService(OfferViews):
-    def __init__(self, ctx: ServiceContext, sessions: SessionService) -> None:
+    def __init__(self, ctx: ServiceContext, sessions: SessionBooking) -> None:
         self.ctx = ctx
         self.sessions = sessions
 
@@ -99,11 +98,10 @@ class OfferService(OfferViews):
         async with self.ctx.db.transaction() as session:
             await refuse_untracked(session, req.offerer_id)  # issue 16: don't track me
             zone = await self.sessions.zone_of(session, req.guild_id, req.offerer_id, req.zone)
-            starts = check_slots(
-                [self._slot(n, t, zone, now) for n, t in enumerate(req.slots, 1)], now
-            )
-            expires = check_expiry(self._expiry(req.expires, zone, now), starts, now)
-            repeat = self._repeat(req.repeat, starts, zone)
+            speed = self.ctx.speed
+            starts = check_slots(typed_slots(req.slots, zone, now, speed), now)
+            expires = check_expiry(typed_expiry(req.expires, zone, now, speed), starts, now)
+            repeat = checked_repeat(req.repeat, starts, zone)
             plan = await self.sessions.plan_of(
                 session,
                 req.guild_id,
@@ -150,38 +148,6 @@ class OfferService(OfferViews):
             )
         return view
 
-    def _slot(self, number: int, text: str, zone: ZoneInfo, now: datetime) -> datetime:
-        try:
-            return typed_instant(text, zone, now, speed=self.ctx.speed)
-        except ValidationError as err:
-            raise ValidationError(f"Slot {number}: {err}") from None
-
-    def _expiry(self, text: str | None, zone: ZoneInfo, now: datetime) -> datetime | None:
-        if text is None or not text.strip():
-            return None
-        try:
-            return typed_instant(text, zone, now, speed=self.ctx.speed)
-        except ValidationError as err:
-            raise ValidationError(f"The expiry: {err}") from None
-
-    @staticmethod
-    def _repeat(text: str | None, starts: Sequence[datetime], zone: ZoneInfo) -> str | None:
-        """The repeat as typed, once it fits every slot (any of them may win)."""
-        if text is None or not text.strip():
-            return None
-        try:
-            repeat = parse_repeat(text)
-        except ScheduleError as err:
-            raise ValidationError(str(err)) from None
-        if repeat.freq == "none":
-            return None
-        for number, start in enumerate(starts, 1):
-            try:
-                repeat_text(repeat, start.astimezone(zone).replace(tzinfo=None))
-            except ScheduleError as err:
-                raise ValidationError(f"Slot {number}: {err}") from None
-        return text.strip()[:100]
-
     # -- taking --------------------------------------------------------------------------------
 
     async def take(
@@ -196,9 +162,9 @@ class OfferService(OfferViews):
             if row.status == OfferStatus.OPEN and row.expires_at <= now:
                 # The expiry's timer hasn't run yet (it is due): decide now, then say so.
                 await self._close_at_expiry(session, row, now, after)
-                after.refusal = Conflict(await self.closed_sentence(session, row, now))
+                after.refusal = Conflict(await self.closed_sentence(session, row, now, user_id))
             else:
-                await self.refuse_closed(session, row, now)
+                await self.refuse_closed(session, row, now, user_id)
                 self.refuse_outsider(row, user_id)
                 result = await self._take(session, row, position, user_id, name, now, after)
         self._after(offer_id, after)
@@ -274,7 +240,7 @@ class OfferService(OfferViews):
             when="",
             repeat=row.repeat,
             zone=row.zone,
-            capacity=row.max_people if row.max_people is not None else None,
+            capacity=row.max_people,  # None: no limit
             at=slot.starts_at,
             plan=dict(row.plan),
             going=going,
@@ -442,9 +408,11 @@ class OfferService(OfferViews):
     ) -> int:
         """Store /findtime's slots (the first five, best first as found) as a draft that only
         ``user_id`` can offer, with the server's default plan. With one other member it is a
-        pair (first taker confirms); with more, it needs everyone searched for."""
+        pair (first taker confirms); with more, it needs everyone searched for. Raises a
+        ``UserError`` when no slot is still ahead or the member asked not to be tracked."""
         now = self.ctx.clock.now()
-        starts = check_slots(list(slots)[:MAX_SLOTS], now)
+        # A suggestion that starts this very minute is dropped, not refused: /findtime answers.
+        starts = check_slots([s for s in slots if s > now][:MAX_SLOTS], now)
         others = tuple(dict.fromkeys(t for t in targets if t != user_id))[:MAX_DRAFT_TARGETS]
         if len(others) <= 1:
             rule = people_rule(None, None)

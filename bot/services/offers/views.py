@@ -91,8 +91,11 @@ class OfferViews:
             series_id=row.series_id,
         )
 
-    async def closed_sentence(self, session: AsyncSession, row: SlotOffer, now: datetime) -> str:
-        """What a press on an offer that no longer takes presses is told."""
+    async def closed_sentence(
+        self, session: AsyncSession, row: SlotOffer, now: datetime, user_id: int | None = None
+    ) -> str:
+        """What a press on an offer that no longer takes presses is told (``user_id``: who
+        pressed; one of those going hears that rather than "too late")."""
         status = OfferStatus(row.status)
         when = row.closed_at or now
         ago = "a moment ago" if now - when <= MOMENT else ts(when, "R")
@@ -110,6 +113,11 @@ class OfferViews:
             else:
                 who = f"slot {row.confirmed_position} was confirmed"
             series = f" (`/session show` #{row.series_id})" if row.series_id else ""
+            if user_id is not None and user_id in (row.offerer_id, *takers):
+                return (
+                    f"This offer is confirmed: slot {row.confirmed_position}, and you're "
+                    f"going{series}."
+                )
             return f"Too late: {who} {ago}; the offer is closed{series}."
         if status is OfferStatus.EXPIRED:
             return (
@@ -118,9 +126,11 @@ class OfferViews:
             )
         return f"This offer was withdrawn {ago}; its slots are no longer on offer."
 
-    async def refuse_closed(self, session: AsyncSession, row: SlotOffer, now: datetime) -> None:
+    async def refuse_closed(
+        self, session: AsyncSession, row: SlotOffer, now: datetime, user_id: int | None = None
+    ) -> None:
         if row.status != OfferStatus.OPEN:
-            raise Conflict(await self.closed_sentence(session, row, now))
+            raise Conflict(await self.closed_sentence(session, row, now, user_id))
 
     @staticmethod
     def in_guild(row: SlotOffer | None, guild_id: int) -> SlotOffer:

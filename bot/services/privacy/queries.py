@@ -47,6 +47,8 @@ from db.models import (
     SessionReminderOptOut,
     SessionRsvp,
     SessionSeries,
+    SlotOffer,
+    SlotOfferTaker,
     Sprint,
     UserSettings,
     WebShare,
@@ -85,6 +87,7 @@ OWNED: tuple[Owned, ...] = (
     Owned("session answers (going, maybe, can't)", SessionRsvp, SessionRsvp.user_id),
     Owned("session attendance", SessionAttendance, SessionAttendance.user_id),
     Owned("session reminder opt-outs", SessionReminderOptOut, SessionReminderOptOut.user_id),
+    Owned("slot offers you took or ticked", SlotOfferTaker, SlotOfferTaker.user_id),
 )
 
 
@@ -136,6 +139,12 @@ async def count_stored(session: AsyncSession, user_id: int) -> dict[str, int]:
         )
         or 0
     )
+    out["slot offers made"] = int(
+        await session.scalar(
+            select(func.count(SlotOffer.id)).where(SlotOffer.offerer_id == user_id)
+        )
+        or 0
+    )
     out["presence records"] = int(
         await session.scalar(
             select(func.count(PresenceSpan.id)).where(PresenceSpan.user_id == user_id)
@@ -164,6 +173,10 @@ async def export_tables(session: AsyncSession, user_id: int) -> dict[str, list[d
         for s in await session.scalars(
             select(SessionSeries).where(SessionSeries.creator_id == user_id)
         )
+    ]
+    tables["slot_offers_made"] = [
+        _row_dict(o)
+        for o in await session.scalars(select(SlotOffer).where(SlotOffer.offerer_id == user_id))
     ]
     tables[PodSeat.__tablename__] = [
         _row_dict(p)
@@ -268,6 +281,9 @@ async def forget_member(
         .execution_options(synchronize_session=False)
     )
     touched["sessions scheduled"] = result.rowcount  # type: ignore[attr-defined]
+    touched["slot offers made"] = await _forget_offers(
+        session, user_id, placeholder, now, names, pattern
+    )
     # Someone else's private "not again" naming me stays theirs, pointing at the placeholder.
     await session.execute(
         update(PodBlock)
@@ -301,6 +317,36 @@ async def forget_member(
     return touched
 
 
+async def _forget_offers(
+    session: AsyncSession,
+    user_id: int,
+    placeholder: int,
+    now: datetime,
+    names: frozenset[str],
+    pattern: re.Pattern[str] | None,
+) -> int:
+    """Offers I made stay (a confirmed one tells its session's story), made by "a former
+    member"; one still open or a draft is withdrawn (a press on its card says so). Offers made
+    to me or that I took keep the placeholder among their targets and my name out of their
+    title ("Pairing with Ana")."""
+    changed = 0
+    for offer in await session.scalars(select(SlotOffer).where(SlotOffer.offerer_id == user_id)):
+        offer.offerer_id, offer.offerer_name = placeholder, FORMER_MEMBER
+        if offer.status in ("open", "draft"):
+            offer.status, offer.closed_at = "withdrawn", now
+        if pattern is not None:
+            offer.title = str(redact(offer.title, user_id, names, pattern))[:100]
+        changed += 1
+    took = select(SlotOfferTaker.offer_id).where(SlotOfferTaker.user_id == user_id)
+    named = cast(SlotOffer.targets, String).contains(str(int(user_id)))
+    for offer in await session.scalars(select(SlotOffer).where(or_(named, SlotOffer.id.in_(took)))):
+        if isinstance(offer.targets, list) and user_id in offer.targets:
+            offer.targets = [placeholder if t == user_id else t for t in offer.targets]
+        if pattern is not None:
+            offer.title = str(redact(offer.title, user_id, names, pattern))[:100]
+    return changed
+
+
 async def _names_and_texts(session: AsyncSession, user_id: int) -> tuple[frozenset[str], set[str]]:
     """The member's display names, and the texts they wrote (goals and notes)."""
     names: set[str] = set()
@@ -316,6 +362,14 @@ async def _names_and_texts(session: AsyncSession, user_id: int) -> tuple[frozens
     )
     names.update(
         await session.scalars(select(PodMember.display_name).where(PodMember.user_id == user_id))
+    )
+    names.update(
+        await session.scalars(
+            select(SlotOfferTaker.display_name).where(SlotOfferTaker.user_id == user_id)
+        )
+    )
+    names.update(
+        await session.scalars(select(SlotOffer.offerer_name).where(SlotOffer.offerer_id == user_id))
     )
     texts: set[str] = set()
     for column, owner in (
