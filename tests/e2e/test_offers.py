@@ -186,7 +186,7 @@ async def test_a_direct_offer_refuses_others_and_its_target_takes_it(
 ) -> None:
     driver = club.server.driver
     async with sprintbot(club.server, database, clock=clock) as bot:
-        done = await offer(club, slot1="Mon 9:00", to=club.bob)
+        done = await offer(club, slot1="Mon 9:00", to=club.bob, repeat="weekly")
         assert f"to <@{club.bob.user.id}> only" in done.content
         await drained(bot)
         view = await only_offer(bot, club)
@@ -196,6 +196,13 @@ async def test_a_direct_offer_refuses_others_and_its_target_takes_it(
         assert refused.ephemeral and f"for <@{club.bob.user.id}> only" in refused.content
         took = await reply(await driver.click(club.bob, shown, offer_take_id(view.id, 1)))
         assert "Confirmed:" in took.content
+        # repeat:weekly — the confirmed slot starts a weekly series with both of them in it.
+        after = await bot.services.offers.show(club.guild.id, view.id)
+        assert after.series_id is not None
+        series = await bot.services.sessions.show(club.guild.id, after.series_id)
+        assert series.next is not None and series.next.starts_at == MONDAY_9
+        assert "week" in series.repeat_text.lower() or "monday" in series.repeat_text.lower()
+        assert await going(bot, club, after.series_id) == {club.alice.user.id, club.bob.user.id}
     assert problems(club.server, error_log) == []
 
 
