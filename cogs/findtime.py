@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.domain.errors import ValidationError
 from bot.render.findtime import findtime_text
 from bot.services.availability.find import find_time, members_with_hours
+from bot.services.privacy.gate import Untracked
 from bot.views.findtime import FindTimeView
 from cogs._offer_views import draft_view, name_of
 
@@ -176,19 +177,23 @@ class FindTimeCog(commands.Cog, name="Find a time"):
     async def _draft(
         self, interaction: discord.Interaction[Any], view: FindTimeView, targets: list[int]
     ) -> int | None:
-        """Store the top suggestions as a draft offer for the "Offer these" button."""
+        """Store the top suggestions as a draft offer for the "Offer these" button. A member who
+        turned tracking off still gets the times (stored for nobody), just no button."""
         if not view.slots or interaction.guild_id is None:
             return None
         me = interaction.user.id
-        return await self.bot.services.offers.draft(
-            interaction.guild_id,
-            interaction.channel_id or 0,
-            me,
-            name_of(interaction.user),
-            [slot.start for slot in view.slots[:OFFERED]],
-            [uid for uid in dict.fromkeys(targets) if uid != me],
-            view.length_minutes,
-        )
+        try:
+            return await self.bot.services.offers.draft(
+                interaction.guild_id,
+                interaction.channel_id or 0,
+                me,
+                name_of(interaction.user),
+                [slot.start for slot in view.slots[:OFFERED]],
+                [uid for uid in dict.fromkeys(targets) if uid != me],
+                view.length_minutes,
+            )
+        except Untracked:
+            return None
 
     async def _holders(self, guild: discord.Guild, role: discord.Role) -> list[int]:
         """Members with ``role`` among those who set their hours here. Without the privileged

@@ -252,6 +252,14 @@ async def test_offer_these_turns_the_suggestions_into_an_offer_to_the_members_na
         await drained(bot)
         (open_view,) = await bot.services.offers.open_offers(club.guild_id)
         assert open_view.targets == ()
+
+        # Kir asked not to be tracked: the times, but no stored draft and so no button.
+        await reply(await driver.slash(club.kir, club.general, "privacy stop-tracking"))
+        untracked = await reply(
+            await driver.slash(club.kir, club.general, "findtime", member=club.ana, days=2)
+        )
+        assert not untracked.ephemeral and "everyone (2)" in untracked.content
+        assert untracked.buttons == []
     assert problems(club.server, error_log) == []
 
 
