@@ -338,7 +338,7 @@ class SessionBench:
                 after_ready = report["restore_done"] - ready
                 took = report["restore_done"] - report["restore_started"]
                 self.say(
-                    f"- {report['series_armed']:,} series re-armed ({report['armed']:,} timers: "
+                    f"- {report['series_armed']:,} series re-armed ({report['armed']:,} timer(s): "
                     f"series due at one instant share one) in {took:.2f} s, done "
                     f"{abs(after_ready):.2f} s {'after' if after_ready > 0 else 'before'} READY"
                 )
