@@ -80,6 +80,7 @@ async def main(config: dict[str, Any]) -> None:
         await restore()
         report["restore_done"] = time.time()
         report["armed"] = len(bot.timers)
+        report["series_armed"] = bot.services.sessions.runner.armed  # they share timers
         report["rss_after_restore"] = rss_bytes()
 
     bot.services.restore = timed_restore  # type: ignore[method-assign]

@@ -156,12 +156,20 @@ class Timers:
             if self._urgent_pending == 0:
                 self._urgent_idle.set()
 
+    async def give_way(self) -> None:
+        """Wait while urgent callbacks are waiting or running.
+
+        A bulk callback that does many pieces of work in turn (every series due at one instant)
+        calls this before each, so an urgent callback waits for one piece at most.
+        """
+        # One yield first, so urgent wake-ups due at the same instant have registered.
+        await asyncio.sleep(0)
+        while self._urgent_pending:
+            await self._urgent_idle.wait()
+
     async def _run_bulk(self, callback: Callback, *args: Any) -> None:
         async with self._bulk_limit:
             # Urgent work first: a bulk callback starts only when none is waiting or running
             # (it may still overlap one that arrives meanwhile, for one transaction's length).
-            # One yield first, so urgent wake-ups due at the same instant have registered.
-            await asyncio.sleep(0)
-            while self._urgent_pending:
-                await self._urgent_idle.wait()
+            await self.give_way()
             await callback(*args)

@@ -25,6 +25,11 @@ DISCORD_GLOBAL_LIMIT = 50  # requests per second
 # which two requests can swap their arrival order on the way to Discord.
 WINDOW_MARGIN = 0.05
 
+# Tokens of the global bucket (and slots of the transmission cap) that bulk rows leave for urgent
+# ones (see ``Sender._dispatch``): a herd of bulk rows keeps the bucket at this level instead of
+# empty, so a running sprint's announcement never waits a token interval behind them.
+URGENT_RESERVE = 1
+
 
 def default_burst(rate: float) -> int:
     """The bucket size that keeps any one-second window below Discord's 50 requests.
@@ -63,15 +68,19 @@ class TokenBucket:
                 self._tokens = min(self.burst, self._tokens + (now - start) * self.rate)
             self._stamp = now
 
-    def delay(self) -> float:
-        """Seconds until a token is available (0.0: one is available now)."""
+    def delay(self, need: float = 1.0) -> float:
+        """Seconds until ``need`` tokens are available (0.0: they are there now).
+
+        ``need`` above ``burst`` can never be met: it answers the time to a full bucket.
+        """
         now = self._time()
         if now < self._paused_until:
             return self._paused_until - now
         self._refill(now)
-        if self._tokens >= 1.0:
+        need = min(need, self.burst)
+        if self._tokens >= need:
             return 0.0
-        return (1.0 - self._tokens) / self.rate
+        return (need - self._tokens) / self.rate
 
     def try_take(self) -> bool:
         if self.delay() > 0.0:
@@ -107,7 +116,12 @@ class SlidingCap:
     Discord counts a request when it arrives, which is some moment between our sending it and
     its answer coming back. So a request counts here from the moment it goes out until
     ``period`` after its answer: one held up on the way (a stalled event loop, a slow network)
-    cannot land in the same window as the requests sent after it. The token bucket paces
+    cannot land in the same window as the requests sent after it. That interval already holds
+    the arrival, so ``period`` is one second exactly: a request answered at ``t`` arrived at or
+    before ``t``, and one sent after ``t + 1`` arrives more than a second later. (With a margin
+    on top every request counted for 1.05 s plus its round trip, so a long burst that keeps a
+    slot in reserve could not pass 48 / 1.05 ≈ 45.7/s, less with a longer round trip: under
+    the bucket's 46/s.) The token bucket paces
     requests when they are chosen; this is the backstop at transmission time (the HTTP hook):
     ``ticket = await cap.wait()`` before a request, ``cap.finish(ticket)`` when it is answered
     or fails.
@@ -116,7 +130,7 @@ class SlidingCap:
     def __init__(
         self,
         limit: int = DISCORD_GLOBAL_LIMIT - 1,
-        period: float = 1.0 + WINDOW_MARGIN,
+        period: float = 1.0,
         *,
         time: TimeSource = _time.monotonic,
         lost_after: float = 60.0,
@@ -137,11 +151,14 @@ class SlidingCap:
         for ticket in [t for t, at in self._open.items() if at + self.lost_after <= now]:
             del self._open[ticket]
 
-    def delay(self) -> float:
-        """Seconds until a request may go (an upper bound when all that count are in flight)."""
+    def delay(self, need: int = 1) -> float:
+        """Seconds until ``need`` requests may go (0.0: now). When they may not, the time until
+        the next one stops counting (the earliest answer ages out, or an unanswered request is
+        given up): a lower bound for ``need`` > 1, and an upper bound when all that count are
+        in flight (an answer may come sooner; ``finish`` says so)."""
         now = self._time()
         self._prune(now)
-        if len(self._answered) + len(self._open) < self.limit:
+        if len(self._answered) + len(self._open) + min(need, self.limit) <= self.limit:
             return 0.0
         waits = [at + self.lost_after - now for at in self._open.values()]
         if self._answered:
@@ -267,11 +284,23 @@ def channel_budgets(
 
 class Limits:
     """What the sender and the HTTP gate share: the global bucket (plus the transmission cap)
-    and the channel budgets."""
+    and the channel budgets.
+
+    The default rate is 46/s with a burst of 3 (``default_burst``): in any second the bucket
+    alone lets through at most 49, under Discord's 50, and the transmission cap holds 49 at the
+    wire whatever happens on the way. One token is the urgent reserve: bulk rows only go while
+    the bucket holds two, so a phase announcement arriving in the middle of a herd finds its
+    token waiting. The third token is slack: while bulk rows wait for their second token the
+    bucket keeps filling past it, so the time the dispatcher takes to wake is not lost (with a
+    burst of 2 the bucket would be full at that moment and every late wake-up would cost
+    throughput: 1 ms a token is 2 requests a second at this rate). So a herd drains at 46/s,
+    above the 45/s it is meant to; 47/s leaves a burst of 2 under the 49 rule, too small for a
+    reserve with slack, and the old 45/s kept a long herd just under 45/s.
+    """
 
     def __init__(
         self,
-        global_per_second: float = 45.0,
+        global_per_second: float = 46.0,
         channel_burst: int = 5,
         channel_per_seconds: float = 5.0,
         *,
@@ -282,3 +311,19 @@ class Limits:
         self.bucket = TokenBucket(global_per_second, burst, time=time)
         self.cap = SlidingCap(time=time)
         self.channels = channel_budgets(channel_burst, channel_per_seconds, time=time)
+        # The reserve needs a bucket of reserve + 2 tokens (one to send, one of slack); in a
+        # smaller one there is no reserve and urgent rows only go first in line.
+        self.reserve = max(0, min(URGENT_RESERVE, int(self.bucket.burst) - 2))
+
+    def delay(self, *, urgent: bool) -> float:
+        """Seconds until a row may be sent (0.0: now).
+
+        An urgent row needs one token. A bulk row needs one more than the reserve, in the bucket
+        and in the transmission cap, so that what it leaves is there for the next urgent row at
+        once: the bucket would otherwise make that row wait for a token, and the cap would hold
+        it at the wire behind bulk requests already waiting there.
+        """
+        if urgent:
+            return self.bucket.delay()
+        need = 1 + self.reserve
+        return max(self.bucket.delay(need), self.cap.delay(need))

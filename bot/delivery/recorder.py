@@ -113,6 +113,9 @@ class Recorder(Board):
             stmt = select(OutboxMessage.id).where(
                 OutboxMessage.status == "pending", OutboxMessage.id > horizon
             )
+            # Only rows known before the query can be judged by its answer: one handed over
+            # while it runs (committed after its snapshot) is missing from it but pending.
+            known = set(self._items) if full else set()
             pending = set((await session.execute(self._scope(stmt))).scalars())
             if pending:
                 self._max_seen = max(self._max_seen, max(pending))
@@ -120,12 +123,17 @@ class Recorder(Board):
                 # Rows we hold that are no longer pending were changed elsewhere (enqueue's
                 # supersede is also handled in memory when the newer row arrives).
                 for item in list(self._items.values()):
-                    if item.id not in pending and item.state in (
-                        READY,
-                        RETRY,
-                        PARKED,
-                        WAITING,
-                        BEHIND,
+                    if (
+                        item.id in known
+                        and item.id not in pending
+                        and item.state
+                        in (
+                            READY,
+                            RETRY,
+                            PARKED,
+                            WAITING,
+                            BEHIND,
+                        )
                     ):
                         self._forget(item)
             new_ids = sorted(pending - self._items.keys())

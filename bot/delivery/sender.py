@@ -16,6 +16,8 @@ How it works (two asyncio tasks, plus one short task per request in flight):
 - **Pick and send.** The dispatcher task works in memory only: when the global bucket has a
   token, the best row (lowest priority number, then oldest) whose channel budget allows it is
   sent; rows superseded by a newer row with the same ``supersede_key`` are dropped instead.
+  Bulk rows leave a token (and a slot of the transmission cap) in reserve, so a phase
+  announcement committed in the middle of a herd goes out at once (``_dispatch``).
   Being "in flight" is only a state in memory. Many requests may be in flight at once, but
   within one channel (a sprint's channel, an accountability thread) messages, threads, deletes
   and channel edits go one at a time in the order they were committed (``ORDERED_KINDS``): a
@@ -67,12 +69,17 @@ from bot.delivery.items import (
     Item,
     ShardScope,
 )
-from bot.delivery.outbox import add_sink, remove_sink
+from bot.delivery.outbox import Priority, add_sink, remove_sink
 from bot.delivery.recorder import Recorder, sqlite_reader, wait_for
 from bot.delivery.transport import UNKNOWN_MESSAGE, DeliveryRequest, Permanent, Transient
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+# Rows of this priority or more urgent may spend the global bucket's reserve. Only phase
+# announcements: NOTICE rows come in herds too (a standing session's start posts its sprint's
+# card as a NOTICE, 10,000 of them at 09:00).
+URGENT = Priority.ANNOUNCE
 
 
 class Sender(Recorder):
@@ -229,8 +236,16 @@ class Sender(Recorder):
         )
 
     def _dispatch(self) -> float | None:
-        """Send what the limits allow now; returns the wait for the next token when that blocks."""
-        bucket = self.limits.bucket
+        """Send what the limits allow now; returns the wait for the next token when that blocks.
+
+        Rows above ``URGENT`` in priority (a sprint's phase announcements) may take the global
+        bucket's last token; bulk rows (cards, session lines, notices) leave ``limits.reserve``
+        behind (see ``Limits.delay``). A bulk row picked when there is no room goes back to the
+        heap and the dispatcher sleeps until the bucket refills, or until an urgent row arrives
+        (``accept`` wakes it) and goes out at once on the reserve.
+        """
+        limits = self.limits
+        bucket = limits.bucket
         while self._sending < self.concurrency and self._ready:
             wait = bucket.delay()
             if wait > 0:
@@ -238,8 +253,13 @@ class Sender(Recorder):
             item = self._pick()
             if item is None:
                 return None
+            if item.priority > URGENT:
+                wait = limits.delay(urgent=False)
+                if wait > 0:
+                    self._make_ready(item)  # first in line again when there is room
+                    return wait
             bucket.try_take()
-            self.limits.channels.record(item.budget_key)
+            limits.channels.record(item.budget_key)
             item.state = SENDING
             self._sending += 1
             task = asyncio.create_task(self._deliver(item), name=f"outbox-{item.id}")

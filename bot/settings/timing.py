@@ -44,7 +44,7 @@ class TimingSettings:
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    global_per_second: float = 45.0
+    global_per_second: float = 46.0
     channel_burst: int = 5
     channel_per_seconds: float = 5.0
     card_refresh_seconds: int = 600

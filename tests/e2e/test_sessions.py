@@ -21,7 +21,6 @@ from bot.clock import FakeClock
 from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, Role
 from bot.localdiscord.testing import DiscordErrorLog, problems
-from bot.services.sessions import timer_key
 from db.engine import Database
 from db.models import OutboxMessage, Participant, SessionOccurrence, SessionSeries, Sprint
 from tests.e2e.support import drained, sprintbot, until
@@ -108,7 +107,7 @@ async def card(bot: AnyBot, club: Club, sid: int) -> Message:
 
 async def tick(bot: AnyBot, clock: FakeClock, sid: int, expected: datetime) -> list[str]:
     """What the series' timer does at its time: the armed time must be ``expected``."""
-    armed = bot.timers.when(timer_key(sid))
+    armed = bot.services.sessions.runner.when(sid)
     assert armed == expected, f"armed for {armed}, expected {expected}"
     clock.set(expected)
     done = await bot.services.sessions.run_due(sid)
@@ -256,7 +255,7 @@ async def test_a_restart_before_the_end_starts_late_once_and_after_it_records_mi
     async with sprintbot(club.server, database, clock=clock) as bot:
         for title in ("Monday writing", "Early birds"):
             sid = await series_id(database, title)
-            armed = bot.timers.when(timer_key(sid))
+            armed = bot.services.sessions.runner.when(sid)
             assert armed is not None and armed <= clock.now()
             await bot.services.sessions.run_due(sid)
         await drained(bot)
@@ -328,7 +327,7 @@ async def test_edit_skip_cancel_and_who_may(
         await drained(bot)
         gone = await card(bot, club, sid)
         assert "cancelled" in gone.embeds[0]["description"] and gone.buttons == []
-        assert bot.timers.when(timer_key(sid)) is None
+        assert bot.services.sessions.runner.when(sid) is None
         off = await reply(
             await driver.slash(club.bob, club.general, "session reminders", setting="off")
         )

@@ -21,7 +21,7 @@ from bot.scheduler import Timers
 from bot.services import Services
 from bot.services.actor import Actor
 from bot.services.context import NullWaker, ServiceContext
-from bot.services.sessions import EditRequest, Rsvp, ScheduleRequest, timer_key
+from bot.services.sessions import EditRequest, Rsvp, ScheduleRequest
 from bot.settings import Settings
 from db.engine import Database
 from db.models import (
@@ -81,7 +81,7 @@ class World:
         return await self.sessions.rsvp(GUILD, series_id, None, user, NAMES[user], answer)
 
     async def tick(self, series_id: int) -> list[str]:
-        when = self.timers.when(timer_key(series_id))
+        when = self.sessions.runner.when(series_id)
         assert when is not None, "the series has no timer armed"
         self.clock.set(max(when, self.clock.now()))
         return list(await self.sessions.run_due(series_id))
@@ -157,7 +157,7 @@ async def test_a_weekly_series_is_stored_as_wall_clock_zone_and_rule(world: Worl
             await s.scalars(select(OutboxMessage).where(OutboxMessage.ref == f"session_card:{sid}"))
         ).one()
     assert "Writing club" in card.payload["embeds"][0]["title"]
-    assert world.timers.when(timer_key(sid)) == utc(2031, 3, 24, 8, 45)  # the 15-min reminder
+    assert world.sessions.runner.when(sid) == utc(2031, 3, 24, 8, 45)  # the 15-min reminder
 
 
 async def test_nine_o_clock_london_stays_nine_o_clock_across_the_spring_change(
@@ -287,7 +287,7 @@ async def test_reminders_ping_only_going_and_maybe_who_kept_them_on_and_only_onc
     first = await world.sent("⏰")
     assert len(first) == 1
     assert sorted(first[0]["allowed_mentions"]["users"]) == sorted([str(HOST), str(ANA)])
-    assert world.timers.when(timer_key(sid)) == utc(2031, 3, 25, 8, 45)
+    assert world.sessions.runner.when(sid) == utc(2031, 3, 25, 8, 45)
     await world.tick(sid)
     assert len(await world.sent("⏰")) == 2
 
@@ -347,7 +347,7 @@ async def test_back_before_the_end_starts_once_with_the_time_left_and_says_so(
     clock = FakeClock(utc(2031, 3, 24, 9, 40))
     again = make_world(database, clock)
     await again.services.restore()
-    armed = again.timers.when(timer_key(sid))
+    armed = again.sessions.runner.when(sid)
     assert armed is not None and armed <= clock.now()  # due: runs as soon as timers start
     assert await again.sessions.run_due(sid) == ["started late"]
     assert await again.sessions.run_due(sid) == []
@@ -486,7 +486,7 @@ async def test_only_the_creator_or_a_manager_edits_skips_or_cancels(world: World
 async def test_cancel_stops_the_timer_and_keeps_the_history(world: World) -> None:
     sid = await world.schedule()
     await world.sessions.cancel(world.actor(HOST), sid)
-    assert world.timers.when(timer_key(sid)) is None
+    assert world.sessions.runner.when(sid) is None
     (occ,) = await world.occurrences(sid)
     assert occ.status == "cancelled"
     with pytest.raises(Conflict, match="already cancelled"):
@@ -548,13 +548,13 @@ async def test_restore_rearms_each_series_at_its_next_reminder_start_or_offer_ex
     again = make_world(database)
     await again.services.restore()
     # The day-before reminder had passed when it was scheduled (Sunday noon): not sent late.
-    assert again.timers.when(timer_key(plain)) == utc(2031, 3, 24, 8, 45)
-    assert again.timers.when(timer_key(full)) == T0 + timedelta(minutes=30)
-    assert again.timers.when(timer_key(cancelled)) is None
+    assert again.sessions.runner.when(plain) == utc(2031, 3, 24, 8, 45)
+    assert again.sessions.runner.when(full) == T0 + timedelta(minutes=30)
+    assert again.sessions.runner.when(cancelled) is None
     assert await again.tick(plain) == ["reminded 1"]
     later = make_world(database, again.clock)
     await later.services.restore()
-    assert later.timers.when(timer_key(plain)) == utc(2031, 3, 24, 9)  # the start
+    assert later.sessions.runner.when(plain) == utc(2031, 3, 24, 9)  # the start
 
 
 async def test_a_member_who_leaves_the_server_leaves_its_series_and_frees_the_place(

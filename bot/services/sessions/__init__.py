@@ -1,7 +1,7 @@
 """Standing sessions: scheduled and recurring coworking with RSVPs, reminders and attendance."""
 
 from bot.services.sessions.messages import card_ref
-from bot.services.sessions.runner import timer_key
+from bot.services.sessions.runner import instant_key
 from bot.services.sessions.service import SessionService
 from bot.services.sessions.types import (
     AttendanceLine,
@@ -29,5 +29,5 @@ __all__ = [
     "SeriesView",
     "SessionService",
     "card_ref",
-    "timer_key",
+    "instant_key",
 ]

@@ -3,10 +3,15 @@ and the series timer (reminders, the start, offers that expire).
 
 The database is the truth: a series has at most one ``upcoming`` occurrence materialised ahead
 (skips and edits of later ones are rows too), each occurrence records which reminders went out
-(``reminded``) and whether it started. The scheduler holds one wake-up per series (key
-``session:{id}``) at the next of: a reminder, the start, an offer's expiry; :meth:`Runner.run_due`
-does whatever is due with the series row locked, so nothing happens twice, and
-:meth:`Runner.restore` re-arms every series at start-up, so nothing is lost.
+(``reminded``) and whether it started. Each series wakes at the next of: a reminder, the start,
+an offer's expiry; :meth:`Runner.run_due` does whatever is due with the series row locked, so
+nothing happens twice, and :meth:`Runner.restore` re-arms every series at start-up, so nothing
+is lost.
+
+Series that wake at the same instant share one timer (key ``sessions_at:{instant}``, see
+:meth:`Runner.arm`): the Monday-morning herd of 10,000 series at 09:00 is one scheduler job whose
+callback runs them in turn, not 10,000 jobs that APScheduler starts in one go (that burst held
+the event loop ~0.4 s at the instant and made a running sprint's announcement late).
 """
 
 from __future__ import annotations
@@ -38,15 +43,26 @@ from db.models import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Runner", "timer_key"]
+__all__ = ["Runner", "instant_key"]
 
 LATE_GRACE_S = 60  # a start later than this says so and runs for the time left
 RETRY = timedelta(seconds=15)
 CATCH_UP_LIMIT = 60  # occurrences recorded missed in one run (long downtime of a daily series)
 
 
-def timer_key(series_id: int) -> str:
-    return f"session:{series_id}"
+def instant_key(when: datetime) -> str:
+    """The timer of every series that wakes at ``when``."""
+    return f"sessions_at:{when.astimezone(UTC).isoformat()}"
+
+
+class _Instant:
+    """The series that wake at one instant, and so share one timer."""
+
+    __slots__ = ("series", "when")
+
+    def __init__(self, when: datetime) -> None:
+        self.when = when
+        self.series: set[int] = set()
 
 
 class Runner(SeriesCards):
@@ -54,6 +70,10 @@ class Runner(SeriesCards):
         self.ctx = ctx
         self.sprints = sprints
         self.listeners: list[OccurrenceListener] = []
+        # instant -> the series armed for it (the one whose timer is armed, not yet fired)
+        self._instants: dict[datetime, _Instant] = {}
+        # series -> the instant it is armed for (also while that instant's callback runs)
+        self._armed: dict[int, _Instant] = {}
 
     # -- telling others ------------------------------------------------------------------------
 
@@ -138,12 +158,58 @@ class Runner(SeriesCards):
         return min(times)
 
     def arm(self, series_id: int, when: datetime | None) -> None:
+        """Wake the series at ``when`` (None: not at all), in place of its earlier wake-up.
+
+        Series due at one instant share its timer: the first one arms it, the last one to
+        leave (re-armed elsewhere or cancelled) cancels it.
+        """
+        old = self._armed.pop(series_id, None)
+        if old is not None:
+            if when is not None and old.when == when and self._instants.get(when) is old:
+                self._armed[series_id] = old  # armed there already
+                return
+            old.series.discard(series_id)
+            if not old.series and self._instants.get(old.when) is old:
+                del self._instants[old.when]
+                self.ctx.timers.cancel(instant_key(old.when))
         if when is None:
-            self.ctx.timers.cancel(timer_key(series_id))
-        else:
+            return
+        instant = self._instants.get(when)
+        if instant is None:
+            instant = self._instants[when] = _Instant(when)
             # The bulk lane: one series at a time, only while no sprint's phase change is
             # pending, so a herd of sessions due at 09:00 never makes a running sprint late.
-            self.ctx.timers.arm(timer_key(series_id), when, self._on_timer, series_id, lane=BULK)
+            self.ctx.timers.arm(instant_key(when), when, self._on_instant, instant, lane=BULK)
+        instant.series.add(series_id)
+        self._armed[series_id] = instant
+
+    def when(self, series_id: int) -> datetime | None:
+        """When the series' timer will fire (None: not armed); the instant being run now for
+        a series whose turn in it has not come yet."""
+        instant = self._armed.get(series_id)
+        if instant is None:
+            return None
+        if self._instants.get(instant.when) is instant:
+            return self.ctx.timers.when(instant_key(instant.when))
+        return instant.when
+
+    @property
+    def armed(self) -> int:
+        """How many series have a wake-up armed (far more than the timers they share)."""
+        return len(self._armed)
+
+    async def _on_instant(self, instant: _Instant) -> None:
+        """Run every series due at the instant in turn (by id), giving way to urgent timers
+        before each: a phase change due meanwhile waits for one series at most."""
+        if self._instants.get(instant.when) is instant:
+            del self._instants[instant.when]  # arming at this instant now starts a new timer
+        for series_id in sorted(instant.series):
+            await self.ctx.timers.give_way()
+            if self._armed.get(series_id) is not instant:
+                continue  # re-armed or cancelled since
+            del self._armed[series_id]
+            instant.series.discard(series_id)
+            await self._on_timer(series_id)
 
     async def _on_timer(self, series_id: int) -> None:
         try:
