@@ -244,7 +244,7 @@ def offer_line(view: OfferView) -> str:
 
 def offer_list_text(views: Sequence[OfferView]) -> str:
     if not views:
-        return "No open offers in this server. `/offer` offers up to five times."
+        return "No open offers in this server. `/offer slots` offers up to five times."
     lines = ["**Open offers**"]
     for view in views:
         line = offer_line(view)

@@ -23,7 +23,6 @@ from bot.services.actor import Actor
 from bot.services.context import NullWaker, ServiceContext
 from bot.services.offers import OfferMode, OfferRequest, OfferStatus, OfferView, timer_key
 from bot.services.sessions import Rsvp
-from bot.services.sessions import timer_key as series_timer_key
 from bot.settings import Settings
 from db.engine import Database
 from db.models import OutboxMessage, SessionSeries, SlotOffer, SlotOfferSlot, SlotOfferTaker
@@ -143,7 +142,7 @@ async def test_the_first_taker_confirms_a_session_at_that_instant_with_both_goin
     assert line["allowed_mentions"]["users"] == [str(HOST), str(ANA)]
     # The expiry is disarmed; the session's own timer (its reminder) is armed.
     assert world.timers.when(timer_key(view.id)) is None
-    assert world.timers.when(series_timer_key(result.series_id)) == utc(2031, 3, 25, 8, 45)
+    assert world.services.sessions.runner.when(result.series_id) == utc(2031, 3, 25, 8, 45)
 
 
 async def test_the_session_keeps_the_plan_repeat_and_zone_of_the_offer(world: World) -> None:
@@ -364,7 +363,7 @@ async def test_restore_rearms_open_offers_and_decides_the_ones_that_expired_whil
     decided = await again.offers.show(GUILD, missed.id)
     assert decided.status is OfferStatus.CONFIRMED and decided.confirmed_position == 2
     assert decided.series_id is not None
-    assert again.timers.when(series_timer_key(decided.series_id)) is not None
+    assert again.services.sessions.runner.when(decided.series_id) is not None
 
 
 # -- reading -----------------------------------------------------------------------------------
