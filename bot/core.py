@@ -210,6 +210,18 @@ class ShardedSprintBot(_SprintBotMixin, commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         await self._sprintbot_setup(self)
 
+    async def launch_shard(
+        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
+    ) -> None:
+        """discord.py retries a shard that failed to connect every 5 s for ever, even after
+        ``close()``: a SIGTERM while a shard was still connecting left the process retrying
+        against a gateway that had gone (seen in tests/e2e/test_shards.py under load). Its retry
+        calls this method again, so stopping here once closed ends the loop."""
+        if self.is_closed():
+            log.info("not connecting shard %s: the bot is closing", shard_id)
+            return
+        await super().launch_shard(gateway, shard_id, initial=initial)
+
     async def close(self) -> None:
         await self._sprintbot_close()
         await super().close()

@@ -110,3 +110,48 @@ async def test_help_names_every_command_and_fits_in_one_discord_message(settings
             assert f"`/{cmd.name}`" in text
     finally:
         await bot.db.dispose()
+
+
+async def test_a_sharded_bot_closed_while_a_shard_connects_stops_retrying(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """discord.py retries a shard that failed to connect every 5 s for ever; a SIGTERM during
+    that (close()) must end the retries, or the process never exits."""
+    import asyncio
+
+    import discord.shard
+    import yarl
+
+    sharded = load_settings(
+        env={"SPRINTBOT_DATA_DIR": str(tmp_path), "SPRINTBOT_SHARD_COUNT": "2"},
+        use_default_file=False,
+    )
+    bot = create_bot(sharded, run_services=False)
+    attempts = 0
+
+    async def refused(*args: Any, **kwargs: Any) -> None:
+        nonlocal attempts
+        attempts += 1
+        await bot.close()  # the signal arrives while the shard is connecting
+        raise OSError("connection refused")
+
+    class NoPause:
+        """asyncio as discord.shard sees it, with launch_shard's 5 s pause made instant."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(asyncio, name)
+
+        @staticmethod
+        async def sleep(_delay: float) -> None:
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(discord.shard.DiscordWebSocket, "from_client", refused)
+    monkeypatch.setattr(discord.shard, "asyncio", NoPause())
+    try:
+        async with asyncio.timeout(5):
+            await bot.launch_shard(yarl.URL("wss://gateway.invalid"), 0, initial=True)
+        assert attempts == 1
+        await bot.launch_shard(yarl.URL("wss://gateway.invalid"), 1)
+        assert attempts == 1  # closed: not even tried
+    finally:
+        await bot.db.dispose()
