@@ -339,6 +339,7 @@ async def test_withdraw_by_button_and_command_only_the_offerer_or_a_manager(
     ("options", "words"),
     [
         ({"slot1": "2026-01-01 09:00"}, "passed"),
+        ({"slot1": "yesterday 12:00"}, "Slot 1: Sat 2 Jan 2027 12:00 (Europe/London) has already"),
         ({"slot1": "Funday"}, "can't read"),
         ({"slot1": "Mon 9:00", "slot2": "Mon 09:00"}, "same time"),
         ({"min": 4, "max": 3}, "more than the maximum"),
