@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.offers import OfferStatus
@@ -13,6 +13,7 @@ from db.models import OutboxMessage, SlotOffer, SlotOfferSlot, SlotOfferTaker
 
 __all__ = [
     "card_message_id",
+    "delete_dead_drafts",
     "locked_offer",
     "offers_of",
     "open_offers_due",
@@ -68,6 +69,21 @@ async def open_offers_due(session: AsyncSession) -> list[tuple[int, int, datetim
         )
     )
     return [(i, g, e) for i, g, e in rows.tuples()]
+
+
+async def delete_dead_drafts(session: AsyncSession, now: datetime, born_before: datetime) -> int:
+    """Delete the /findtime drafts that can no longer be offered: made before ``born_before``,
+    or whose first slot (``expires_at``, for a draft) has started. Their slots go with them
+    (``ON DELETE CASCADE``); a draft has no takers and nothing in the outbox. How many went."""
+    result = await session.execute(
+        delete(SlotOffer)
+        .where(
+            SlotOffer.status == OfferStatus.DRAFT.value,
+            or_(SlotOffer.created_at < born_before, SlotOffer.expires_at <= now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def card_message_id(session: AsyncSession, offer: SlotOffer, ref: str) -> int | None:
