@@ -112,3 +112,47 @@ async def test_offer_these_in_a_channel_the_bot_cant_post_in_is_refused_as_offer
         await world.offers.offer_draft(GUILD, did, ANA, "Ana", can_post=False)
     # Once the bot may post there, the same draft is offered.
     assert (await world.offers.offer_draft(GUILD, did, HOST, "Host")).status is OfferStatus.OPEN
+
+
+# -- a member who turns tracking off ------------------------------------------------------------
+
+
+async def test_turning_tracking_off_withdraws_my_open_offers_and_takes_back_my_ticks(
+    world: World,
+) -> None:
+    mine = await world.offer()  # Host's, first taker confirms
+    group = await world.offer(offerer_id=BEN, offerer_name="Ben", min_people=3, max_people=4)
+    await world.offers.take(GUILD, group.id, 1, HOST, "Host")  # Host ticks Ben's slot 1
+    await world.take(group.id, 2, ANA)
+    draft = await world.offers.draft(GUILD, CHANNEL, HOST, "Host", [utc(2031, 3, 30, 9)], [], 30)
+    assert await world.services.privacy.set_tracking(HOST, False) is True
+
+    # My open offer is withdrawn, its card closed and saying so, its expiry disarmed ...
+    withdrawn = await world.offers.show(GUILD, mine.id)
+    assert withdrawn.status is OfferStatus.WITHDRAWN
+    card = (await world.payloads(mine.id, "edit"))[-1]
+    assert card["components"] == []
+    assert "This offer was withdrawn" in card["embeds"][0]["description"]
+    assert world.timers.when(timer_key(mine.id)) is None
+    # ... so nobody can take it and no session records me Going.
+    with pytest.raises(Conflict, match="withdrawn"):
+        await world.take(mine.id, 1, ANA)
+    # My tick on Ben's offer is taken back (the card redrawn without me); the rest stays open.
+    still = await world.offers.show(GUILD, group.id)
+    assert still.status is OfferStatus.OPEN and still.slot(1).takers == ()
+    assert [t.user_id for t in still.slot(2).takers] == [ANA]
+    redrawn = (await world.payloads(group.id, "edit"))[-1]
+    assert f"<@{HOST}>" not in redrawn["embeds"][0]["description"]
+    assert world.timers.when(timer_key(group.id)) == group.expires_at
+    await world.take(group.id, 1, CY)
+    done = await world.take(group.id, 1, ANA)  # Ben, Cy, Ana: 3 reached without me
+    series = await world.services.sessions.show(GUILD, done.series_id)
+    assert {a.user_id for a in series.next.going} == {BEN, CY, ANA}
+    # My draft is gone; pressing its button tells me why I can't offer.
+    assert draft not in await offer_ids(world)
+    with pytest.raises(Conflict, match="not to keep anything"):
+        await world.offers.offer_draft(GUILD, draft, HOST, "Host")
+    # Turning it off again changes nothing; tracking back on doesn't bring offers back.
+    assert await world.services.privacy.set_tracking(HOST, False) is False
+    assert await world.services.privacy.set_tracking(HOST, True) is True
+    assert (await world.offers.show(GUILD, mine.id)).status is OfferStatus.WITHDRAWN

@@ -15,7 +15,7 @@ and decides, at once, those whose expiry passed while the bot was down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -369,6 +369,35 @@ class OfferService(DraftUseCases):
             decided,
             pruned,
         )
+
+    # -- a member who turns tracking off -------------------------------------------------------
+
+    async def member_untracked(
+        self, session: AsyncSession, user_id: int, now: datetime
+    ) -> Callable[[], None]:
+        """``/privacy stop-tracking``, in its transaction: a later confirmation must not record
+        the member Going. Their open offers are withdrawn (the card says so, as after
+        ``/offer withdraw``), their drafts deleted, and their ticks on others' open offers taken
+        back (the card redrawn). Returns what to run once it committed: disarm the expiries."""
+        withdrawn: list[int] = []
+        for row in await queries.involving(session, user_id):
+            if row.offerer_id == user_id and row.status == OfferStatus.DRAFT:
+                await session.delete(row)  # nobody saw it; its slots go by cascade
+                continue
+            if row.offerer_id == user_id:
+                row.status, row.closed_at = OfferStatus.WITHDRAWN.value, now
+                withdrawn.append(row.id)
+            else:
+                await queries.delete_takes(session, row.id, user_id)
+            await session.flush()
+            await self._edit_card(session, row, now)
+        await session.flush()
+
+        def after() -> None:
+            for offer_id in withdrawn:
+                self.ctx.timers.cancel(timer_key(offer_id))
+
+        return after
 
     # -- reading -------------------------------------------------------------------------------
 
