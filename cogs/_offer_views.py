@@ -28,6 +28,7 @@ from bot.render.wire import ts
 from bot.services.offers.types import OfferMode, OfferView, TakeResult
 from bot.ui import bot_of, guarded, send_ephemeral
 from cogs._actor import actor_of
+from cogs.sessions import can_post
 
 if TYPE_CHECKING:
     from bot.services.offers.service import OfferService
@@ -226,9 +227,11 @@ class OfferDraftButton(
         await guarded(interaction, "offer these button", lambda: self.run(interaction))
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
-        user = interaction.user
+        user, channel = interaction.user, interaction.channel
+        # As /offer slots: refused up front where the card couldn't be posted.
+        postable = can_post(channel) if isinstance(channel, discord.abc.GuildChannel) else True
         view = await service_of(interaction).offer_draft(
-            guild_of(interaction), self.draft_id, user.id, name_of(user)
+            guild_of(interaction), self.draft_id, user.id, name_of(user), can_post=postable
         )
         # Offered once: the /findtime answer keeps its times and loses the button.
         await interaction.response.edit_message(view=None)

@@ -206,7 +206,8 @@ class Privacy(commands.Cog):
         changed = await self.service.set_tracking(interaction.user.id, False)
         text = (
             "🚫 From now on I store nothing new about you: you can't join sprints, set goals or "
-            "check in until you run `/privacy track`. You're off every leaderboard."
+            "check in until you run `/privacy track`. You're off every leaderboard, your open "
+            "slot offers are withdrawn and your ticks on others' offers taken back."
             if changed
             else "You already asked me not to track you. `/privacy track` turns it back on."
         )

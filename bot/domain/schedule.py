@@ -15,7 +15,9 @@ Decisions, so nobody has to guess:
   (9:00 or 21:00?).
 - A weekday name means the next such day (today if that time is still ahead); a time alone means
   today if still ahead, else tomorrow; a month and day without a year mean the next such date.
-  A start in the past, or more than :data:`MAX_AHEAD` ahead, is refused.
+  A start in the past, or more than :data:`MAX_AHEAD` ahead, is refused, saying which: a past
+  time that reads (``yesterday 12:00``, ``today 08:00`` at noon, ``2020-01-01 09:00``) is told
+  it has passed, not that it can't be read.
 - **Wall time → instant** (:func:`wall_to_utc`): a wall time that does not exist (the
   spring-forward gap) is shifted forward by the length of the gap (01:30 on the London change day
   is 02:30 BST); a wall time that happens twice (the fall-back repeat) is the earlier instant

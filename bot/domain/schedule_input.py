@@ -58,6 +58,8 @@ _DAY_WORDS = {
     "thur": 3,
     "thurs": 3,
 }
+# "yesterday" reads too, so "yesterday 12:00" is told it has passed rather than unreadable.
+_RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}
 _WHEN_EXAMPLES = "2026-12-01 09:00, Mon 9:00, tomorrow 14:30 or 9am"
 
 
@@ -164,7 +166,7 @@ class _Day:
     fixed: date | None = None
     weekday: int | None = None
     month_day: tuple[int, int] | None = None
-    relative: int | None = None  # 0 today, 1 tomorrow
+    relative: int | None = None  # -1 yesterday, 0 today, 1 tomorrow
 
 
 def _checked_date(year: int, month: int, day: int, original: str) -> date:
@@ -180,7 +182,7 @@ def _checked_date(year: int, month: int, day: int, original: str) -> date:
 
 def _known_day_word(word: str) -> bool:
     return (
-        word in {"today", "tomorrow"}
+        word in _RELATIVE_DAYS
         or word in _DAY_WORDS
         or word in _MONTH_WORDS
         or bool(_ISO_DATE_RE.match(word) or _DAY_NUMBER_RE.match(word) or _YEAR_RE.match(word))
@@ -193,10 +195,8 @@ def _parse_day(words: list[str], original: str) -> _Day | None:
         return None
     if len(words) == 1:
         word = words[0]
-        if word == "today":
-            return _Day(relative=0)
-        if word == "tomorrow":
-            return _Day(relative=1)
+        if word in _RELATIVE_DAYS:
+            return _Day(relative=_RELATIVE_DAYS[word])
         if word in _DAY_WORDS:
             return _Day(weekday=_DAY_WORDS[word])
         if _ISO_DATE_RE.match(word):

@@ -102,10 +102,20 @@ class InteractionResult:
 
     async def followups(self, count: int = 1, timeout: float = 5.0) -> list[Message]:  # noqa: ASYNC109
         """The first ``count`` followup messages (not counting one that filled a defer)."""
+        deadline = time.monotonic() + timeout
         await self.response(timeout)
-        ids = self.state.followup_ids
-        if len(ids) < count:
-            await self._driver._wait(lambda _: len(ids) >= count, timeout, f"{count} followup(s)")
+        ids, added = self.state.followup_ids, self.state.followup_added
+        while True:
+            added.clear()  # listen first, then look: a followup recorded from now on sets it
+            if len(ids) >= count:
+                break
+            try:
+                await asyncio.wait_for(added.wait(), max(deadline - time.monotonic(), 0.01))
+            except TimeoutError:
+                raise InteractionFailed(
+                    f"timed out after {timeout}s waiting for {count} followup(s) of interaction "
+                    f"{self.state.id} ({len(ids)} came)"
+                ) from None
         world = self._driver.world
         return [world.messages[i] for i in ids[:count] if i in world.messages]
 

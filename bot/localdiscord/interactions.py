@@ -59,6 +59,10 @@ class InteractionState:
     response_type: int | None = None
     original_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
+    # Set each time a followup is recorded in ``followup_ids`` (after, not when the message is
+    # posted: observers of the world run before the id is recorded). Level-triggered, so a
+    # waiter that clears it and then checks ``followup_ids`` misses nothing.
+    followup_added: asyncio.Event = field(default_factory=asyncio.Event)
     modal: JSON | None = None
     choices: list[JSON] | None = None
     responded: asyncio.Event = field(default_factory=asyncio.Event)
@@ -302,6 +306,7 @@ class Interactions:
             **fields,
         )
         state.followup_ids.append(message.id)
+        state.followup_added.set()
         return message
 
     def edit(self, state: InteractionState, message: Message, draft: MessageDraft) -> Message:

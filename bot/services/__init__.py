@@ -38,6 +38,8 @@ class Services:
         self.sessions = SessionService(ctx, self.sprints)
         # Slot offers (issue #14): a confirmed offer becomes a standing session.
         self.offers = OfferService(ctx, self.sessions)
+        # A member who turns tracking off: their open offers are withdrawn, their ticks taken back.
+        self.privacy.untrack_listeners.append(self.offers)
         # A pod's intro offers its first shared free time as a weekly standing session.
         self.pods.sessions = self.sessions
         # A kickoff at the moment a new pods round starts goes to the new pods' threads.

@@ -12,7 +12,6 @@ from bot.core import AnyBot
 from bot.localdiscord import Channel, Guild, LocalDiscord, Member, Message, Perm, User
 from bot.localdiscord.driver import InteractionResult
 from bot.views.offers import OfferView
-from tests.e2e.support import until
 
 __all__ = [
     "MONDAY_9",
@@ -100,15 +99,9 @@ async def offer(
 
 
 async def followup(result: InteractionResult) -> Message:
-    """The first followup of an interaction (e.g. one answered by updating its message). Polled:
-    the driver's ``followups`` checks on the posting event, which fires before the server records
-    the message as a followup, so one that arrives while it waits is missed."""
-
-    async def posted() -> list[int]:
-        return result.state.followup_ids
-
-    (first, *_) = await until(posted, timeout=10)
-    return result.state.channel.messages[first]
+    """The first followup of an interaction (e.g. one answered by updating its message)."""
+    (first,) = await result.followups(count=1, timeout=10)
+    return first
 
 
 async def only_offer(bot: AnyBot, club: Club) -> OfferView:

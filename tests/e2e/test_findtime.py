@@ -263,6 +263,31 @@ async def test_offer_these_turns_the_suggestions_into_an_offer_to_the_members_na
     assert problems(club.server, error_log) == []
 
 
+async def test_offer_these_where_the_bot_cant_post_is_refused_like_offer_slots(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    quiet = club.server.world.guilds[club.guild_id].add_text_channel("announcements")
+    club.server.world.set_bot_permissions(quiet, deny=int(Perm.SEND_MESSAGES))
+    clock = FakeClock(utc(2027, 10, 31, 12))
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await set_hours(club)
+        found = await reply(
+            await driver.slash(club.ana, quiet, "findtime", member=club.ben, days=2)
+        )
+        assert [b["label"] for b in found.buttons] == ["Offer these"]
+        refused = await reply(await driver.click(club.ana, found, "Offer these"))
+        assert refused.ephemeral
+        assert refused.content.startswith(f"I can't post in <#{quiet.id}>: I need View Channel")
+        typed = await reply(await driver.slash(club.ana, quiet, "offer slots", slot1="Mon 9:00"))
+        assert typed.content == refused.content  # the same sentence as /offer slots
+        await drained(bot)
+        assert await bot.services.offers.open_offers(club.guild_id) == []
+        assert [b["label"] for b in found.buttons] == ["Offer these"]  # kept: nothing happened
+        assert [m.id for m in quiet.history() if not m.ephemeral] == [found.id]
+    assert problems(club.server, error_log) == []
+
+
 async def test_findtime_for_a_pod_its_members_and_the_pods_autocompleted(
     club: Club, database: Database, error_log: DiscordErrorLog
 ) -> None:

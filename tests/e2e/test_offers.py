@@ -335,10 +335,42 @@ async def test_withdraw_by_button_and_command_only_the_offerer_or_a_manager(
     assert problems(club.server, error_log) == []
 
 
+async def test_stop_tracking_withdraws_my_open_offer_and_takes_back_my_tick_on_the_cards(
+    club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await offer(club, slot1="Mon 9:00", title="Mine")
+        await offer(club, club.cat, slot1="Mon 9:00", slot2="Tue 9:00", title="Cat's", min=3)
+        await drained(bot)
+        views = {v.title: v for v in await bot.services.offers.open_offers(club.guild.id)}
+        mine, cats = views["Mine"], views["Cat's"]
+        ticked = await reply(
+            await driver.click(club.alice, card(club, cats.id), offer_take_id(cats.id, 1))
+        )
+        assert "You can make slot 1" in ticked.content
+
+        stopped = await reply(await driver.slash(club.alice, club.general, "privacy stop-tracking"))
+        assert stopped.ephemeral and "your open slot offers are withdrawn" in stopped.content
+        await drained(bot)
+        closed = card(club, mine.id)  # the channel sees it on the card
+        assert closed.buttons == [] and "withdrawn" in closed.embeds[0]["description"]
+        assert bot.timers.when(offer_timer_key(mine.id)) is None
+        redrawn = card(club, cats.id)
+        assert f"<@{club.alice.user.id}>" not in redrawn.embeds[0]["description"]
+        assert redrawn.buttons  # still open for the others
+        again = await reply(await driver.click(club.alice, redrawn, offer_take_id(cats.id, 1)))
+        assert again.ephemeral and "not to keep anything" in again.content
+        (left,) = await bot.services.offers.open_offers(club.guild.id)
+        assert left.id == cats.id and left.slot(1).takers == ()
+    assert problems(club.server, error_log) == []
+
+
 @pytest.mark.parametrize(
     ("options", "words"),
     [
         ({"slot1": "2026-01-01 09:00"}, "passed"),
+        ({"slot1": "yesterday 12:00"}, "Slot 1: Sat 2 Jan 2027 12:00 (Europe/London) has already"),
         ({"slot1": "Funday"}, "can't read"),
         ({"slot1": "Mon 9:00", "slot2": "Mon 09:00"}, "same time"),
         ({"min": 4, "max": 3}, "more than the maximum"),

@@ -365,6 +365,7 @@ async def test_a_voice_channel_deleted_later_is_left_out_of_the_start_which_says
         ({"when": "Funday"}, "can't read"),
         ({"when": "13pm"}, "1 to 12"),
         ({"when": "2026-01-01 09:00"}, "already passed"),
+        ({"when": "yesterday 12:00"}, "has already passed"),
         ({"capacity": 0}, "1 to 99"),
         ({"capacity": 10_000}, "1 to 99"),
         ({"repeat": "daily", "until": "2040-01-01"}, "more than 500"),

@@ -427,6 +427,8 @@ async def test_a_group_draft_needs_everyone_and_old_drafts_get_a_sentence(world:
         ({"slots": ()}, "at least one slot"),
         ({"slots": ("Mon 9:00",) * 6}, "up to 5 slots"),
         ({"slots": ("2031-03-20 09:00",)}, "Slot 1: .*passed"),
+        ({"slots": ("Mon 9:00", "yesterday 12:00")}, "Slot 2: Sat 22 Mar 2031 12:00 .*passed"),
+        ({"expires": "yesterday 18:00"}, "The expiry: Sat 22 Mar 2031 18:00 .*passed"),
         ({"slots": ("Mon 9:00", "Tue 9:00", "24 Mar 09:00")}, "Slots 1 and 3 are the same time"),
         ({"slots": ("Mon 9:00", "Funday")}, "Slot 2: .*can't read"),
         ({"slots": ("25:00",)}, "Slot 1: .*25:00"),

@@ -185,6 +185,7 @@ async def test_a_member_in_kolkata_schedules_in_their_zone_and_everyone_sees_the
     ("fields", "words"),
     [
         ({"when": "2031-03-20 09:00"}, "already passed"),
+        ({"when": "yesterday 12:00"}, "Sat 22 Mar 2031 12:00 (Europe/London) has already passed"),
         ({"when": "25:00"}, "25:00"),
         ({"when": "Funday"}, "can't read"),
         ({"when": "13pm"}, "1 to 12"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.offers import OfferStatus
@@ -13,6 +13,9 @@ from db.models import OutboxMessage, SlotOffer, SlotOfferSlot, SlotOfferTaker
 
 __all__ = [
     "card_message_id",
+    "delete_dead_drafts",
+    "delete_takes",
+    "involving",
     "locked_offer",
     "offers_of",
     "open_offers_due",
@@ -68,6 +71,52 @@ async def open_offers_due(session: AsyncSession) -> list[tuple[int, int, datetim
         )
     )
     return [(i, g, e) for i, g, e in rows.tuples()]
+
+
+async def delete_dead_drafts(session: AsyncSession, now: datetime, born_before: datetime) -> int:
+    """Delete the /findtime drafts that can no longer be offered: made before ``born_before``,
+    or whose first slot (``expires_at``, for a draft) has started. Their slots go with them
+    (``ON DELETE CASCADE``); a draft has no takers and nothing in the outbox. How many went."""
+    result = await session.execute(
+        delete(SlotOffer)
+        .where(
+            SlotOffer.status == OfferStatus.DRAFT.value,
+            or_(SlotOffer.created_at < born_before, SlotOffer.expires_at <= now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def involving(session: AsyncSession, user_id: int) -> list[SlotOffer]:
+    """What a member who turns tracking off still has open, locked: the open offers and drafts
+    they made, and the open offers they took or ticked a slot of; by id."""
+    took = select(SlotOfferTaker.offer_id).where(SlotOfferTaker.user_id == user_id)
+    stmt = (
+        select(SlotOffer)
+        .where(
+            or_(
+                and_(
+                    SlotOffer.offerer_id == user_id,
+                    SlotOffer.status.in_([OfferStatus.OPEN.value, OfferStatus.DRAFT.value]),
+                ),
+                and_(SlotOffer.status == OfferStatus.OPEN.value, SlotOffer.id.in_(took)),
+            )
+        )
+        .order_by(SlotOffer.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def delete_takes(session: AsyncSession, offer_id: int, user_id: int) -> None:
+    """The member's takes or ticks on the offer, every slot."""
+    await session.execute(
+        delete(SlotOfferTaker)
+        .where(SlotOfferTaker.offer_id == offer_id, SlotOfferTaker.user_id == user_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def card_message_id(session: AsyncSession, offer: SlotOffer, ref: str) -> int | None:

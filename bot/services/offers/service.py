@@ -1,5 +1,5 @@
 """Slot offers (issue #14): offer 1–5 times, take or tick them, confirm one as a standing
-session, withdraw, expire; and drafts from /findtime's "Offer these".
+session, withdraw, expire (drafts from /findtime's "Offer these" are in ``drafts.py``).
 
 Every change is one transaction with the offer row locked (``with_for_update``; SQLite
 serialises writers with ``BEGIN IMMEDIATE``), so two members pressing the same slot at once get
@@ -15,7 +15,7 @@ and decides, at once, those whose expiry passed while the bot was down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,8 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.outbox import enqueue
 from bot.domain.errors import Conflict, PermissionDenied, UserError
 from bot.domain.offers import (
-    MAX_PEOPLE,
-    MAX_SLOTS,
     OfferMode,
     OfferStatus,
     SlotCount,
@@ -45,9 +43,10 @@ from bot.services.actor import Actor
 from bot.services.context import ServiceContext
 from bot.services.offers import messages, queries
 from bot.services.offers.booking import SessionBooking
+from bot.services.offers.drafts import DEFAULT_TITLE, DRAFT_LIFETIME, DraftUseCases
 from bot.services.offers.inputs import checked_repeat, typed_expiry, typed_slots
 from bot.services.offers.types import OfferRequest, OfferView, TakeResult
-from bot.services.offers.views import OfferViews, rule_of
+from bot.services.offers.views import cant_post, rule_of
 from bot.services.privacy.gate import refuse_untracked
 from bot.services.sessions import Scheduled, ScheduleRequest
 from db.models import SlotOffer, SlotOfferSlot, SlotOfferTaker
@@ -56,9 +55,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_TITLE", "DRAFT_LIFETIME", "OfferService", "timer_key"]
 
-DEFAULT_TITLE = "Coworking"
-DRAFT_LIFETIME = timedelta(hours=24)
-MAX_DRAFT_TARGETS = 50  # /findtime's largest group
 RETRY = timedelta(seconds=15)
 
 
@@ -76,7 +72,7 @@ class _After:
     refusal: UserError | None = None  # raised after commit (a late expiry was still stored)
 
 
-class OfferService(OfferViews):
+class OfferService(DraftUseCases):
     def __init__(self, ctx: ServiceContext, sessions: SessionBooking) -> None:
         self.ctx = ctx
         self.sessions = sessions
@@ -87,10 +83,7 @@ class OfferService(OfferViews):
         """Post an offer's card (via the outbox) and arm its expiry."""
         title = clean_title(req.title or DEFAULT_TITLE)
         if not req.can_post:
-            raise PermissionDenied(
-                f"I can't post in <#{req.channel_id}>: I need View Channel, Send Messages and "
-                "Embed Links there. Grant them to my role, or pick another channel."
-            )
+            raise cant_post(req.channel_id)
         check_slot_count(len(req.slots))
         rule = people_rule(req.min_people, req.max_people)
         targets = check_targets(req.offerer_id, req.targets, req.bots, req.strangers)
@@ -350,9 +343,10 @@ class OfferService(OfferViews):
 
     async def restore(self) -> None:
         """Re-arm every open offer of this process's guilds; decide at once those whose expiry
-        passed while the bot was down."""
+        passed while the bot was down; delete the drafts that can no longer be offered."""
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
+            pruned = await queries.delete_dead_drafts(session, now, now - DRAFT_LIFETIME)
             due = await queries.open_offers_due(session)
         armed = decided = 0
         for offer_id, guild_id, expires_at in due:
@@ -368,7 +362,42 @@ class OfferService(OfferViews):
             else:
                 self._arm(offer_id, expires_at)
                 armed += 1
-        log.info("restored %d slot offer timer(s), decided %d expired while down", armed, decided)
+        log.info(
+            "restored %d slot offer timer(s), decided %d expired while down, deleted %d old "
+            "draft(s)",
+            armed,
+            decided,
+            pruned,
+        )
+
+    # -- a member who turns tracking off -------------------------------------------------------
+
+    async def member_untracked(
+        self, session: AsyncSession, user_id: int, now: datetime
+    ) -> Callable[[], None]:
+        """``/privacy stop-tracking``, in its transaction: a later confirmation must not record
+        the member Going. Their open offers are withdrawn (the card says so, as after
+        ``/offer withdraw``), their drafts deleted, and their ticks on others' open offers taken
+        back (the card redrawn). Returns what to run once it committed: disarm the expiries."""
+        withdrawn: list[int] = []
+        for row in await queries.involving(session, user_id):
+            if row.offerer_id == user_id and row.status == OfferStatus.DRAFT:
+                await session.delete(row)  # nobody saw it; its slots go by cascade
+                continue
+            if row.offerer_id == user_id:
+                row.status, row.closed_at = OfferStatus.WITHDRAWN.value, now
+                withdrawn.append(row.id)
+            else:
+                await queries.delete_takes(session, row.id, user_id)
+            await session.flush()
+            await self._edit_card(session, row, now)
+        await session.flush()
+
+        def after() -> None:
+            for offer_id in withdrawn:
+                self.ctx.timers.cancel(timer_key(offer_id))
+
+        return after
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -393,90 +422,3 @@ class OfferService(OfferViews):
             if word in r.title.lower() or word.lstrip("#") == str(r.id)
         ]
         return found[:25]
-
-    # -- drafts from /findtime -----------------------------------------------------------------
-
-    async def draft(
-        self,
-        guild_id: int,
-        channel_id: int,
-        user_id: int,
-        name: str,
-        slots: Sequence[datetime],
-        targets: Sequence[int],
-        length_minutes: int,
-    ) -> int:
-        """Store /findtime's slots (the first five, best first as found) as a draft that only
-        ``user_id`` can offer, with the server's default plan. With one other member it is a
-        pair (first taker confirms); with more, it needs everyone searched for. Raises a
-        ``UserError`` when no slot is still ahead or the member asked not to be tracked."""
-        now = self.ctx.clock.now()
-        # A suggestion that starts this very minute is dropped, not refused: /findtime answers.
-        starts = check_slots([s for s in slots if s > now][:MAX_SLOTS], now)
-        others = tuple(dict.fromkeys(t for t in targets if t != user_id))[:MAX_DRAFT_TARGETS]
-        if len(others) <= 1:
-            rule = people_rule(None, None)
-        else:
-            rule = people_rule(min(1 + len(others), MAX_PEOPLE), None)
-        async with self.ctx.db.transaction() as session:
-            await refuse_untracked(session, user_id)
-            zone = await self.sessions.zone_of(session, guild_id, user_id, None)
-            row = SlotOffer(
-                guild_id=guild_id,
-                channel_id=channel_id,
-                offerer_id=user_id,
-                offerer_name=name[:100],
-                title=DEFAULT_TITLE,
-                plan=await self.sessions.plan_of(session, guild_id),
-                repeat=None,
-                zone=zone.key,
-                mode=rule.mode.value,
-                min_people=rule.min_people,
-                max_people=rule.max_people,
-                targets=list(others),
-                status=OfferStatus.DRAFT.value,
-                expires_at=starts[0],
-                length_minutes=length_minutes,
-                created_at=now,
-            )
-            view = await self._store(session, row, starts, now)
-        return view.id
-
-    async def offer_draft(self, guild_id: int, draft_id: int, user_id: int, name: str) -> OfferView:
-        """ "Offer these": the draft becomes an open offer in its channel."""
-        now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as session:
-            row = self.in_guild(await queries.locked_offer(session, draft_id), guild_id)
-            if row.offerer_id != user_id:
-                raise PermissionDenied(
-                    f"Only <@{row.offerer_id}>, who ran `/findtime`, can offer these times. Run "
-                    "`/findtime` yourself to offer times of your own."
-                )
-            if row.status != OfferStatus.DRAFT:
-                view = await self.view(session, row)
-                where = view.card_url() or "`/offer list`"
-                raise Conflict(f"Already offered: {where}")
-            if now - row.created_at > DRAFT_LIFETIME:
-                raise Conflict(
-                    "These times are from a `/findtime` more than a day old: run `/findtime` "
-                    "again for times that still fit everyone."
-                )
-            slots = await queries.slots_of(session, row.id)
-            if not slots or slots[0].starts_at <= now:
-                raise Conflict(
-                    "The first of these times has already started: run `/findtime` again for "
-                    "times still ahead."
-                )
-            row.status, row.offerer_name = OfferStatus.OPEN.value, name[:100]
-            row.expires_at = slots[0].starts_at
-            await session.flush()
-            view = await self.view(session, row)
-            await enqueue(
-                session,
-                messages.card_send(
-                    row.guild_id, row.channel_id, row.id, render.card_payload(view, now)
-                ),
-            )
-        self.ctx.delivery.wake()
-        self._arm(view.id, view.expires_at)
-        return view

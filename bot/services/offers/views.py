@@ -19,9 +19,17 @@ from bot.services.offers import messages, queries
 from bot.services.offers.types import OfferView, SlotView, Taker
 from db.models import SlotOffer
 
-__all__ = ["OfferViews", "repeat_text", "rule_of"]
+__all__ = ["OfferViews", "cant_post", "repeat_text", "rule_of"]
 
 MOMENT = timedelta(minutes=1)  # "a moment ago": a press this soon after the confirmation
+
+
+def cant_post(channel_id: int) -> PermissionDenied:
+    """The refusal of an offer (typed, or "Offer these") in a channel the bot can't post in."""
+    return PermissionDenied(
+        f"I can't post in <#{channel_id}>: I need View Channel, Send Messages and Embed Links "
+        "there. Grant them to my role, or pick another channel."
+    )
 
 
 def rule_of(row: SlotOffer) -> PeopleRule:

@@ -326,13 +326,18 @@ async def _forget_offers(
     pattern: re.Pattern[str] | None,
 ) -> int:
     """Offers I made stay (a confirmed one tells its session's story), made by "a former
-    member"; one still open or a draft is withdrawn (a press on its card says so). Offers made
-    to me or that I took keep the placeholder among their targets and my name out of their
-    title ("Pairing with Ana")."""
-    changed = 0
+    member"; one still open is withdrawn (a press on its card says so). My /findtime drafts,
+    which nobody else saw, are deleted. Offers made to me or that I took keep the placeholder
+    among their targets and my name out of their title ("Pairing with Ana")."""
+    drafts = await session.execute(
+        delete(SlotOffer)
+        .where(SlotOffer.offerer_id == user_id, SlotOffer.status == "draft")
+        .execution_options(synchronize_session=False)
+    )
+    changed = int(drafts.rowcount or 0)  # type: ignore[attr-defined]
     for offer in await session.scalars(select(SlotOffer).where(SlotOffer.offerer_id == user_id)):
         offer.offerer_id, offer.offerer_name = placeholder, FORMER_MEMBER
-        if offer.status in ("open", "draft"):
+        if offer.status == "open":
             offer.status, offer.closed_at = "withdrawn", now
         if pattern is not None:
             offer.title = str(redact(offer.title, user_id, names, pattern))[:100]

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from bot.domain.errors import Conflict, PermissionDenied
 from bot.services.context import ServiceContext
 from bot.services.privacy import queries
+from bot.services.privacy.gate import UntrackListener
 from bot.services.privacy.types import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
@@ -52,6 +53,8 @@ class PrivacyService:
         # Servers with a pending purge (loaded at start-up), so the bot seeing its servers at
         # start-up costs no database round trip per server.
         self._pending: set[int] = set()
+        # Told when a member turns tracking off (slot offers: withdraw theirs); wired by Services.
+        self.untrack_listeners: list[UntrackListener] = []
 
     # -- a member's data -----------------------------------------------------------------------
 
@@ -122,7 +125,9 @@ class PrivacyService:
         return ForgetResult(touched={k: v for k, v in touched.items() if v})
 
     async def set_tracking(self, user_id: int, track: bool) -> bool:
-        """Turn the don't-track-me flag off (``track``) or on; False when nothing changed."""
+        """Turn the don't-track-me flag off (``track``) or on; False when nothing changed.
+        Turning it on also closes what would store more about the member later (the
+        ``untrack_listeners``: their open slot offers are withdrawn, their ticks taken back)."""
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction() as session:
             mark = await queries.privacy_mark(session, user_id, create=not track)
@@ -142,7 +147,14 @@ class PrivacyService:
                     LeaderboardMember.user_id == user_id
                 )
             )
-            return True
+            afters = [
+                await listener.member_untracked(session, user_id, now)
+                for listener in self.untrack_listeners
+            ]
+        for after in afters:
+            after()
+        self.ctx.delivery.wake()
+        return True
 
     # -- a server's data -----------------------------------------------------------------------
 

@@ -77,6 +77,13 @@ class Sprint(app_commands.Group):
         await interaction.response.defer(thinking=True)
         await interaction.followup.send(embed=discord.Embed(title="Status", description="2 left"))
 
+    @app_commands.command()
+    async def nudge(self, interaction: discord.Interaction) -> None:
+        """Answer at once, then follow up a moment later."""
+        await interaction.response.send_message("Nudging the room…")
+        await asyncio.sleep(0.2)
+        await interaction.followup.send("Nudged.", ephemeral=True)
+
 
 class SampleBot(commands.Bot):
     def __init__(self, **options: object) -> None:
@@ -190,7 +197,7 @@ async def test_sync_stores_commands_as_discord_returns_them(
     fetched = await bot.tree.fetch_commands()
     assert {c.name for c in fetched} == {"sprint", "done", "checkin", "whois"}
     sprint = server.world.global_commands["sprint"]
-    assert [o["name"] for o in sprint["options"]] == ["start", "status"]
+    assert [o["name"] for o in sprint["options"]] == ["start", "status", "nudge"]
     assert sprint["options"][0]["options"][0]["max_value"] == 90
 
 
@@ -250,6 +257,16 @@ async def test_deferred_response_is_filled_by_the_first_followup(
     assert result.deferred
     assert message.embeds[0]["title"] == "Status" and not message.loading
     assert await result.followups(count=0) == []
+
+
+async def test_followups_sees_a_followup_that_arrives_while_it_waits(
+    bot: SampleBot, server: LocalDiscord, seeded: Seeded
+) -> None:
+    result = await server.driver.slash(seeded.bob, seeded.general, "sprint nudge")
+    assert (await result.message()).content == "Nudging the room…"
+    assert result.state.followup_ids == []  # still to come: followups() waits for it
+    (nudged,) = await result.followups(count=1, timeout=3)
+    assert nudged.content == "Nudged." and nudged.ephemeral
 
 
 async def test_resolved_options_reach_the_command(
