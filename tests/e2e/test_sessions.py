@@ -443,3 +443,33 @@ async def test_a_sprint_that_finishes_on_schedule_updates_the_card_by_itself(
         assert "No more sessions in this series." in shown.embeds[0]["description"]
         assert f"didn't: {mo}" in shown.embeds[0]["description"] and shown.buttons == []
     assert problems(club.server, error_log) == []
+
+
+async def test_edit_all_future_moves_one_day_of_a_multi_day_series(
+    club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await schedule(club, repeat="weekly mon,wed,fri")
+        await drained(bot)
+        sid = await series_id(database, "Monday writing")
+
+        async def edit(when: str) -> Message:
+            return await reply(
+                await driver.slash(
+                    club.mod, club.general, "session edit", session=sid, scope="future", when=when
+                )
+            )
+
+        refused = await edit("Thu 9:00")  # Wednesday 6 January would be left out
+        assert refused.ephemeral and "Wed 6 Jan 2027" in refused.content
+        assert "scope: this one only" in refused.content
+        moved = await edit("Tue 9:00")
+        assert moved.ephemeral
+        assert "It repeats every Tuesday, Wednesday and Friday." in moved.content
+        tuesday = int((MONDAY_9 + timedelta(days=1)).timestamp())
+        assert f"Next: <t:{tuesday}:F>" in moved.content
+        await settle(bot, clock)
+        text = (await card(bot, club, sid)).embeds[0]["description"]
+        assert "every Tuesday, Wednesday and Friday" in text and f"<t:{tuesday}:F>" in text
+    assert problems(club.server, error_log) == []
