@@ -305,7 +305,8 @@ class Sessions(commands.Cog):
         title
             A new title.
         when
-            A new start, in the series' time zone.
+            A new start, in the series' zone. All future: all days take its time, only this one's
+            day moves.
         preset
             A new sprint plan preset.
         work
@@ -348,6 +349,8 @@ class Sessions(commands.Cog):
         )
         which = "this and all future sessions" if scope.value == "future" else "the next session"
         nxt = f" Next: {ts(view.next.starts_at)}." if view.next else ""
+        if scope.value == "future" and when is not None and view.rrule is not None:
+            nxt += f" It repeats {view.repeat_text}."  # the days a move left (Tue/Wed/Fri)
         await interaction.response.send_message(
             f"✏️ Updated {which} of **{discord.utils.escape_markdown(view.title)}**.{nxt} "
             "The card follows.",

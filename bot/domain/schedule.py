@@ -31,6 +31,11 @@ Decisions, so nobody has to guess:
   is allowed; a bounded one may not make more than :data:`MAX_OCCURRENCES` sessions.
 - The first start must be one of the repeat's days (a Tuesday start for "weekly mon,wed" is
   refused with a suggestion) because RFC 5545 leaves a start outside its own rule undefined.
+- **Moving a series** (:func:`moved_rule`, ``/session edit`` this and all future ones with a new
+  start): every session takes the new time; the moved session's weekday is replaced by the new
+  one and the rule's other days stay (Mon/Wed/Fri, Monday's moved to Tuesday: Tue/Wed/Fri), not
+  all days shifted by the same offset. A move that would merge two days or jump over sessions
+  of the other days is refused; a ``COUNT`` keeps only what is left.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ __all__ = [
     "RepeatFreq",
     "ScheduleError",
     "describe_repeat",
+    "moved_rule",
     "occurrences",
     "parse_repeat",
     "parse_when",
@@ -211,6 +217,74 @@ def occurrences(
             if len(found) >= limit:
                 break
     return found
+
+
+def moved_rule(
+    rrule: str | None,
+    first_local: datetime,
+    zone: str,
+    moved_from: datetime,
+    moved_to: datetime,
+) -> str | None:
+    """The rule of a series whose session at wall time ``moved_from`` moves, with all the
+    following ones, to start at ``moved_to`` (``/session edit``, this and all future ones);
+    ``moved_to`` becomes the series' first start. Wall times are naive in ``zone``.
+
+    A series has one time of day, so every session takes ``moved_to``'s time. A weekly rule's
+    day of the moved session becomes ``moved_to``'s weekday and its other days stay (Mon/Wed/Fri,
+    Monday's session moved to Tuesday: Tue/Wed/Fri), so a single-day series simply moves. A daily
+    rule goes on daily from ``moved_to``. A ``COUNT`` keeps only what is left of it (the series
+    still ends after as many sessions); ``UNTIL`` stays.
+
+    Raises :class:`ScheduleError` when a rule on several days would lose sessions: the new day is
+    already one of its days (the two would merge), or the move jumps over sessions of its other
+    days (Mon/Wed/Fri, Monday's moved to Thursday: Wednesday's would be left out).
+    """
+    if rrule is None:
+        return None
+    tz = ZoneInfo(zone)
+    first, old, new = _naive(first_local), _naive(moved_from), _naive(moved_to)
+    parts = _rule_parts(rrule)
+    local = dict(parts)
+    if "UNTIL" in local:
+        local["UNTIL"] = f"{_local_until(local['UNTIL'], tz):%Y%m%dT%H%M%S}"
+    rule = rrulestr(_join_parts(local), dtstart=first, cache=False)
+    codes = [c.strip()[-2:] for c in parts.get("BYDAY", "").split(",") if c.strip()]
+    if parts.get("FREQ") == "WEEKLY" and codes:
+        days = sorted({DAY_CODES.index(c) for c in codes if c in DAY_CODES})
+        others = [d for d in days if d != old.weekday()]
+        if others and new.weekday() in others:
+            raise ScheduleError(
+                f"{DAY_NAMES[new.weekday()]} is already one of this series' days "
+                f"({_and([DAY_NAMES[d] for d in days])}), so moving "
+                f"{DAY_NAMES[old.weekday()]}'s session there for all future ones would merge two "
+                f"days into one. To change the time of every session, keep its day (e.g. "
+                f"`{DAY_NAMES[old.weekday()][:3]} {new:%H:%M}`); to move only this session, use "
+                "`scope: this one only`."
+            )
+        lost = [
+            d.date()
+            for d in rule.between(old, new, inc=False)
+            if d.weekday() in others and d.date() != new.date()
+        ]
+        if lost:
+            named = [format_day(d) for d in lost[:3]]
+            if len(lost) > 3:
+                named.append(f"{len(lost) - 3} more")
+            raise ScheduleError(
+                f"Moving it to {format_day(new.date())} for all future ones would leave out the "
+                f"sessions of the series' other days in between ({_and(named)}). Pick a day "
+                f"before {format_day(lost[0])}, or use `scope: this one only`."
+            )
+        parts["BYDAY"] = ",".join(DAY_CODES[d] for d in sorted({*others, new.weekday()}))
+    if "COUNT" in parts:
+        held = 0
+        for when in rule:
+            if when >= old:
+                break
+            held += 1
+        parts["COUNT"] = str(max(1, int(parts["COUNT"]) - held))
+    return _join_parts(parts)
 
 
 def _and(items: list[str]) -> str:

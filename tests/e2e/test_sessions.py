@@ -392,3 +392,85 @@ async def test_bad_input_gets_an_ephemeral_sentence_and_stores_nothing(
         assert list(await s.scalars(select(SessionSeries))) == []
         assert list(await s.scalars(select(Participant))) == []
     assert problems(club.server, error_log) == []
+
+
+async def test_a_sprint_that_finishes_on_schedule_updates_the_card_by_itself(
+    club: Club, database: Database, error_log: DiscordErrorLog
+) -> None:
+    """Nobody clicks: the sessions start at their time and their sprints run their course at
+    test speed; each series' card then shows the last session's attendance on its own, with the
+    next session (weekly) or none (a one-off)."""
+    lounge = club.guild.add_text_channel("lounge")
+    async with sprintbot(club.server, database, speed=60) as bot:  # 1 min of plan: 1 s
+        short = {"when": "in 2 min", "work": 1, "rounds": 1, "reminders": "none"}
+        await schedule(club, title="Weekly", **short)
+        await schedule(club, title="Once", repeat="none", channel=lounge, **short)
+        await drained(bot)
+        weekly, once = await series_id(database, "Weekly"), await series_id(database, "Once")
+
+        async def over() -> bool:
+            async with database.transaction() as s:
+                ended = await s.scalars(
+                    select(SessionOccurrence).where(SessionOccurrence.ended_at.is_not(None))
+                )
+                return len(list(ended)) == 2
+
+        await until(over, 20)
+        async with database.transaction() as s:
+            (sprint,) = [r for r in await s.scalars(select(Sprint)) if r.channel_id == lounge.id]
+            assert sprint.end_reason == "finished"
+            nxt = (
+                await s.scalars(
+                    select(SessionOccurrence).where(
+                        SessionOccurrence.series_id == weekly,
+                        SessionOccurrence.status == "upcoming",
+                    )
+                )
+            ).one()
+
+        async def updated() -> bool:
+            for sid in (weekly, once):
+                if "**Last time**" not in (await card(bot, club, sid)).embeds[0]["description"]:
+                    return False
+            return True
+
+        await until(updated, 10)
+        mo = f"<@{club.mod.user.id}>"
+        text = (await card(bot, club, weekly)).embeds[0]["description"]
+        assert f"**Next:** <t:{int(nxt.starts_at.timestamp())}:F>" in text
+        assert f"showed up: nobody; said they'd come but didn't: {mo}" in text
+        assert [b["label"] for b in (await card(bot, club, weekly)).buttons][:1] == ["Going"]
+        shown = await card(bot, club, once)
+        assert "No more sessions in this series." in shown.embeds[0]["description"]
+        assert f"didn't: {mo}" in shown.embeds[0]["description"] and shown.buttons == []
+    assert problems(club.server, error_log) == []
+
+
+async def test_edit_all_future_moves_one_day_of_a_multi_day_series(
+    club: Club, database: Database, clock: FakeClock, error_log: DiscordErrorLog
+) -> None:
+    driver = club.server.driver
+    async with sprintbot(club.server, database, clock=clock) as bot:
+        await schedule(club, repeat="weekly mon,wed,fri")
+        await drained(bot)
+        sid = await series_id(database, "Monday writing")
+
+        async def edit(when: str) -> Message:
+            return await reply(
+                await driver.slash(
+                    club.mod, club.general, "session edit", session=sid, scope="future", when=when
+                )
+            )
+
+        refused = await edit("Thu 9:00")  # Wednesday 6 January would be left out
+        assert refused.ephemeral and "Wed 6 Jan 2027" in refused.content
+        assert "scope: this one only" in refused.content
+        moved = await edit("Tue 9:00")
+        assert moved.ephemeral
+        assert "It repeats every Tuesday, Wednesday and Friday." in moved.content
+        tuesday = int((MONDAY_9 + timedelta(days=1)).timestamp())
+        assert f"Next: <t:{tuesday}:F>" in moved.content
+        await settle(bot, clock)
+        text = (await card(bot, club, sid)).embeds[0]["description"]
+        assert "every Tuesday, Wednesday and Friday" in text and f"<t:{tuesday}:F>" in text
+    assert problems(club.server, error_log) == []

@@ -107,6 +107,19 @@ class World:
             rows = await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
             return [r.payload for r in rows if text in str(r.payload.get("content", ""))]
 
+    async def card(self, series_id: int) -> str:
+        """The series' card as the newest outbox row (its first post or an edit) draws it."""
+        ref = f"session_card:{series_id}"
+        async with self.db.transaction() as s:
+            rows = await s.scalars(
+                select(OutboxMessage)
+                .where((OutboxMessage.ref == ref) | (OutboxMessage.supersede_key == ref))
+                .order_by(OutboxMessage.id.desc())
+            )
+            newest = rows.first()
+        assert newest is not None, "the card was never enqueued"
+        return str(newest.payload["embeds"][0]["description"])
+
     async def embeds(self, text: str) -> list[dict[str, Any]]:
         """Embeds the bot posted (not card edits) whose title or text holds ``text``."""
         async with self.db.transaction() as s:
@@ -399,6 +412,25 @@ async def test_the_sprint_end_records_who_showed_up_and_links_the_series(world: 
     assert set(view.last_showed) == {HOST, ANA, CY} and view.last_missed == (BEN,)
     with pytest.raises(Conflict, match="over"):
         await world.sessions.here(GUILD, sid, occ.id, BEN, "Ben")
+
+
+async def test_a_sprint_that_finishes_on_schedule_brings_the_card_up_to_date(
+    world: World,
+) -> None:
+    sid = await world.schedule(reminders="none", rounds=1)
+    await world.rsvp(sid, ANA, Rsvp.GOING)
+    await world.tick(sid)  # the start: the card moves on to next week at once
+    occ = (await world.occurrences(sid))[0]
+    assert occ.sprint_id is not None
+    await world.sessions.here(GUILD, sid, occ.id, ANA, "Ana")
+    before = await world.card(sid)
+    assert "**Next:** <t:" in before and "Last time" not in before
+    while not (await world.services.sprints.get(occ.sprint_id)).is_over:
+        await world.next_phase(occ.sprint_id)  # nobody clicks anything
+    after = await world.card(sid)
+    assert f"**Last time** (<t:{int(utc(2031, 3, 24, 9).timestamp())}:D>)" in after
+    assert f"showed up: <@{ANA}>; said they'd come but didn't: <@{HOST}>" in after
+    assert f"**Next:** <t:{int(utc(2031, 3, 31, 8).timestamp())}:F>" in after  # 09:00 BST
 
 
 async def test_a_going_member_joined_at_the_start_who_does_nothing_did_not_show_up(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue
 from bot.domain.errors import Conflict, PermissionDenied, ValidationError
-from bot.domain.schedule import ScheduleError, parse_repeat, rrule_text
+from bot.domain.schedule import ScheduleError, moved_rule, parse_repeat, rrule_text
 from bot.domain.text import clean_note, clean_title
 from bot.domain.timezones import validate_zone
 from bot.render import sessions as render
@@ -321,8 +321,13 @@ class SessionService(RsvpUseCases, SignalUseCases):
                 if reminders is not None:
                     series.reminders = list(reminders)
                 if when is not None:
-                    series.first_local = when.astimezone(zone).replace(tzinfo=None)
-                    series.rrule = _same_rule_on(series.rrule, series.first_local.weekday())
+                    moved = when.astimezone(zone).replace(tzinfo=None)
+                    was = occ.scheduled_at.astimezone(zone).replace(tzinfo=None)
+                    try:
+                        rule = moved_rule(series.rrule, series.first_local, zone.key, was, moved)
+                    except ScheduleError as err:
+                        raise ValidationError(str(err)) from None
+                    series.first_local, series.rrule = moved, rule
                     occ.scheduled_at = occ.starts_at = when.astimezone(ZoneInfo("UTC"))
                     occ.reminded = []
                 occ.title = occ.plan = occ.voice_channel_id = occ.norms = None
@@ -406,19 +411,6 @@ class SessionService(RsvpUseCases, SignalUseCases):
                 f"Only the one who scheduled it (<@{series.creator_id}>) or members with the "
                 f"Manage Server permission can {what} this series. Anyone can RSVP."
             )
-
-
-_RR_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-def _same_rule_on(rule: str | None, weekday: int) -> str | None:
-    """A weekly rule on one day moved with its first start to ``weekday``."""
-    if rule is None:
-        return None
-    found = re.search(r"BYDAY=([A-Z]{2})(?=;|$)", rule)
-    if found is None:
-        return rule
-    return rule[: found.start(1)] + _RR_DAYS[weekday] + rule[found.end(1) :]
 
 
 def _capacity(value: int | None) -> int | None:

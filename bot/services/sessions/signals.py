@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import Conflict, NotFound
+from bot.domain.sprint import EndReason
 from bot.render import sessions as render
 from bot.services.context import ServiceContext
 from bot.services.events import EndingAddOn, SprintEnded
@@ -160,6 +161,12 @@ class SignalUseCases:
         occ.ended_at = event.at
         showed, missing = await self.runner.record_attendance(session, occ, event.at)
         await self.runner.changed(session, occ.id, "ended")
+        # The card shows the last session's attendance ("Last time"): bring it up to date now,
+        # not at the next click (the sprint's end wakes the sender after the commit). Not when
+        # the card's channel is the one deleted (that cancels the series, card and all).
+        gone = event.reason == EndReason.CHANNEL and event.channel_id == series.channel_id
+        if not gone:
+            await self.runner.enqueue_card(session, series, self.ctx.clock.now(), coalesce=False)
         nxt = await queries.next_occurrence(session, series.id)
         view = await self.runner.view(session, series, nxt)
         return EndingAddOn(
