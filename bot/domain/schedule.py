@@ -35,7 +35,8 @@ Decisions, so nobody has to guess:
   start): every session takes the new time; the moved session's weekday is replaced by the new
   one and the rule's other days stay (Mon/Wed/Fri, Monday's moved to Tuesday: Tue/Wed/Fri), not
   all days shifted by the same offset. A move that would merge two days or jump over sessions
-  of the other days is refused; a ``COUNT`` keeps only what is left.
+  of the other days is refused, and so is one past the end date; a ``COUNT`` keeps only what
+  is left.
 """
 
 from __future__ import annotations
@@ -234,7 +235,8 @@ def moved_rule(
     day of the moved session becomes ``moved_to``'s weekday and its other days stay (Mon/Wed/Fri,
     Monday's session moved to Tuesday: Tue/Wed/Fri), so a single-day series simply moves. A daily
     rule goes on daily from ``moved_to``. A ``COUNT`` keeps only what is left of it (the series
-    still ends after as many sessions); ``UNTIL`` stays.
+    still ends after as many sessions); ``UNTIL`` stays, and a move past it is refused (the
+    series would otherwise end after the moved session).
 
     Raises :class:`ScheduleError` when a rule on several days would lose sessions: the new day is
     already one of its days (the two would merge), or the move jumps over sessions of its other
@@ -248,6 +250,14 @@ def moved_rule(
     local = dict(parts)
     if "UNTIL" in local:
         local["UNTIL"] = f"{_local_until(local['UNTIL'], tz):%Y%m%dT%H%M%S}"
+    if "UNTIL" in local:
+        last = _local_until(parts["UNTIL"], tz)
+        if new > last:
+            raise ScheduleError(
+                f"{format_day(new.date())} is after the series' last date, "
+                f"{format_day(last.date())}; move it to that day or earlier (the end date "
+                "can't be edited: to go on later, schedule a new series)."
+            )
     rule = rrulestr(_join_parts(local), dtstart=first, cache=False)
     codes = [c.strip()[-2:] for c in parts.get("BYDAY", "").split(",") if c.strip()]
     if parts.get("FREQ") == "WEEKLY" and codes:

@@ -110,3 +110,27 @@ def test_an_end_date_stays_and_a_one_off_has_no_rule() -> None:
     )
     assert rule == "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270301T235959"
     assert moved_rule(None, FIRST, LONDON, FIRST, local(2027, 1, 5, 9)) is None
+
+
+def test_a_move_past_the_end_date_is_refused_naming_the_last_date() -> None:
+    with pytest.raises(ScheduleError) as err:
+        moved_rule(
+            "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270301T235959",
+            FIRST,
+            LONDON,
+            MON_11,
+            local(2027, 3, 2, 9),
+        )
+    assert "after the series' last date" in str(err.value)
+    assert "1 Mar 2027" in str(err.value)
+    # The last date itself is still allowed.
+    assert (
+        moved_rule(
+            "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270301T235959",
+            FIRST,
+            LONDON,
+            MON_11,
+            local(2027, 3, 1, 9),
+        )
+        == "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270301T235959"
+    )
