@@ -100,3 +100,34 @@ async def test_a_series_of_three_moved_after_one_still_has_three(world: World) -
         utc(2031, 4, 1, 9),  # 10:00 BST
         None,  # the third was the first one, skipped
     ]
+
+
+async def test_a_move_past_the_end_date_is_refused_and_changes_nothing(world: World) -> None:
+    sid = await world.schedule(until="2031-04-14", reminders="none")  # Mondays to 14 April
+    with pytest.raises(ValidationError, match=r"after the series' last date, Mon 14 Apr 2031"):
+        await world.sessions.edit(
+            world.actor(HOST), sid, EditRequest(future=True, when="2031-04-15 09:00")
+        )
+    view = await world.sessions.show(GUILD, sid)
+    assert view.rrule == "FREQ=WEEKLY;BYDAY=MO;UNTIL=20310414T235959"
+    assert view.next is not None and view.next.starts_at == utc(2031, 3, 24, 9)
+    assert view.first_local == datetime(2031, 3, 24, 9, 0)
+
+
+async def test_a_move_into_the_spring_forward_gap_starts_when_schedule_would(
+    world: World,
+) -> None:
+    # 01:30 on Sunday 30 March 2031 does not exist in London; /session schedule shifts it
+    # forward by the gap, to 02:30 BST (01:30 UTC). Edit must give the same instant.
+    scheduled = await world.schedule(when="2031-03-30 01:30", repeat="none", reminders="none")
+    expected = (await world.sessions.show(GUILD, scheduled)).next
+    assert expected is not None and expected.starts_at == utc(2031, 3, 30, 1, 30)
+    sid = await world.schedule(reminders="none")
+    view = await world.sessions.edit(
+        world.actor(HOST), sid, EditRequest(future=True, when="2031-03-30 01:30")
+    )
+    assert view.next is not None and view.next.starts_at == expected.starts_at
+    assert await following(world, sid, 2) == [utc(2031, 3, 30, 1, 30), utc(2031, 4, 6, 0, 30)]
+    one = await world.schedule(reminders="none")
+    view = await world.sessions.edit(world.actor(HOST), one, EditRequest(when="2031-03-30 01:30"))
+    assert view.next is not None and view.next.starts_at == expected.starts_at

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue
 from bot.domain.errors import Conflict, PermissionDenied, ValidationError
-from bot.domain.schedule import ScheduleError, moved_rule, parse_repeat, rrule_text
+from bot.domain.schedule import ScheduleError, moved_rule, parse_repeat, rrule_text, wall_to_utc
 from bot.domain.text import clean_note, clean_title
 from bot.domain.timezones import validate_zone
 from bot.render import sessions as render
@@ -32,7 +32,7 @@ from bot.services.sessions.lookups import series_in_guild
 from bot.services.sessions.rsvp import RsvpUseCases
 from bot.services.sessions.runner import Runner
 from bot.services.sessions.signals import SignalUseCases
-from bot.services.sessions.typed import typed_start
+from bot.services.sessions.typed import typed_instant, typed_start
 from bot.services.sessions.types import (
     Calendar,
     EditRequest,
@@ -328,7 +328,9 @@ class SessionService(RsvpUseCases, SignalUseCases):
                     except ScheduleError as err:
                         raise ValidationError(str(err)) from None
                     series.first_local, series.rrule = moved, rule
-                    occ.scheduled_at = occ.starts_at = when.astimezone(ZoneInfo("UTC"))
+                    # The instant occurrences() gives the new first start (a wall time in the
+                    # spring-forward gap shifts forward), as /session schedule stores it.
+                    occ.scheduled_at = occ.starts_at = wall_to_utc(moved, zone)
                     occ.reminded = []
                 occ.title = occ.plan = occ.voice_channel_id = occ.norms = None
             else:
@@ -341,7 +343,11 @@ class SessionService(RsvpUseCases, SignalUseCases):
                 if norms is not None:
                     occ.norms = norms
                 if when is not None:
-                    occ.starts_at = when
+                    # An aware UTC instant like every other stored start, not the typed wall
+                    # time: in the spring-forward gap that one compares unequal to every instant.
+                    occ.starts_at = typed_instant(
+                        change.when or "", zone, now, speed=self.ctx.speed
+                    )
                     occ.reminded = []
             await session.flush()
             await self.runner.offer_places(session, series, occ, now)
