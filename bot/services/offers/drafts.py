@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,13 +44,13 @@ class DraftUseCases(OfferViews):
 
     sessions: SessionBooking
 
-    async def _store(
-        self, session: AsyncSession, row: SlotOffer, starts: Sequence[datetime], now: datetime
-    ) -> OfferView:
-        raise NotImplementedError  # OfferService's
+    if TYPE_CHECKING:  # OfferService's, declared here for the type checker only
 
-    def _arm(self, offer_id: int, when: datetime) -> None:
-        raise NotImplementedError  # OfferService's
+        async def _store(
+            self, session: AsyncSession, row: SlotOffer, starts: Sequence[datetime], now: datetime
+        ) -> OfferView: ...
+
+        def _arm(self, offer_id: int, when: datetime) -> None: ...
 
     async def draft(
         self,
