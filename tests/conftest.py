@@ -2,7 +2,8 @@
 
 ``database`` runs each test once per backend: SQLite always; PostgreSQL when
 ``SPRINTBOT_TEST_POSTGRES_URL`` is set (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres),
-otherwise that variant is skipped. Each PostgreSQL test gets a fresh database of its own.
+otherwise that variant is skipped — unless ``SPRINTBOT_REQUIRE_POSTGRES`` is set (CI sets it), which
+turns that skip into a failure. Each PostgreSQL test gets a fresh database of its own.
 """
 
 from __future__ import annotations
@@ -20,10 +21,20 @@ from db.engine import Database, create_engine
 from db.models import Base
 
 PG_ENV = "SPRINTBOT_TEST_POSTGRES_URL"
+REQUIRE_PG_ENV = "SPRINTBOT_REQUIRE_POSTGRES"
 
 
 def postgres_url() -> str | None:
     return os.environ.get(PG_ENV) or None
+
+
+def no_postgres() -> None:
+    """Skip a PostgreSQL test here (no server configured); fail it where CI requires one."""
+    if os.environ.get(REQUIRE_PG_ENV):
+        pytest.fail(
+            f"{PG_ENV} is not set ({REQUIRE_PG_ENV} is set: CI must run the PostgreSQL tests)"
+        )
+    pytest.skip(f"{PG_ENV} is not set")
 
 
 class PostgresDatabases:
@@ -58,7 +69,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         return
     base = postgres_url()
     if base is None:
-        pytest.skip(f"{PG_ENV} is not set")
+        no_postgres()
     dbs = PostgresDatabases(base)
     url = await dbs.create()
     try:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.localdiscord import LocalDiscord
-from tests.conftest import postgres_url
+from tests.conftest import no_postgres, postgres_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,7 +90,7 @@ async def test_a_database_login_or_name_the_server_refuses_gets_a_sentence(
 ) -> None:
     base = postgres_url()
     if base is None:
-        pytest.skip("SPRINTBOT_TEST_POSTGRES_URL is not set")
+        no_postgres()
     parsed = make_url(base)
     host = f"{parsed.host}:{parsed.port or 5432}"
     if problem == "unknown user":
