@@ -78,6 +78,11 @@ async def test_kill_9_mid_burst_then_restart_delivers_every_row_exactly_once(
             await child.wait()
         delivered_before = sum(len(c.messages) for c in channels)
         assert delivered_before < BURST  # the kill did land mid-burst
+        # Discord's global limit is per token, not per process: the killed process's requests of
+        # its last second still count, and a fresh sender knows nothing of them. A real restart
+        # (a new process: imports, login) takes longer than that; this one is in-process and
+        # quick, so it waits the second out.
+        await asyncio.sleep(1.1)
 
         settings = Settings(
             discord=DiscordSettings(
