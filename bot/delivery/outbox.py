@@ -46,7 +46,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any, Literal
 
-from sqlalchemy import event, inspect, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -121,6 +121,22 @@ def hold_until(session: AsyncSession, when: datetime | None) -> None:
     messages, and those that event subscribers add in the same transaction, wait for the moment.
     """
     session.sync_session.info[_HOLD_KEY] = when
+
+
+async def sent_message_id(session: AsyncSession, ref: str) -> int | None:
+    """The Discord id of the newest delivered ``send`` row with ``ref`` (a card's message id
+    before the card's own row has learnt it); None while none is delivered."""
+    found = await session.scalars(
+        select(OutboxMessage.result_id)
+        .where(
+            OutboxMessage.ref == ref,
+            OutboxMessage.kind == "send",
+            OutboxMessage.result_id.is_not(None),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return found.first()
 
 
 def new_nonce() -> str:

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery.outbox import sent_message_id
 from bot.domain.offers import OfferStatus
-from db.models import OutboxMessage, SlotOffer, SlotOfferSlot, SlotOfferTaker
+from db.models import SlotOffer, SlotOfferSlot, SlotOfferTaker
 
 __all__ = [
     "card_message_id",
@@ -122,18 +123,7 @@ async def delete_takes(session: AsyncSession, offer_id: int, user_id: int) -> No
 async def card_message_id(session: AsyncSession, offer: SlotOffer, ref: str) -> int | None:
     """The card's message id, filled in from the delivered outbox row when not yet known."""
     if offer.card_message_id is None:
-        found = (
-            await session.scalars(
-                select(OutboxMessage.result_id)
-                .where(
-                    OutboxMessage.ref == ref,
-                    OutboxMessage.kind == "send",
-                    OutboxMessage.result_id.is_not(None),
-                )
-                .order_by(OutboxMessage.id.desc())
-                .limit(1)
-            )
-        ).first()
+        found = await sent_message_id(session, ref)
         if found is not None:
             offer.card_message_id = found
     return offer.card_message_id

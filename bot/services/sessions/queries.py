@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery.outbox import sent_message_id
 from db.models import (
     CheckIn,
     DebriefNote,
@@ -193,18 +194,7 @@ async def attendance_of(session: AsyncSession, occurrence_id: int) -> list[Sessi
 async def card_message_id(session: AsyncSession, series: SessionSeries, ref: str) -> int | None:
     """The card's message id, filled in from the delivered outbox row when not yet known."""
     if series.card_message_id is None:
-        found = (
-            await session.scalars(
-                select(OutboxMessage.result_id)
-                .where(
-                    OutboxMessage.ref == ref,
-                    OutboxMessage.kind == "send",
-                    OutboxMessage.result_id.is_not(None),
-                )
-                .order_by(OutboxMessage.id.desc())
-                .limit(1)
-            )
-        ).first()
+        found = await sent_message_id(session, ref)
         if found is not None:
             series.card_message_id = found
     return series.card_message_id
